@@ -1,0 +1,129 @@
+// Benchmarks of `Matrix` at the sizes of the paper's networks (784-400-300-400-784 on N = 10000
+// samples), run from outside the library, so the generic code is specialised exactly as much as a
+// consumer's code would be.
+//
+//   cd Benchmarks && swift package --disable-sandbox benchmark
+//
+// Every BLAS-bound benchmark exists twice, for 1 and 2 OpenBLAS threads (`BLAS.threadCount` is set
+// in its setup closure). The element-wise benchmarks count allocations: `map` must allocate its
+// result once, `apply` nothing.
+
+import Benchmark
+import RankCollapse
+
+/// The paper's autoencoder sizes: N samples of dimension 784, first hidden width 400.
+private enum Shape {
+  static let samples = 10_000
+  static let input = 784
+  static let hidden = 400
+}
+
+/// Operands of one matrix product, and an output that is reused by the in-place variant.
+///
+/// A class, so the output's storage stays uniquely referenced across iterations and `gemm` writes
+/// into it without copying.
+private final class GEMMWorkspace<Scalar: MatrixScalar> {
+  let a: Matrix<Scalar>
+  let b: Matrix<Scalar>
+  var c: Matrix<Scalar>
+
+  init(seed: UInt64) {
+    var generator = SeededGenerator(seed: seed)
+    a = .randomNormal(rows: Shape.samples, columns: Shape.input, using: &generator)
+    b = .randomNormal(rows: Shape.input, columns: Shape.hidden, using: &generator)
+    c = .zeros(rows: Shape.samples, columns: Shape.hidden)
+  }
+}
+
+/// One matrix mutated in place by the `apply` benchmark; a class for the same reason as above.
+private final class ElementwiseWorkspace {
+  var matrix: Matrix<Float>
+
+  init(seed: UInt64) {
+    var generator = SeededGenerator(seed: seed)
+    matrix = .randomNormal(rows: Shape.samples, columns: Shape.hidden, using: &generator)
+  }
+}
+
+/// A Float64 matrix with standard normal elements.
+private func gaussian(rows: Int, columns: Int, seed: UInt64) -> Matrix<Double> {
+  var generator = SeededGenerator(seed: seed)
+  return .randomNormal(rows: rows, columns: columns, using: &generator)
+}
+
+/// Names a benchmark after its operation, shape, precision and thread count.
+private func name(_ operation: String, _ threads: Int) -> String {
+  "\(operation) (\(threads) thread\(threads == 1 ? "" : "s"))"
+}
+
+let benchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
+    timeUnits: .milliseconds,
+    warmupIterations: 2,
+    maxDuration: .seconds(4),
+    maxIterations: 40
+  )
+
+  for threads in [1, 2] {
+    // GEMM 10000×784 · 784×400: the first layer's forward pass over the whole data set.
+    Benchmark(name("matmul Float32 10000x784 * 784x400", threads)) { _, work in
+      blackHole(work.a.matmul(work.b))
+    } setup: {
+      BLAS.threadCount = threads
+      return GEMMWorkspace<Float>(seed: 1)
+    }
+
+    Benchmark(name("gemm in place Float32 10000x784 * 784x400", threads)) { _, work in
+      work.c.gemm(work.a, work.b)
+      blackHole(work.c[0, 0])
+    } setup: {
+      BLAS.threadCount = threads
+      return GEMMWorkspace<Float>(seed: 1)
+    }
+
+    Benchmark(name("matmul Float64 10000x784 * 784x400", threads)) { _, work in
+      blackHole(work.a.matmul(work.b))
+    } setup: {
+      BLAS.threadCount = threads
+      return GEMMWorkspace<Double>(seed: 1)
+    }
+
+    // Spectra of the paper's weight matrices (W_1 is 400×784) and of a square 784×784 one.
+    Benchmark(name("singularValues Float64 400x784", threads)) { _, matrix in
+      blackHole(try matrix.singularValues())
+    } setup: {
+      BLAS.threadCount = threads
+      return gaussian(rows: Shape.hidden, columns: Shape.input, seed: 2)
+    }
+
+    Benchmark(name("singularValues Float64 784x784", threads)) { _, matrix in
+      blackHole(try matrix.singularValues())
+    } setup: {
+      BLAS.threadCount = threads
+      return gaussian(rows: Shape.input, columns: Shape.input, seed: 3)
+    }
+
+    Benchmark(name("thin SVD Float64 400x784", threads)) { _, matrix in
+      blackHole(try matrix.singularValueDecomposition())
+    } setup: {
+      BLAS.threadCount = threads
+      return gaussian(rows: Shape.hidden, columns: Shape.input, seed: 2)
+    }
+  }
+
+  // Element-wise tanh over a 10000×400 activation: no BLAS, so one thread count. The malloc
+  // counts are the point: 1 per iteration for `map` (its result), 0 for `apply`.
+  Benchmark("tanh map Float32 10000x400") { _, work in
+    blackHole(work.matrix.map { .tanh($0) })
+  } setup: {
+    ElementwiseWorkspace(seed: 4)
+  }
+
+  Benchmark("tanh apply Float32 10000x400") { _, work in
+    work.matrix.apply { .tanh($0) }
+    blackHole(work.matrix[0, 0])
+  } setup: {
+    ElementwiseWorkspace(seed: 4)
+  }
+}

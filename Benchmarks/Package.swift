@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+// Benchmarks for RankCollapse, kept in their own package so that the library is measured the way a
+// consumer sees it: through `import RankCollapse`, with cross-module specialisation only where the
+// library makes its code `@inlinable`.
+import PackageDescription
+
+let package = Package(
+  name: "RankCollapseBenchmarks",
+  platforms: [.macOS(.v13)],
+  dependencies: [
+    // CI clones the library into a folder of another name, so the dependency is named explicitly.
+    .package(name: "RankCollapse", path: "../"),
+    .package(
+      url: "https://github.com/ordo-one/benchmark", from: "1.38.1",
+      traits: ["MallocInterposer"]),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+  ],
+  targets: [
+    // `swift package --disable-sandbox benchmark` finds this target under Benchmarks/.
+    .executableTarget(
+      name: "MatrixBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "RankCollapse", package: "RankCollapse"),
+      ],
+      path: "Benchmarks/MatrixBenchmarks",
+      plugins: [
+        .plugin(name: "BenchmarkPlugin", package: "benchmark")
+      ]
+    ),
+
+    // Times one operation and prints JSON; `compare_numpy.py` runs it beside NumPy.
+    .executableTarget(
+      name: "RankCollapseTimings",
+      dependencies: [
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+  ]
+)

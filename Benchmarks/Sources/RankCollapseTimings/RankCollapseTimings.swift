@@ -1,0 +1,134 @@
+// Times one `Matrix` operation and prints JSON, for `compare_numpy.py` to set beside NumPy.
+//
+//   swift run -c release RankCollapseTimings --op gemm-f32 --reps 20
+//
+// The operation is called exactly as a consumer of the library would call it; the operands are
+// standard normal, as in the Python script, so both sides do the same work on the same shapes.
+
+import ArgumentParser
+import RankCollapse
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An operation the tool can time, named as in `compare_numpy.py`.
+enum TimedOperation: String, CaseIterable, ExpressibleByArgument {
+  case gemmF32 = "gemm-f32"
+  case gemmF32InPlace = "gemm-f32-inplace"
+  case gemmF64 = "gemm-f64"
+  case singularValues400 = "svals-400x784"
+  case singularValues784 = "svals-784x784"
+  case thinSVD400 = "svd-400x784"
+  case tanhMap = "tanh-map"
+  case tanhApply = "tanh-apply"
+}
+
+/// The command-line tool: parse the arguments, build the operands, time the repetitions.
+@main
+struct RankCollapseTimings: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Time one RankCollapse matrix operation and print JSON (seconds).")
+
+  @Option(help: "The operation: \(TimedOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var op: TimedOperation
+
+  @Option(help: "Timed repetitions.")
+  var reps: Int = 20
+
+  @Option(help: "Untimed repetitions before the timed ones.")
+  var warmup: Int = 2
+
+  @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, e.g. OPENBLAS_NUM_THREADS).")
+  var threads: Int?
+
+  func validate() throws {
+    guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
+    guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+  }
+
+  func run() throws {
+    if let threads { BLAS.threadCount = threads }
+    let body = try makeBody(op)
+    var checksum = 0.0
+    for _ in 0..<warmup { checksum += try body() }
+    var times: [Double] = []
+    times.reserveCapacity(reps)
+    for _ in 0..<reps {
+      let start = monotonicSeconds()
+      checksum += try body()
+      times.append(monotonicSeconds() - start)
+    }
+    let sorted = times.sorted()
+    let median =
+      sorted.count % 2 == 1
+      ? sorted[sorted.count / 2]
+      : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    let list = times.map { "\($0)" }.joined(separator: ", ")
+    print(
+      """
+      {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "core": "\(BLAS.coreName)", \
+      "reps": \(reps), "median": \(median), "min": \(sorted[0]), "times": [\(list)], \
+      "checksum": \(checksum.isFinite ? checksum : 0)}
+      """)
+  }
+}
+
+/// Seconds on the monotonic clock.
+private func monotonicSeconds() -> Double {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
+
+/// Builds the operands of `operation` once and returns a closure that runs it once, returning one
+/// element of the result so that nothing can be optimised away.
+private func makeBody(_ operation: TimedOperation) throws -> () throws -> Double {
+  var generator = SeededGenerator(seed: 1)
+  switch operation {
+  case .gemmF32:
+    let a = Matrix<Float>.randomNormal(rows: 10_000, columns: 784, using: &generator)
+    let b = Matrix<Float>.randomNormal(rows: 784, columns: 400, using: &generator)
+    return { Double(a.matmul(b)[0, 0]) }
+  case .gemmF32InPlace:
+    let a = Matrix<Float>.randomNormal(rows: 10_000, columns: 784, using: &generator)
+    let b = Matrix<Float>.randomNormal(rows: 784, columns: 400, using: &generator)
+    let output = Box(Matrix<Float>.zeros(rows: 10_000, columns: 400))
+    return {
+      output.value.gemm(a, b)
+      return Double(output.value[0, 0])
+    }
+  case .gemmF64:
+    let a = Matrix<Double>.randomNormal(rows: 10_000, columns: 784, using: &generator)
+    let b = Matrix<Double>.randomNormal(rows: 784, columns: 400, using: &generator)
+    return { a.matmul(b)[0, 0] }
+  case .singularValues400:
+    let a = Matrix<Double>.randomNormal(rows: 400, columns: 784, using: &generator)
+    return { try a.singularValues()[0] }
+  case .singularValues784:
+    let a = Matrix<Double>.randomNormal(rows: 784, columns: 784, using: &generator)
+    return { try a.singularValues()[0] }
+  case .thinSVD400:
+    let a = Matrix<Double>.randomNormal(rows: 400, columns: 784, using: &generator)
+    return { try a.singularValueDecomposition().singularValues[0] }
+  case .tanhMap:
+    let a = Matrix<Float>.randomNormal(rows: 10_000, columns: 400, using: &generator)
+    return { Double(a.map { .tanh($0) }[0, 0]) }
+  case .tanhApply:
+    let a = Box(Matrix<Float>.randomNormal(rows: 10_000, columns: 400, using: &generator))
+    return {
+      a.value.apply { .tanh($0) }
+      return Double(a.value[0, 0])
+    }
+  }
+}
+
+/// A mutable matrix held by reference, so its storage stays uniquely referenced between calls.
+private final class Box {
+  var value: Matrix<Float>
+
+  init(_ value: Matrix<Float>) { self.value = value }
+}

@@ -1,0 +1,100 @@
+// swift-tools-version: 6.1
+// RankCollapse: measure, test and use the neural rank collapse phenomenon.
+import PackageDescription
+
+let package = Package(
+  name: "RankCollapse",
+  products: [
+    .library(name: "RankCollapse", targets: ["RankCollapse"]),
+    .executable(name: "rankcollapse", targets: ["rankcollapse"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+  ],
+  targets: [
+    // System libraries (Debian: libopenblas-dev, liblapacke-dev).
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    .systemLibrary(
+      name: "CLAPACKE",
+      pkgConfig: "lapacke",
+      providers: [.apt(["liblapacke-dev"])]
+    ),
+
+    // Library modules (see DESIGN.md for the module graph).
+    .target(
+      name: "RankCollapseTensor",
+      dependencies: [
+        "COpenBLAS", "CLAPACKE",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ]
+    ),
+    .target(name: "RankCollapseSpectral", dependencies: ["RankCollapseTensor"]),
+    .target(name: "RankCollapseClustering", dependencies: ["RankCollapseTensor"]),
+    .target(name: "RankCollapseNetwork", dependencies: ["RankCollapseTensor"]),
+    .target(
+      name: "RankCollapseRegularization",
+      dependencies: ["RankCollapseTensor", "RankCollapseNetwork"]
+    ),
+    .target(name: "RankCollapseData", dependencies: ["RankCollapseTensor"]),
+    .target(
+      name: "RankCollapseBounds",
+      dependencies: [
+        "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseClustering",
+        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseData",
+      ]
+    ),
+    .target(
+      name: "RankCollapse",
+      dependencies: [
+        "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseClustering",
+        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseData",
+        "RankCollapseBounds",
+      ]
+    ),
+
+    // The thin command-line tool.
+    .executableTarget(
+      name: "rankcollapse",
+      dependencies: [
+        "RankCollapse",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // Tests.
+    .target(
+      name: "_RankCollapseTestSupport",
+      dependencies: ["RankCollapseTensor"],
+      path: "Tests/_RankCollapseTestSupport"
+    ),
+    .testTarget(
+      name: "RankCollapseTensorTests",
+      dependencies: [
+        "RankCollapseTensor", "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
+      name: "RankCollapseSpectralTests",
+      dependencies: [
+        "RankCollapseSpectral", "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
+      name: "RankCollapseDataTests",
+      dependencies: ["RankCollapseData", "_RankCollapseTestSupport"]
+    ),
+    .testTarget(
+      name: "RankCollapseCLITests",
+      dependencies: ["rankcollapse", "RankCollapse", "_RankCollapseTestSupport"]
+    ),
+  ]
+)

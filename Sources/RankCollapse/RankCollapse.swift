@@ -1,0 +1,8 @@
+// The umbrella module: `import RankCollapse` brings in every library module.
+@_exported import RankCollapseBounds
+@_exported import RankCollapseClustering
+@_exported import RankCollapseData
+@_exported import RankCollapseNetwork
+@_exported import RankCollapseRegularization
+@_exported import RankCollapseSpectral
+@_exported import RankCollapseTensor

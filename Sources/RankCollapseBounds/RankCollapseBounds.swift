@@ -1,0 +1,1 @@
+// RankCollapseBounds: filled by a later issue (see DESIGN.md for what belongs here).

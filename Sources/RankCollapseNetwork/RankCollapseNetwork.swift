@@ -1,0 +1,1 @@
+// RankCollapseNetwork: filled by a later issue (see DESIGN.md for what belongs here).

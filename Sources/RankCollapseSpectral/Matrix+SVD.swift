@@ -1,0 +1,104 @@
+import RankCollapseTensor
+
+extension Matrix {
+  /// The singular values `s_1 ≥ s_2 ≥ … ≥ s_k ≥ 0`, `k = min(rows, columns)`, without singular
+  /// vectors: the fast path (LAPACK `?gesdd` with `jobz = 'N'`).
+  ///
+  /// The row-major storage is handed to LAPACK as the column-major transpose, which has the same
+  /// singular values, so no transposition is done.
+  ///
+  /// - Returns: `min(rows, columns)` values in decreasing order.
+  /// - Throws: ``LinearAlgebraError/nonFiniteInput(operation:)`` if an element is infinite or
+  ///   `NaN` (LAPACK would return meaningless numbers), or
+  ///   ``LinearAlgebraError/noConvergence(routine:info:)``.
+  /// - Complexity: O(m·n·min(m, n)).
+  public func singularValues() throws(LinearAlgebraError) -> [Scalar] {
+    guard isFinite else { throw .nonFiniteInput(operation: "singularValues") }
+    let k = Swift.min(rows, columns)
+    guard k > 0 else { return [] }
+    var work = self
+    var values = [Scalar](repeating: 0, count: k)
+    var unused: (Scalar, Scalar) = (0, 0)
+    let info = work.withUnsafeMutableBufferPointer { a in
+      values.withUnsafeMutableBufferPointer { s in
+        withUnsafeMutablePointer(to: &unused.0) { u in
+          withUnsafeMutablePointer(to: &unused.1) { vt in
+            // Row-major m×n storage is the column-major n×m transpose.
+            Scalar.lapackGESDD(
+              vectors: false, m: columns, n: rows, a: a.baseAddress.unsafelyUnwrapped,
+              s: s.baseAddress.unsafelyUnwrapped, u: u, vt: vt)
+          }
+        }
+      }
+    }
+    try Matrix.checkGESDD(info)
+    return values
+  }
+
+  /// The thin singular value decomposition `A = U diag(s) Vᵀ` (LAPACK `?gesdd`, divide and
+  /// conquer).
+  ///
+  /// - Returns: `U` (`rows × k`) and `Vᵀ` (`k × columns`) with orthonormal columns and rows, and
+  ///   the `k = min(rows, columns)` singular values in decreasing order.
+  /// - Throws: As ``singularValues()``.
+  /// - Complexity: O(m·n·min(m, n)).
+  public func singularValueDecomposition() throws(LinearAlgebraError)
+    -> SingularValueDecomposition<Scalar>
+  {
+    guard isFinite else { throw .nonFiniteInput(operation: "singularValueDecomposition") }
+    let k = Swift.min(rows, columns)
+    guard k > 0 else {
+      return SingularValueDecomposition(
+        u: .zeros(rows: rows, columns: 0), singularValues: [],
+        vt: .zeros(rows: 0, columns: columns))
+    }
+    // LAPACK sees the column-major transpose Aᵀ = U' S V'ᵀ (n×m). Then A = V' S U'ᵀ, and read back
+    // row-major: LAPACK's column-major V'ᵀ (k×m) is the row-major m×k matrix V' = U, and its
+    // column-major U' (n×k) is the row-major k×n matrix U'ᵀ = Vᵀ. No transposition is needed.
+    var work = self
+    var values = [Scalar](repeating: 0, count: k)
+    var u = Matrix.zeros(rows: rows, columns: k)
+    var vt = Matrix.zeros(rows: k, columns: columns)
+    let info = work.withUnsafeMutableBufferPointer { a in
+      values.withUnsafeMutableBufferPointer { s in
+        u.withUnsafeMutableBufferPointer { pu in
+          vt.withUnsafeMutableBufferPointer { pvt in
+            Scalar.lapackGESDD(
+              vectors: true, m: columns, n: rows, a: a.baseAddress.unsafelyUnwrapped,
+              s: s.baseAddress.unsafelyUnwrapped, u: pvt.baseAddress.unsafelyUnwrapped,
+              vt: pu.baseAddress.unsafelyUnwrapped)
+          }
+        }
+      }
+    }
+    try Matrix.checkGESDD(info)
+    return SingularValueDecomposition(u: u, singularValues: values, vt: vt)
+  }
+
+  /// The best approximation of rank at most `rank` in Frobenius and spectral norm,
+  /// `A_K = U_K diag(s_1…s_K) V_Kᵀ` (Eckart–Young–Mirsky).
+  ///
+  /// Its distance to `A` is ``Spectrum/distanceToRank(_:)``, `sqrt(Σ_{j>K} s_j²)`, the left side
+  /// of the paper's Theorem 3.4.
+  ///
+  /// - Parameter rank: The largest rank allowed, `K ≥ 0`.
+  /// - Returns: A matrix of the same shape with rank at most `rank`.
+  /// - Throws: As ``singularValues()``.
+  public func bestRankApproximation(_ rank: Int) throws(LinearAlgebraError) -> Matrix {
+    precondition(rank >= 0, "bestRankApproximation: rank must be ≥ 0, got \(rank)")
+    return try singularValueDecomposition().reconstruction(rank: rank)
+  }
+
+  /// The singular values wrapped in a ``Spectrum``, ready for every spectral measurement.
+  ///
+  /// - Returns: The spectrum of this matrix.
+  /// - Throws: As ``singularValues()``.
+  public func spectrum() throws(LinearAlgebraError) -> Spectrum<Scalar> {
+    Spectrum(sortedSingularValues: try singularValues(), rows: rows, columns: columns)
+  }
+
+  private static func checkGESDD(_ info: Int) throws(LinearAlgebraError) {
+    if info > 0 { throw .noConvergence(routine: "gesdd", info: info) }
+    if info < 0 { throw .illegalArgument(routine: "gesdd", info: info) }
+  }
+}

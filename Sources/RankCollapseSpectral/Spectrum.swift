@@ -1,0 +1,213 @@
+import RankCollapseTensor
+
+/// The singular values of a matrix, sorted, with every spectral measurement the paper uses as a
+/// member: compute the spectrum once, then ask it many questions.
+///
+/// With singular values `s_1 ≥ s_2 ≥ … ≥ s_k ≥ 0`:
+///
+/// | member | definition | where in the paper |
+/// |---|---|---|
+/// | ``relativeTail(afterRank:)`` | `τ_K = Σ_{j>K} s_j² / Σ_j s_j²` | Figure 1 |
+/// | ``distanceToRank(_:)`` | `‖W − W_K‖_F = sqrt(Σ_{j>K} s_j²)` | Theorem 3.4, left side |
+/// | ``tailError(_:)`` | `e(r) = Σ_{i≥r} s_i / Σ_i s_i` | eq. (22), Figure 3 |
+/// | ``softRank(epsilon:)`` | `rk(ε) = min{k ≥ 0 : e(k+1) ≤ ε}` | Figures 4–5 |
+/// | ``stableRank`` | `‖W‖_F² / ‖W‖_2²` | |
+/// | ``effectiveRank`` | `exp(−Σ p_i log p_i)`, `p_i = s_i / Σ s` | Roy & Vetterli (2007) |
+/// | ``numericalRank(tolerance:)`` | `#{i : s_i > tol}` | |
+///
+/// ## The off-by-one in e(r)
+///
+/// The sum in `e(r)` starts at `i = r`, so `e(1) = 1`, and keeping the top `r − 1` singular values
+/// leaves the error `e(r)`. ``softRank(epsilon:)`` counts *kept* values: keeping `k` values leaves
+/// `e(k + 1)`, so `rk(ε)` is the smallest `k` with `e(k + 1) ≤ ε` (with `e(k_max + 1) = 0`).
+/// Hence `rk(ε) = 0` for every `ε ≥ 1`, and `rk(0)` is the number of non-zero singular values.
+///
+/// ## The zero matrix
+///
+/// For a matrix whose singular values are all zero (or that has none), there is nothing to
+/// approximate: every relative quantity (`τ_K`, `e(r)`), every rank and every norm is 0.
+public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
+  /// The singular values in decreasing order.
+  public let singularValues: [Scalar]
+
+  /// The number of rows of the matrix.
+  public let rows: Int
+
+  /// The number of columns of the matrix.
+  public let columns: Int
+
+  /// `suffixSquares[j] = Σ_{i≥j} s_i²` (0-based), summed from the smallest value up for accuracy;
+  /// one extra trailing 0.
+  @usableFromInline let suffixSquares: [Scalar]
+
+  /// `suffixSums[j] = Σ_{i≥j} s_i` (0-based); one extra trailing 0.
+  @usableFromInline let suffixSums: [Scalar]
+
+  /// Creates a spectrum from singular values computed elsewhere.
+  ///
+  /// - Parameters:
+  ///   - singularValues: Finite, non-negative values in any order; at most `min(rows, columns)`.
+  ///   - rows: The number of rows of the matrix.
+  ///   - columns: The number of columns of the matrix.
+  public init(singularValues: [Scalar], rows: Int, columns: Int) {
+    precondition(
+      singularValues.allSatisfy { $0.isFinite && $0 >= 0 },
+      "Singular values must be finite and non-negative")
+    self.init(
+      sortedSingularValues: singularValues.sorted(by: >), rows: rows, columns: columns)
+  }
+
+  /// Creates a spectrum from values already sorted in decreasing order.
+  init(sortedSingularValues values: [Scalar], rows: Int, columns: Int) {
+    precondition(
+      values.count <= Swift.min(rows, columns),
+      "\(values.count) singular values for a \(rows)×\(columns) matrix")
+    self.singularValues = values
+    self.rows = rows
+    self.columns = columns
+    var squares = [Scalar](repeating: 0, count: values.count + 1)
+    var sums = [Scalar](repeating: 0, count: values.count + 1)
+    for j in stride(from: values.count - 1, through: 0, by: -1) {
+      squares[j] = squares[j + 1] + values[j] * values[j]
+      sums[j] = sums[j + 1] + values[j]
+    }
+    self.suffixSquares = squares
+    self.suffixSums = sums
+  }
+
+  /// The number of singular values, `min(rows, columns)` for a computed spectrum.
+  public var count: Int { singularValues.count }
+
+  /// The Frobenius norm `‖W‖_F = sqrt(Σ s_i²)`.
+  public var frobeniusNorm: Scalar { suffixSquares[0].squareRoot() }
+
+  /// The spectral norm `‖W‖_2 = s_1` (0 without singular values).
+  public var spectralNorm: Scalar { singularValues.first ?? 0 }
+
+  /// The nuclear norm `‖W‖_* = Σ s_i`.
+  public var nuclearNorm: Scalar { suffixSums[0] }
+
+  /// The stable rank `‖W‖_F² / ‖W‖_2²`, between 1 and the rank for a non-zero matrix (0 for zero).
+  public var stableRank: Scalar {
+    let top = spectralNorm
+    return top > 0 ? suffixSquares[0] / (top * top) : 0
+  }
+
+  /// The effective rank `exp(H(p))` of Roy & Vetterli (2007), with `p_i = s_i / Σ s` and the
+  /// Shannon entropy `H(p) = −Σ p_i log p_i` (`0 log 0 = 0`); 0 for the zero matrix.
+  public var effectiveRank: Scalar {
+    let total = nuclearNorm
+    guard total > 0 else { return 0 }
+    var entropy: Scalar = 0
+    for value in singularValues where value > 0 {
+      let p = value / total
+      entropy -= p * Scalar.log(p)
+    }
+    return Scalar.exp(entropy)
+  }
+
+  /// The number of singular values above a tolerance.
+  ///
+  /// - Parameter tolerance: The threshold; the default is NumPy's `matrix_rank` and PyTorch's
+  ///   `torch.linalg.matrix_rank` default, `s_1 · max(m, n) · ε` with the machine epsilon of
+  ///   `Scalar`. For data stored in a lower precision than `Scalar` (say `float32` analysed in
+  ///   `Double`), pass that precision's epsilon: `.numpyDefault(machineEpsilon: 0x1p-23)`.
+  /// - Returns: `#{i : s_i > tol}`.
+  public func numericalRank(tolerance: RankTolerance<Scalar> = .numpyDefault()) -> Int {
+    let threshold = self.threshold(for: tolerance)
+    return singularValues.prefix { $0 > threshold }.count
+  }
+
+  /// The absolute threshold a tolerance rule gives for this spectrum.
+  ///
+  /// - Parameter tolerance: The rule.
+  /// - Returns: The value singular values must exceed to count toward the numerical rank.
+  public func threshold(for tolerance: RankTolerance<Scalar>) -> Scalar {
+    switch tolerance {
+    case .absolute(let value): value
+    case .relativeToLargest(let factor): factor * spectralNorm
+    case .numpyDefault(let epsilon): spectralNorm * Scalar(Swift.max(rows, columns)) * epsilon
+    }
+  }
+
+  /// The relative spectral tail `τ_K = Σ_{j>K} s_j² / Σ_j s_j²` (paper, Figure 1): the fraction of
+  /// `‖W‖_F²` outside the best rank-`K` approximation.
+  ///
+  /// - Parameter rank: `K ≥ 0`; values at or beyond the number of singular values give 0.
+  /// - Returns: A value in `[0, 1]`; 0 for the zero matrix.
+  public func relativeTail(afterRank rank: Int) -> Scalar {
+    precondition(rank >= 0, "relativeTail: rank K must be ≥ 0, got \(rank)")
+    let total = suffixSquares[0]
+    guard total > 0, rank < count else { return 0 }
+    return suffixSquares[rank] / total
+  }
+
+  /// The Frobenius distance from the matrix to the set of matrices of rank at most `K`,
+  /// `‖W − W_K‖_F = sqrt(Σ_{j>K} s_j²)` (Eckart–Young; the left side of Theorem 3.4).
+  ///
+  /// - Parameter rank: `K ≥ 0`.
+  /// - Returns: The distance; 0 when `K` is at least the number of singular values.
+  public func distanceToRank(_ rank: Int) -> Scalar {
+    precondition(rank >= 0, "distanceToRank: rank K must be ≥ 0, got \(rank)")
+    guard rank < count else { return 0 }
+    return suffixSquares[rank].squareRoot()
+  }
+
+  /// The tail error `e(r) = Σ_{i≥r} s_i / Σ_i s_i` of the paper's eq. (22).
+  ///
+  /// The sum starts at `i = r` (1-based): `e(1) = 1`, and keeping the top `r − 1` singular values
+  /// leaves the error `e(r)`.
+  ///
+  /// - Parameter r: `1 ≤ r`; values beyond the number of singular values give 0.
+  /// - Returns: A value in `[0, 1]`; 0 for the zero matrix.
+  public func tailError(_ r: Int) -> Scalar {
+    precondition(r >= 1, "tailError: e(r) is defined for r ≥ 1, got \(r)")
+    let total = suffixSums[0]
+    guard total > 0, r <= count else { return 0 }
+    return suffixSums[r - 1] / total
+  }
+
+  /// The curve `[e(1), e(2), …, e(k)]`, `k` the number of singular values (eq. 22, Figure 3).
+  public var tailErrors: [Scalar] { (0..<count).map { tailError($0 + 1) } }
+
+  /// The soft rank `rk(ε)`: the minimal number of leading singular values to keep so that the
+  /// tail error of the rest is at most `ε` (paper, Figures 4–5).
+  ///
+  /// Keeping `k` values leaves `e(k + 1)`, so `rk(ε) = min{k ≥ 0 : e(k + 1) ≤ ε}`. Edge cases:
+  /// `rk(ε) = 0` for `ε ≥ 1` and for the zero matrix; `rk(0)` is the number of non-zero singular
+  /// values.
+  ///
+  /// - Parameter epsilon: The allowed relative error, `ε ≥ 0`.
+  /// - Returns: A count between 0 and the number of singular values.
+  public func softRank(epsilon: Scalar) -> Int {
+    precondition(epsilon >= 0 && !epsilon.isNaN, "softRank: ε must be ≥ 0, got \(epsilon)")
+    let total = suffixSums[0]
+    guard total > 0 else { return 0 }
+    // suffixSums is non-increasing, so the first k with suffixSums[k] ≤ ε·total is the answer.
+    let bound = epsilon * total
+    var low = 0
+    var high = count
+    while low < high {
+      let mid = (low + high) / 2
+      if suffixSums[mid] <= bound { high = mid } else { low = mid + 1 }
+    }
+    return low
+  }
+}
+
+/// How ``Spectrum/numericalRank(tolerance:)`` decides that a singular value is zero.
+public enum RankTolerance<Scalar: MatrixScalar>: Sendable, Equatable {
+  /// Singular values at most this value count as zero.
+  case absolute(Scalar)
+
+  /// Singular values at most this factor times `s_1` count as zero.
+  case relativeToLargest(Scalar)
+
+  /// NumPy's and PyTorch's default: `s_1 · max(m, n) · machineEpsilon`.
+  case numpyDefault(machineEpsilon: Scalar)
+
+  /// NumPy's and PyTorch's default with the machine epsilon of `Scalar`.
+  ///
+  /// - Returns: `.numpyDefault(machineEpsilon: Scalar.ulpOfOne)`.
+  public static func numpyDefault() -> RankTolerance { .numpyDefault(machineEpsilon: .ulpOfOne) }
+}
