@@ -123,7 +123,8 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
     case .negativeDimension(let shape):
       return "shape \(NumPyError.pythonTuple(shape)) has a negative dimension"
     case .unsupportedDimensionCount(let shape):
-      let kind = shape.isEmpty ? "0-dimensional arrays (scalars)" : "\(shape.count)-dimensional arrays"
+      let kind =
+        shape.isEmpty ? "0-dimensional arrays (scalars)" : "\(shape.count)-dimensional arrays"
       return
         "\(kind) are not supported (shape \(NumPyError.pythonTuple(shape))); "
         + "RankCollapse reads 1-D and 2-D arrays"
@@ -139,7 +140,7 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
         + "declares \(NumPyError.extent(shape)) \(dataType) = \(expectedBytes) bytes of data "
         + "but \(availableBytes) follow"
     case .fileNotFound(let path):
-      return "no such file: \(path)"
+      return "no such file or folder: \(path)"
     case .isDirectory(let path):
       return "\(path) is a folder, not a .npy file"
     case .notRegularFile(let path):

@@ -8,9 +8,9 @@ extension Matrix {
   /// singular values, so no transposition is done.
   ///
   /// - Returns: `min(rows, columns)` values in decreasing order.
-  /// - Throws: ``LinearAlgebraError/nonFiniteInput(operation:)`` if an element is infinite or
+  /// - Throws: `LinearAlgebraError/nonFiniteInput(operation:)` if an element is infinite or
   ///   `NaN` (LAPACK would return meaningless numbers), or
-  ///   ``LinearAlgebraError/noConvergence(routine:info:)``.
+  ///   `LinearAlgebraError/noConvergence(routine:info:)`.
   /// - Complexity: O(m·n·min(m, n)).
   public func singularValues() throws(LinearAlgebraError) -> [Scalar] {
     guard isFinite else { throw .nonFiniteInput(operation: "singularValues") }

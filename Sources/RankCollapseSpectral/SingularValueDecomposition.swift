@@ -20,7 +20,8 @@ public struct SingularValueDecomposition<Scalar: MatrixScalar>: Sendable {
   public init(u: Matrix<Scalar>, singularValues: [Scalar], vt: Matrix<Scalar>) {
     precondition(
       u.columns == singularValues.count && vt.rows == singularValues.count,
-      "SVD factors U \(u.shapeDescription), \(singularValues.count) values, Vᵀ \(vt.shapeDescription) do not fit")
+      "SVD factors U \(u.shapeDescription), \(singularValues.count) values, Vᵀ \(vt.shapeDescription) do not fit"
+    )
     self.u = u
     self.singularValues = singularValues
     self.vt = vt

@@ -45,7 +45,7 @@ public struct SpectralReport: Codable, Sendable, Equatable {
   /// `rk(ε)` at the report's `ε`: the number of singular values kept.
   public var softRank: Int
 
-  /// `[e(1), …, e(k)]` (eq. 22).
+  /// The tail errors `[e(1), …, e(k)]` of equation (22).
   public var tailError: [Double]
 
   /// Creates the report of a spectrum.

@@ -153,7 +153,7 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
     return suffixSquares[rank].squareRoot()
   }
 
-  /// The tail error `e(r) = Σ_{i≥r} s_i / Σ_i s_i` of the paper's eq. (22).
+  /// The tail error `e(r) = Σ_{i≥r} s_i / Σ_i s_i` of the paper's equation (22).
   ///
   /// The sum starts at `i = r` (1-based): `e(1) = 1`, and keeping the top `r − 1` singular values
   /// leaves the error `e(r)`.
@@ -167,7 +167,9 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
     return suffixSums[r - 1] / total
   }
 
-  /// The curve `[e(1), e(2), …, e(k)]`, `k` the number of singular values (eq. 22, Figure 3).
+  /// The curve `[e(1), e(2), …, e(k)]` of equation (22), `k` the number of singular values.
+  ///
+  /// Figure 3 of the paper plots it.
   public var tailErrors: [Scalar] { (0..<count).map { tailError($0 + 1) } }
 
   /// The soft rank `rk(ε)`: the minimal number of leading singular values to keep so that the

@@ -15,7 +15,7 @@ public enum BLAS {
     }
   }
 
-  /// The name of the compute kernel OpenBLAS chose for this processor, e.g. `"Haswell"`.
+  /// The name of the compute kernel OpenBLAS chose for this processor, such as `"Haswell"`.
   public static var coreName: String {
     guard let name = openblas_get_corename() else { return "unknown" }
     return String(cString: name)

@@ -77,7 +77,8 @@ extension Matrix {
     precondition(
       k == kb,
       "matmul: \(shapeDescription)\(transposeSelf ? "ᵀ" : "") times "
-        + "\(other.shapeDescription)\(transposeOther ? "ᵀ" : ""): inner dimensions \(k) and \(kb) differ")
+        + "\(other.shapeDescription)\(transposeOther ? "ᵀ" : ""): inner dimensions \(k) and \(kb) differ"
+    )
     // BLAS overwrites C when beta is 0, so the result needs no zero fill; with k == 0 it is
     // filled with zeros by `gemmUnchecked`.
     var result = Matrix(rows: m, columns: n) { buffer in

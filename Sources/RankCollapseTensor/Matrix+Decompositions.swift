@@ -12,7 +12,8 @@ extension Matrix {
     guard isSquare else { throw .notSquare(rows: rows, columns: columns) }
     precondition(
       rightHandSide.rows == rows,
-      "solve: a \(shapeDescription) system with a \(rightHandSide.shapeDescription) right-hand side")
+      "solve: a \(shapeDescription) system with a \(rightHandSide.shapeDescription) right-hand side"
+    )
     guard isFinite, rightHandSide.isFinite else { throw .nonFiniteInput(operation: "solve") }
     guard rows > 0, rightHandSide.columns > 0 else { return rightHandSide }
     var lu = self
@@ -29,8 +30,9 @@ extension Matrix {
     return x
   }
 
-  /// Solves `self · X = B` for a symmetric positive-definite `self` by Cholesky factorisation
-  /// (LAPACK `?posv`). Only the lower triangle of `self` is read.
+  /// Solves `self · X = B` for a symmetric positive-definite `self` by Cholesky (LAPACK `?posv`).
+  ///
+  /// Only the lower triangle of `self` is read.
   ///
   /// - Parameter rightHandSide: `B`, with as many rows as `self`.
   /// - Returns: `X`, of the shape of `B`.
@@ -42,7 +44,8 @@ extension Matrix {
     guard isSquare else { throw .notSquare(rows: rows, columns: columns) }
     precondition(
       rightHandSide.rows == rows,
-      "choleskySolve: a \(shapeDescription) system with a \(rightHandSide.shapeDescription) right-hand side")
+      "choleskySolve: a \(shapeDescription) system with a \(rightHandSide.shapeDescription) right-hand side"
+    )
     guard isFinite, rightHandSide.isFinite else {
       throw .nonFiniteInput(operation: "choleskySolve")
     }
@@ -61,8 +64,9 @@ extension Matrix {
     return x
   }
 
-  /// The eigendecomposition `A = V diag(λ) Vᵀ` of a symmetric matrix (LAPACK `?syevd`, divide and
-  /// conquer). Only the lower triangle is read.
+  /// The eigendecomposition `A = V diag(λ) Vᵀ` of a symmetric matrix (LAPACK `?syevd`).
+  ///
+  /// Divide and conquer; only the lower triangle is read.
   ///
   /// - Returns: The eigenvalues in **ascending** order and the orthonormal eigenvectors as the
   ///   **columns** of `vectors`, column `i` belonging to `values[i]`.
@@ -90,8 +94,9 @@ extension Matrix {
     return (values, vectors)
   }
 
-  /// The eigenvalues of a symmetric matrix in ascending order, without eigenvectors (LAPACK
-  /// `?syevd`). Only the lower triangle is read.
+  /// The eigenvalues of a symmetric matrix in ascending order (LAPACK `?syevd`, no vectors).
+  ///
+  /// Only the lower triangle is read.
   ///
   /// - Returns: The `n` eigenvalues, smallest first.
   /// - Throws: As ``symmetricEigendecomposition()``.

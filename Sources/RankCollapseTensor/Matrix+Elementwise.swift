@@ -36,14 +36,18 @@ extension Matrix {
   ///   - combine: The function of `(self[i, j], other[i, j])`.
   /// - Returns: A matrix of the same shape.
   @inlinable
-  public func zipMap(_ other: Matrix, _ combine: (Scalar, Scalar) throws -> Scalar) rethrows -> Matrix {
+  public func zipMap(_ other: Matrix, _ combine: (Scalar, Scalar) throws -> Scalar) rethrows
+    -> Matrix
+  {
     precondition(
       rows == other.rows && columns == other.columns,
       "Elementwise operation on a \(shapeDescription) and a \(other.shapeDescription) matrix")
     return try withUnsafeBufferPointer { lhs in
       try other.withUnsafeBufferPointer { rhs in
         try Matrix(rows: rows, columns: columns) { output in
-          for i in 0..<lhs.count { output.initializeElement(at: i, to: try combine(lhs[i], rhs[i])) }
+          for i in 0..<lhs.count {
+            output.initializeElement(at: i, to: try combine(lhs[i], rhs[i]))
+          }
         }
       }
     }
@@ -55,7 +59,9 @@ extension Matrix {
   ///   - other: A matrix of the same shape.
   ///   - combine: The new value of `self[i, j]` from `(self[i, j], other[i, j])`.
   @inlinable
-  public mutating func formZip(_ other: Matrix, _ combine: (Scalar, Scalar) throws -> Scalar) rethrows {
+  public mutating func formZip(_ other: Matrix, _ combine: (Scalar, Scalar) throws -> Scalar)
+    rethrows
+  {
     precondition(
       rows == other.rows && columns == other.columns,
       "Elementwise operation on a \(shapeDescription) and a \(other.shapeDescription) matrix")
@@ -146,7 +152,7 @@ extension Matrix {
     return rowSums().map { $0 * scale }
   }
 
-  /// The mean of each column, i.e. the mean sample when rows are samples (0 without rows).
+  /// The mean of each column: the mean sample when rows are samples (0 without rows).
   ///
   /// - Returns: `columns` values.
   @inlinable

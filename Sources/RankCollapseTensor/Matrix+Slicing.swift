@@ -5,7 +5,8 @@ extension Matrix {
   /// - Returns: The `columns` elements of that row.
   @inlinable
   public func row(_ index: Int) -> [Scalar] {
-    precondition(index >= 0 && index < rows, "Row \(index) out of range for a \(shapeDescription) matrix")
+    precondition(
+      index >= 0 && index < rows, "Row \(index) out of range for a \(shapeDescription) matrix")
     return Array(storage[index * columns..<(index + 1) * columns])
   }
 
@@ -16,7 +17,8 @@ extension Matrix {
   @inlinable
   public func column(_ index: Int) -> [Scalar] {
     precondition(
-      index >= 0 && index < columns, "Column \(index) out of range for a \(shapeDescription) matrix")
+      index >= 0 && index < columns, "Column \(index) out of range for a \(shapeDescription) matrix"
+    )
     return withUnsafeBufferPointer { buffer in
       (0..<rows).map { buffer[$0 * columns + index] }
     }
@@ -29,7 +31,8 @@ extension Matrix {
   ///   - values: `columns` new elements.
   @inlinable
   public mutating func setRow(_ index: Int, to values: [Scalar]) {
-    precondition(index >= 0 && index < rows, "Row \(index) out of range for a \(shapeDescription) matrix")
+    precondition(
+      index >= 0 && index < rows, "Row \(index) out of range for a \(shapeDescription) matrix")
     precondition(
       values.count == columns,
       "Row of \(values.count) elements does not fit a \(shapeDescription) matrix")
@@ -44,7 +47,8 @@ extension Matrix {
   @inlinable
   public mutating func setColumn(_ index: Int, to values: [Scalar]) {
     precondition(
-      index >= 0 && index < columns, "Column \(index) out of range for a \(shapeDescription) matrix")
+      index >= 0 && index < columns, "Column \(index) out of range for a \(shapeDescription) matrix"
+    )
     precondition(
       values.count == rows,
       "Column of \(values.count) elements does not fit a \(shapeDescription) matrix")
@@ -83,7 +87,8 @@ extension Matrix {
       Matrix(rows: rows, columns: width) { output in
         for i in 0..<rows {
           for j in 0..<width {
-            output.initializeElement(at: i * width + j, to: input[i * columns + range.lowerBound + j])
+            output.initializeElement(
+              at: i * width + j, to: input[i * columns + range.lowerBound + j])
           }
         }
       }
@@ -149,7 +154,8 @@ extension Matrix {
         part.withUnsafeBufferPointer { input in
           for i in 0..<rows {
             for j in 0..<part.columns {
-              output.initializeElement(at: i * columns + offset + j, to: input[i * part.columns + j])
+              output.initializeElement(
+                at: i * columns + offset + j, to: input[i * part.columns + j])
             }
           }
         }

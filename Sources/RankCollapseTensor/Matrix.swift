@@ -36,8 +36,9 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     self.storage = storage
   }
 
-  /// Creates a matrix whose elements are written by `initializer` into uninitialised row-major
-  /// storage. The closure must initialise all `rows * columns` elements.
+  /// Creates a matrix whose elements `initializer` writes into uninitialised row-major storage.
+  ///
+  /// The closure must initialise all `rows * columns` elements.
   ///
   /// This is the allocation-free building block of every operation that returns a new matrix: it
   /// allocates the result once and never zero-fills it.
@@ -51,7 +52,8 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     rows: Int, columns: Int,
     unsafeUninitializedElements initializer: (UnsafeMutableBufferPointer<Scalar>) throws -> Void
   ) rethrows {
-    precondition(rows >= 0 && columns >= 0, "Matrix shape must be non-negative, got \(rows)×\(columns)")
+    precondition(
+      rows >= 0 && columns >= 0, "Matrix shape must be non-negative, got \(rows)×\(columns)")
     let count = rows.multipliedReportingOverflow(by: columns)
     precondition(!count.overflow, "Matrix shape \(rows)×\(columns) overflows Int")
     self.rows = rows

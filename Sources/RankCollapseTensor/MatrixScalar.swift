@@ -72,7 +72,8 @@ where Magnitude == Self {
   /// - Returns: LAPACK's `info`.
   static func lapackGESDD(
     vectors: Bool, m: Int, n: Int, a: UnsafeMutablePointer<Self>, s: UnsafeMutablePointer<Self>,
-    u: UnsafeMutablePointer<Self>, vt: UnsafeMutablePointer<Self>) -> Int
+    u: UnsafeMutablePointer<Self>, vt: UnsafeMutablePointer<Self>
+  ) -> Int
 
   /// Solves `A X = B` for a square row-major `A` by LU with partial pivoting (LAPACK `?gesv`).
   ///
@@ -83,7 +84,8 @@ where Magnitude == Self {
   ///   - b: `B`, row-major `n × nrhs`; overwritten by `X`.
   /// - Returns: LAPACK's `info` (positive: `U(info, info)` is exactly zero).
   static func lapackGESV(
-    n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, b: UnsafeMutablePointer<Self>) -> Int
+    n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, b: UnsafeMutablePointer<Self>
+  ) -> Int
 
   /// Solves `A X = B` for a symmetric positive-definite row-major `A` by Cholesky (LAPACK `?posv`).
   ///
@@ -94,7 +96,8 @@ where Magnitude == Self {
   ///   - b: `B`, row-major `n × nrhs`; overwritten by `X`.
   /// - Returns: LAPACK's `info` (positive: the leading minor of that order is not positive).
   static func lapackPOSV(
-    n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, b: UnsafeMutablePointer<Self>) -> Int
+    n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, b: UnsafeMutablePointer<Self>
+  ) -> Int
 
   /// Eigenvalues in ascending order, and optionally eigenvectors, of a symmetric row-major matrix
   /// (LAPACK `?syevd`).
@@ -107,7 +110,8 @@ where Magnitude == Self {
   ///   - w: Receives the `n` eigenvalues in ascending order.
   /// - Returns: LAPACK's `info` (positive: the algorithm did not converge).
   static func lapackSYEVD(
-    vectors: Bool, n: Int, a: UnsafeMutablePointer<Self>, w: UnsafeMutablePointer<Self>) -> Int
+    vectors: Bool, n: Int, a: UnsafeMutablePointer<Self>, w: UnsafeMutablePointer<Self>
+  ) -> Int
 }
 
 @inlinable

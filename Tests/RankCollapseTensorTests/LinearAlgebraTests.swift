@@ -70,7 +70,8 @@ struct LAPACKTests {
   func solve(precision: Precision) throws {
     var generator = SeededGenerator(seed: 12)
     // A well-conditioned system: a random matrix plus a dominant diagonal.
-    let a = Matrix<Double>.randomNormal(rows: 30, columns: 30, using: &generator)
+    let a =
+      Matrix<Double>.randomNormal(rows: 30, columns: 30, using: &generator)
       + 30 * .identity(30)
     let b = Matrix<Double>.randomNormal(rows: 30, columns: 4, using: &generator)
     if precision == .float {

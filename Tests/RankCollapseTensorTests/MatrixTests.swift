@@ -19,7 +19,8 @@ struct MatrixBasicsTests {
     #expect(Matrix<Float>.zeros(rows: 2, columns: 3).elements == [0, 0, 0, 0, 0, 0])
     #expect(Matrix<Float>.ones(rows: 1, columns: 2).elements == [1, 1])
     #expect(Matrix<Double>.identity(3) == Matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1]]))
-    #expect(Matrix<Double>.diagonal([2, 3], rows: 2, columns: 3) == Matrix([[2, 0, 0], [0, 3, 0]]))
+    #expect(
+      Matrix<Double>.diagonal([2, 3], rows: 2, columns: 3) == Matrix([[2, 0, 0], [0, 3, 0]]))
     #expect(Matrix<Double>(rowVector: [1, 2]).shape == (1, 2))
     #expect(Matrix<Double>(columnVector: [1, 2]).shape == (2, 1))
   }
@@ -95,7 +96,9 @@ struct MatrixBasicsTests {
     #expect(m.rows(1..<3) == Matrix([[4, 5, 6], [7, 8, 9]]))
     #expect(m.columns(1..<2) == Matrix([[2], [5], [8]]))
     #expect(m.rows(at: [2, 0, 2]) == Matrix([[7, 8, 9], [1, 2, 3], [7, 8, 9]]))
-    #expect(Matrix(verticallyStacking: [m.rows(0..<1), m.rows(2..<3)]) == Matrix([[1, 2, 3], [7, 8, 9]]))
+    #expect(
+      Matrix(verticallyStacking: [m.rows(0..<1), m.rows(2..<3)])
+        == Matrix([[1, 2, 3], [7, 8, 9]]))
     #expect(
       Matrix(horizontallyStacking: [m.columns(2..<3), m.columns(0..<1)])
         == Matrix([[3, 1], [6, 4], [9, 7]]))

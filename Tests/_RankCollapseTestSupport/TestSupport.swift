@@ -69,7 +69,9 @@ public func naiveProduct<S: MatrixScalar>(_ a: Matrix<S>, _ b: Matrix<S>) -> Mat
 ///   - a: A matrix.
 ///   - b: A matrix of the same shape.
 /// - Returns: `max |a_ij − b_ij|`.
-public func maxDifference<S: MatrixScalar, T: MatrixScalar>(_ a: Matrix<S>, _ b: Matrix<T>) -> Double {
+public func maxDifference<S: MatrixScalar, T: MatrixScalar>(_ a: Matrix<S>, _ b: Matrix<T>)
+  -> Double
+{
   precondition(a.rows == b.rows && a.columns == b.columns)
   return zip(a.elements, b.elements).reduce(0) { Swift.max($0, abs(Double($1.0) - Double($1.1))) }
 }
@@ -80,7 +82,9 @@ public func maxDifference<S: MatrixScalar, T: MatrixScalar>(_ a: Matrix<S>, _ b:
 ///   - a: A vector.
 ///   - b: A vector of the same length.
 /// - Returns: `max |a_i − b_i|`.
-public func maxDifference<S: BinaryFloatingPoint, T: BinaryFloatingPoint>(_ a: [S], _ b: [T]) -> Double {
+public func maxDifference<S: BinaryFloatingPoint, T: BinaryFloatingPoint>(_ a: [S], _ b: [T])
+  -> Double
+{
   precondition(a.count == b.count)
   return zip(a, b).reduce(0) { Swift.max($0, abs(Double($1.0) - Double($1.1))) }
 }

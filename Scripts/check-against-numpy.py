@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Cross-check `rankcollapse analyze` against NumPy, as a new user would.
+
+Saves matrices with NumPy in every .npy flavour RankCollapse reads (float32/float64, little and
+big endian, C and Fortran order, format versions 1.0, 2.0 and 3.0), runs
+`rankcollapse analyze --format json` on them, and compares every reported quantity with the same
+quantity computed by NumPy (numpy.linalg.svd in float64, numpy.linalg.matrix_rank on the array in
+its own dtype).
+
+Usage: Scripts/check-against-numpy.py [PATH-TO-rankcollapse]   (default: .build/debug/rankcollapse)
+Exit status 0 when everything agrees, 1 otherwise.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+RANK, EPSILON = 3, 0.15
+
+
+def reference(a):
+    """Every quantity of the report, computed by NumPy."""
+    s = np.linalg.svd(a.astype(np.float64), compute_uv=False)
+    squares, total = s**2, s.sum()
+    p = s[s > 0] / total if total > 0 else np.array([])
+    tail = np.array([s[r - 1:].sum() / total for r in range(1, len(s) + 1)]) if total > 0 else None
+    soft = next((k for k in range(len(s) + 1) if (s[k:].sum() <= EPSILON * total)), len(s))
+    if total == 0:
+        # RankCollapse's documented convention for the zero matrix: nothing to approximate, so
+        # every ratio, rank and norm is 0 (the formulas above would give 0/0).
+        zero = {k: 0.0 for k in ["frobeniusNorm", "spectralNorm", "nuclearNorm", "stableRank",
+                                 "effectiveRank", "relativeTail", "rankDistance"]}
+        return {"shape": list(a.shape), "singularValues": s, "numericalRank": 0, "softRank": 0,
+                "tailError": 0 * s, **zero}
+    return {
+        "shape": list(a.shape),
+        "singularValues": s,
+        "frobeniusNorm": np.sqrt(squares.sum()),
+        "spectralNorm": s[0],
+        "nuclearNorm": total,
+        "stableRank": squares.sum() / s[0] ** 2,
+        "effectiveRank": np.exp(-(p * np.log(p)).sum()),
+        "numericalRank": int(np.linalg.matrix_rank(a)),
+        "relativeTail": squares[RANK:].sum() / squares.sum(),
+        "rankDistance": np.sqrt(squares[RANK:].sum()),
+        "softRank": soft,
+        "tailError": tail,
+    }
+
+
+def flavours(rng):
+    base = rng.standard_normal((23, 9)) @ np.diag(np.linspace(3, 0.01, 9)) @ rng.standard_normal((9, 14))
+    base[:, -1] = 0.0  # rank-deficient, so the numerical rank is tested
+    for dtype in ["<f4", ">f4", "<f8", ">f8"]:
+        for order in ["C", "F"]:
+            for version in [(1, 0), (2, 0), (3, 0)]:
+                a = np.asarray(base, dtype=dtype, order=order)
+                yield f"m{dtype[1:]}{'le' if dtype[0] == '<' else 'be'}_{order}_v{version[0]}", a, version
+    yield "wide", rng.standard_normal((5, 40)).astype(np.float32), (1, 0)
+    yield "column", rng.standard_normal((30, 1)), (1, 0)
+    yield "zero", np.zeros((4, 6)), (1, 0)
+
+
+def main():
+    tool = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/rankcollapse"
+    rng = np.random.default_rng(2024)
+    failures, checked = [], 0
+    with tempfile.TemporaryDirectory() as folder:
+        paths, arrays = [], {}
+        for name, a, version in flavours(rng):
+            path = os.path.join(folder, name + ".npy")
+            with open(path, "wb") as f:
+                np.lib.format.write_array(f, a, version=version)
+            paths.append(path)
+            arrays[path] = a
+        run = subprocess.run(
+            [tool, "analyze", "--format", "json", "--rank", str(RANK), "--epsilon", str(EPSILON)] + paths,
+            capture_output=True, text=True)
+        if run.returncode != 0:
+            print(run.stderr)
+            sys.exit(1)
+        for entry in json.loads(run.stdout)["matrices"]:
+            expected = reference(arrays[entry["name"]])
+            for key, want in expected.items():
+                got = entry[key]
+                checked += 1
+                if isinstance(want, (list, int)) and not isinstance(want, bool):
+                    ok = got == want
+                else:
+                    want, got = np.asarray(want, dtype=float), np.asarray(got, dtype=float)
+                    scale = max(1.0, float(np.abs(want).max(initial=0)))
+                    ok = want.shape == got.shape and np.allclose(got, want, rtol=1e-9, atol=1e-12 * scale)
+                if not ok:
+                    failures.append(f"{os.path.basename(entry['name'])}: {key}: got {got}, numpy {want}")
+    for failure in failures:
+        print("MISMATCH", failure)
+    print(f"check-against-numpy: {len(arrays)} files, {checked} values compared, {len(failures)} mismatches")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+import Foundation
+import RankCollapse
+
+/// Formats spectral reports as a table, JSON or CSV.
+struct SpectralReportRenderer {
+  /// `K` of the reports.
+  var rank: Int
+  /// `ε` of the reports.
+  var epsilon: Double
+
+  /// The JSON document: `{"epsilon": ε, "matrices": [...], "rank": K}`.
+  struct Document: Encodable {
+    var rank: Int
+    var epsilon: Double
+    var matrices: [SpectralReport]
+  }
+
+  func render(_ reports: [SpectralReport], as format: OutputFormat) throws -> String {
+    switch format {
+    case .json:
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+      let data = try encoder.encode(Document(rank: rank, epsilon: epsilon, matrices: reports))
+      return String(decoding: data, as: UTF8.self) + "\n"
+    case .csv:
+      return csv(reports)
+    case .table:
+      return table(reports)
+    }
+  }
+
+  private func csv(_ reports: [SpectralReport]) -> String {
+    var lines = [
+      "name,rows,columns,frobeniusNorm,spectralNorm,nuclearNorm,stableRank,effectiveRank,"
+        + "numericalRank,rank,relativeTail,rankDistance,epsilon,softRank,singularValues,tailError"
+    ]
+    for r in reports {
+      let fields: [String] = [
+        csvQuoted(r.name), "\(r.shape[0])", "\(r.shape[1])", "\(r.frobeniusNorm)",
+        "\(r.spectralNorm)", "\(r.nuclearNorm)", "\(r.stableRank)", "\(r.effectiveRank)",
+        "\(r.numericalRank)", "\(rank)", "\(r.relativeTail)", "\(r.rankDistance)", "\(epsilon)",
+        "\(r.softRank)", r.singularValues.map { "\($0)" }.joined(separator: " "),
+        r.tailError.map { "\($0)" }.joined(separator: " "),
+      ]
+      lines.append(fields.joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  private func csvQuoted(_ field: String) -> String {
+    guard field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return field }
+    return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+
+  private func table(_ reports: [SpectralReport]) -> String {
+    let header = [
+      "matrix", "shape", "‖W‖_F", "‖W‖_2", "‖W‖_*", "stable rk", "eff. rk", "num. rk",
+      "τ_\(rank)", "dist_\(rank)", "rk(\(formatted(epsilon)))",
+    ]
+    var rows = [header]
+    for r in reports {
+      rows.append([
+        r.name, "\(r.shape[0])×\(r.shape[1])", formatted(r.frobeniusNorm),
+        formatted(r.spectralNorm), formatted(r.nuclearNorm), formatted(r.stableRank),
+        formatted(r.effectiveRank), "\(r.numericalRank)", formatted(r.relativeTail),
+        formatted(r.rankDistance), "\(r.softRank)",
+      ])
+    }
+    let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+    var lines = rows.map { row in
+      row.enumerated().map { column, cell in
+        let padding = String(repeating: " ", count: widths[column] - cell.count)
+        return column == 0 ? cell + padding : padding + cell
+      }.joined(separator: "  ")
+    }
+    lines.insert(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "), at: 1)
+    for r in reports {
+      let top = r.singularValues.prefix(8).map(formatted).joined(separator: ", ")
+      let more = r.singularValues.count > 8 ? ", …" : ""
+      lines.append("")
+      lines.append("\(r.name): singular values \(top)\(more)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  private func formatted(_ value: Double) -> String {
+    if value == 0 { return "0" }
+    let magnitude = abs(value)
+    if magnitude >= 1e-3 && magnitude < 1e5 { return String(format: "%.4g", value) }
+    return String(format: "%.3e", value)
+  }
+}
+
+extension NumPyDataType {
+  /// The machine epsilon of the precision the array was stored in.
+  var machineEpsilon: Double {
+    switch self {
+    case .float32: Double(Float.ulpOfOne)
+    case .float64: Double.ulpOfOne
+    }
+  }
+}

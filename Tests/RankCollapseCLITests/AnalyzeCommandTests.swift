@@ -1,0 +1,134 @@
+import Foundation
+import RankCollapse
+import Testing
+
+/// Runs the built `rankcollapse` executable, which sits beside the test bundle.
+private func runTool(_ arguments: [String]) throws -> (status: Int32, output: String, error: String)
+{
+  let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  let candidates = [
+    bundleFolder.appendingPathComponent("rankcollapse"),
+    bundleFolder.deletingLastPathComponent().appendingPathComponent("rankcollapse"),
+  ]
+  let executable = try #require(
+    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+    "the rankcollapse executable is built next to the tests")
+  let process = Process()
+  process.executableURL = executable
+  process.arguments = arguments
+  let output = Pipe()
+  let error = Pipe()
+  process.standardOutput = output
+  process.standardError = error
+  try process.run()
+  let outputData = output.fileHandleForReading.readDataToEndOfFile()
+  let errorData = error.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (
+    process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+    String(decoding: errorData, as: UTF8.self)
+  )
+}
+
+/// A fresh folder for one test's files.
+private func temporaryFolder() throws -> URL {
+  let url = FileManager.default.temporaryDirectory
+    .appendingPathComponent("rankcollapse-cli-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
+
+@Suite("rankcollapse analyze")
+struct AnalyzeCommandTests {
+  @Test("JSON output has a matrices array whose entries have exactly the documented keys")
+  func jsonKeys() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var generator = SeededGenerator(seed: 5)
+    let w = Matrix<Float>.randomNormal(rows: 12, columns: 7, using: &generator)
+    let path = folder.appendingPathComponent("w.npy").path
+    try NumPy.write(NumPyArray(w), to: path)
+
+    let result = try runTool([
+      "analyze", "--format", "json", "--rank", "3", "--epsilon", "0.2", path,
+    ])
+    #expect(result.status == 0)
+    let document = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    let matrices = try #require(document["matrices"] as? [[String: Any]])
+    #expect(matrices.count == 1)
+    let entry = try #require(matrices.first)
+    let expectedKeys: Set = [
+      "name", "shape", "singularValues", "frobeniusNorm", "spectralNorm", "nuclearNorm",
+      "stableRank", "effectiveRank", "numericalRank", "relativeTail", "rankDistance", "softRank",
+      "tailError",
+    ]
+    #expect(Set(entry.keys) == expectedKeys)
+    #expect(entry["shape"] as? [Int] == [12, 7])
+
+    // The values are the library's, computed in Double from the Float32 data.
+    let spectrum = try Matrix<Double>(w).spectrum()
+    let values = try #require(entry["singularValues"] as? [Double])
+    #expect(values.count == 7)
+    for (a, b) in zip(values, spectrum.singularValues) { #expect(abs(a - b) <= 1e-12 * b) }
+    #expect(entry["softRank"] as? Int == spectrum.softRank(epsilon: 0.2))
+    let tail = try #require(entry["relativeTail"] as? Double)
+    #expect(abs(tail - spectrum.relativeTail(afterRank: 3)) < 1e-12)
+    #expect((entry["tailError"] as? [Double])?.count == 7)
+  }
+
+  @Test("Table and CSV output name every matrix; 1-D arrays are skipped with a note")
+  func tableAndCSV() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let a = folder.appendingPathComponent("a.npy").path
+    let b = folder.appendingPathComponent("b.npy").path
+    let v = folder.appendingPathComponent("v.npy").path
+    try NumPy.write(NumPyArray(Matrix<Double>.identity(4)), to: a)
+    try NumPy.write(NumPyArray(Matrix<Double>.diagonal([3, 1], rows: 2, columns: 5)), to: b)
+    try NumPy.write(NumPyArray(vector: [1.0, 2, 3]), to: v)
+
+    let table = try runTool(["analyze", a, v, b])
+    #expect(table.status == 0)
+    #expect(table.output.contains(a) && table.output.contains(b))
+    #expect(table.output.contains("4×4") && table.output.contains("2×5"))
+    #expect(table.error.contains("v.npy") && table.error.contains("1-D"))
+
+    let csv = try runTool(["analyze", "--format", "csv", a, b])
+    let lines = csv.output.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines.first?.hasPrefix("name,rows,columns,frobeniusNorm") == true)
+    #expect(lines[2].hasPrefix("\(b),2,5,"))
+  }
+
+  @Test("A missing file, a corrupt file and bad options fail with a message and no output")
+  func failures() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let good = folder.appendingPathComponent("good.npy").path
+    try NumPy.write(NumPyArray(Matrix<Double>.identity(3)), to: good)
+    let corrupt = folder.appendingPathComponent("corrupt.npy").path
+    try Data("not numpy at all".utf8).write(to: URL(fileURLWithPath: corrupt))
+
+    let missing = try runTool(["analyze", good, folder.appendingPathComponent("nope.npy").path])
+    #expect(missing.status != 0)
+    #expect(missing.output.isEmpty)
+    #expect(missing.error.contains("nope.npy"))
+
+    let bad = try runTool(["analyze", "--format", "json", good, corrupt])
+    #expect(bad.status != 0)
+    #expect(bad.output.isEmpty)
+    #expect(bad.error.contains("corrupt.npy"))
+
+    let negativeRank = try runTool(["analyze", "--rank", "-2", good])
+    #expect(negativeRank.status != 0)
+    #expect(negativeRank.error.contains("--rank"))
+
+    let badEpsilon = try runTool(["analyze", "--epsilon=-0.5", good])
+    #expect(badEpsilon.status != 0)
+    #expect(badEpsilon.error.contains("--epsilon"))
+
+    let badFormat = try runTool(["analyze", "--format", "xml", good])
+    #expect(badFormat.status != 0)
+  }
+}
