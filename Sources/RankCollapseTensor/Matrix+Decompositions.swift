@@ -9,25 +9,9 @@ extension Matrix {
   ///   ``LinearAlgebraError/singularMatrix(pivot:)`` when `self` is exactly singular.
   /// - Complexity: O(n³ + n²·nrhs).
   public func solve(_ rightHandSide: Matrix) throws(LinearAlgebraError) -> Matrix {
-    guard isSquare else { throw .notSquare(rows: rows, columns: columns) }
-    precondition(
-      rightHandSide.rows == rows,
-      "solve: a \(shapeDescription) system with a \(rightHandSide.shapeDescription) right-hand side"
-    )
-    guard isFinite, rightHandSide.isFinite else { throw .nonFiniteInput(operation: "solve") }
-    guard rows > 0, rightHandSide.columns > 0 else { return rightHandSide }
-    var lu = self
-    var x = rightHandSide
-    let info = lu.withUnsafeMutableBufferPointer { a in
-      x.withUnsafeMutableBufferPointer { b in
-        Scalar.lapackGESV(
-          n: rows, nrhs: rightHandSide.columns, a: a.baseAddress.unsafelyUnwrapped,
-          b: b.baseAddress.unsafelyUnwrapped)
-      }
+    try solveSystem(rightHandSide, operation: "solve", routine: "gesv", call: Scalar.lapackGESV) {
+      .singularMatrix(pivot: $0)
     }
-    if info > 0 { throw .singularMatrix(pivot: info) }
-    if info < 0 { throw .illegalArgument(routine: "gesv", info: info) }
-    return x
   }
 
   /// Solves `self · X = B` for a symmetric positive-definite `self` by Cholesky (LAPACK `?posv`).
@@ -41,26 +25,36 @@ extension Matrix {
   ///   ``LinearAlgebraError/nonFiniteInput(operation:)`` for unusable input.
   /// - Complexity: O(n³/3 + n²·nrhs).
   public func choleskySolve(_ rightHandSide: Matrix) throws(LinearAlgebraError) -> Matrix {
+    try solveSystem(
+      rightHandSide, operation: "choleskySolve", routine: "posv", call: Scalar.lapackPOSV
+    ) { .notPositiveDefinite(order: $0) }
+  }
+
+  /// Checks a square system and solves it with a LAPACK driver that overwrites a copy of `self`
+  /// and of the right-hand side; `failure` maps a positive `info` to the error to throw.
+  private func solveSystem(
+    _ rightHandSide: Matrix, operation: String, routine: String,
+    call: (Int, Int, UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Int,
+    failure: (Int) -> LinearAlgebraError
+  ) throws(LinearAlgebraError) -> Matrix {
     guard isSquare else { throw .notSquare(rows: rows, columns: columns) }
     precondition(
       rightHandSide.rows == rows,
-      "choleskySolve: a \(shapeDescription) system with a \(rightHandSide.shapeDescription) right-hand side"
-    )
-    guard isFinite, rightHandSide.isFinite else {
-      throw .nonFiniteInput(operation: "choleskySolve")
-    }
+      "\(operation): a \(shapeDescription) system with a \(rightHandSide.shapeDescription) "
+        + "right-hand side")
+    guard isFinite, rightHandSide.isFinite else { throw .nonFiniteInput(operation: operation) }
     guard rows > 0, rightHandSide.columns > 0 else { return rightHandSide }
     var factor = self
     var x = rightHandSide
     let info = factor.withUnsafeMutableBufferPointer { a in
       x.withUnsafeMutableBufferPointer { b in
-        Scalar.lapackPOSV(
-          n: rows, nrhs: rightHandSide.columns, a: a.baseAddress.unsafelyUnwrapped,
-          b: b.baseAddress.unsafelyUnwrapped)
+        call(
+          rows, rightHandSide.columns, a.baseAddress.unsafelyUnwrapped,
+          b.baseAddress.unsafelyUnwrapped)
       }
     }
-    if info > 0 { throw .notPositiveDefinite(order: info) }
-    if info < 0 { throw .illegalArgument(routine: "posv", info: info) }
+    if info > 0 { throw failure(info) }
+    if info < 0 { throw .illegalArgument(routine: routine, info: info) }
     return x
   }
 
@@ -77,21 +71,7 @@ extension Matrix {
   public func symmetricEigendecomposition() throws(LinearAlgebraError) -> (
     values: [Scalar], vectors: Matrix
   ) {
-    guard isSquare else { throw .notSquare(rows: rows, columns: columns) }
-    guard isFinite else { throw .nonFiniteInput(operation: "symmetricEigendecomposition") }
-    var vectors = self
-    var values = [Scalar](repeating: 0, count: rows)
-    guard rows > 0 else { return (values, vectors) }
-    let info = vectors.withUnsafeMutableBufferPointer { a in
-      values.withUnsafeMutableBufferPointer { w in
-        Scalar.lapackSYEVD(
-          vectors: true, n: rows, a: a.baseAddress.unsafelyUnwrapped,
-          w: w.baseAddress.unsafelyUnwrapped)
-      }
-    }
-    if info > 0 { throw .noConvergence(routine: "syevd", info: info) }
-    if info < 0 { throw .illegalArgument(routine: "syevd", info: info) }
-    return (values, vectors)
+    try runSYEVD(vectors: true, operation: "symmetricEigendecomposition")
   }
 
   /// The eigenvalues of a symmetric matrix in ascending order (LAPACK `?syevd`, no vectors).
@@ -101,21 +81,28 @@ extension Matrix {
   /// - Returns: The `n` eigenvalues, smallest first.
   /// - Throws: As ``symmetricEigendecomposition()``.
   public func symmetricEigenvalues() throws(LinearAlgebraError) -> [Scalar] {
+    try runSYEVD(vectors: false, operation: "symmetricEigenvalues").values
+  }
+
+  /// Runs `?syevd` on a copy of `self`; with `vectors`, the copy holds the eigenvectors after.
+  private func runSYEVD(vectors: Bool, operation: String) throws(LinearAlgebraError) -> (
+    values: [Scalar], vectors: Matrix
+  ) {
     guard isSquare else { throw .notSquare(rows: rows, columns: columns) }
-    guard isFinite else { throw .nonFiniteInput(operation: "symmetricEigenvalues") }
+    guard isFinite else { throw .nonFiniteInput(operation: operation) }
     var work = self
     var values = [Scalar](repeating: 0, count: rows)
-    guard rows > 0 else { return values }
+    guard rows > 0 else { return (values, work) }
     let info = work.withUnsafeMutableBufferPointer { a in
       values.withUnsafeMutableBufferPointer { w in
         Scalar.lapackSYEVD(
-          vectors: false, n: rows, a: a.baseAddress.unsafelyUnwrapped,
+          vectors: vectors, n: rows, a: a.baseAddress.unsafelyUnwrapped,
           w: w.baseAddress.unsafelyUnwrapped)
       }
     }
     if info > 0 { throw .noConvergence(routine: "syevd", info: info) }
     if info < 0 { throw .illegalArgument(routine: "syevd", info: info) }
-    return values
+    return (values, work)
   }
 
   /// The inverse square root `A^{-1/2} = V diag(λ^{-1/2}) Vᵀ` of a symmetric positive-definite

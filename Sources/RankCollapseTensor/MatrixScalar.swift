@@ -155,45 +155,28 @@ extension Float: MatrixScalar {
     vectors: Bool, m: Int, n: Int, a: UnsafeMutablePointer<Float>, s: UnsafeMutablePointer<Float>,
     u: UnsafeMutablePointer<Float>, vt: UnsafeMutablePointer<Float>
   ) -> Int {
-    let k = Swift.min(m, n)
-    let info = LAPACKE_sgesdd(
-      LAPACK_COL_MAJOR, vectors ? CChar(UInt8(ascii: "S")) : CChar(UInt8(ascii: "N")),
-      rc_lapack_int(m), rc_lapack_int(n), a, rc_lapack_int(Swift.max(1, m)), s,
-      u, rc_lapack_int(vectors ? Swift.max(1, m) : 1),
-      vt, rc_lapack_int(vectors ? Swift.max(1, k) : 1))
-    return Int(info)
+    LAPACK.gesdd(LAPACKE_sgesdd, vectors: vectors, m: m, n: n, a: a, s: s, u: u, vt: vt)
   }
 
   /// Linear solve via `LAPACKE_sgesv`.
   public static func lapackGESV(
     n: Int, nrhs: Int, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>
   ) -> Int {
-    let pivots = UnsafeMutablePointer<rc_lapack_int>.allocate(capacity: Swift.max(1, n))
-    defer { pivots.deallocate() }
-    return Int(
-      LAPACKE_sgesv(
-        LAPACK_ROW_MAJOR, rc_lapack_int(n), rc_lapack_int(nrhs), a, rc_lapack_int(Swift.max(1, n)),
-        pivots, b, rc_lapack_int(Swift.max(1, nrhs))))
+    LAPACK.gesv(LAPACKE_sgesv, n: n, nrhs: nrhs, a: a, b: b)
   }
 
   /// Cholesky solve via `LAPACKE_sposv`.
   public static func lapackPOSV(
     n: Int, nrhs: Int, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>
   ) -> Int {
-    Int(
-      LAPACKE_sposv(
-        LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), rc_lapack_int(n), rc_lapack_int(nrhs),
-        a, rc_lapack_int(Swift.max(1, n)), b, rc_lapack_int(Swift.max(1, nrhs))))
+    LAPACK.posv(LAPACKE_sposv, n: n, nrhs: nrhs, a: a, b: b)
   }
 
   /// Symmetric eigendecomposition via `LAPACKE_ssyevd`.
   public static func lapackSYEVD(
     vectors: Bool, n: Int, a: UnsafeMutablePointer<Float>, w: UnsafeMutablePointer<Float>
   ) -> Int {
-    Int(
-      LAPACKE_ssyevd(
-        LAPACK_ROW_MAJOR, vectors ? CChar(UInt8(ascii: "V")) : CChar(UInt8(ascii: "N")),
-        CChar(UInt8(ascii: "L")), rc_lapack_int(n), a, rc_lapack_int(Swift.max(1, n)), w))
+    LAPACK.syevd(LAPACKE_ssyevd, vectors: vectors, n: n, a: a, w: w)
   }
 }
 
@@ -230,48 +213,97 @@ extension Double: MatrixScalar {
 
   /// Singular values via `LAPACKE_dgesdd` (column-major input).
   public static func lapackGESDD(
-    vectors: Bool, m: Int, n: Int, a: UnsafeMutablePointer<Double>,
-    s: UnsafeMutablePointer<Double>, u: UnsafeMutablePointer<Double>,
-    vt: UnsafeMutablePointer<Double>
+    vectors: Bool, m: Int, n: Int, a: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>,
+    u: UnsafeMutablePointer<Double>, vt: UnsafeMutablePointer<Double>
   ) -> Int {
-    let k = Swift.min(m, n)
-    let info = LAPACKE_dgesdd(
-      LAPACK_COL_MAJOR, vectors ? CChar(UInt8(ascii: "S")) : CChar(UInt8(ascii: "N")),
-      rc_lapack_int(m), rc_lapack_int(n), a, rc_lapack_int(Swift.max(1, m)), s,
-      u, rc_lapack_int(vectors ? Swift.max(1, m) : 1),
-      vt, rc_lapack_int(vectors ? Swift.max(1, k) : 1))
-    return Int(info)
+    LAPACK.gesdd(LAPACKE_dgesdd, vectors: vectors, m: m, n: n, a: a, s: s, u: u, vt: vt)
   }
 
   /// Linear solve via `LAPACKE_dgesv`.
   public static func lapackGESV(
     n: Int, nrhs: Int, a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>
   ) -> Int {
-    let pivots = UnsafeMutablePointer<rc_lapack_int>.allocate(capacity: Swift.max(1, n))
-    defer { pivots.deallocate() }
-    return Int(
-      LAPACKE_dgesv(
-        LAPACK_ROW_MAJOR, rc_lapack_int(n), rc_lapack_int(nrhs), a, rc_lapack_int(Swift.max(1, n)),
-        pivots, b, rc_lapack_int(Swift.max(1, nrhs))))
+    LAPACK.gesv(LAPACKE_dgesv, n: n, nrhs: nrhs, a: a, b: b)
   }
 
   /// Cholesky solve via `LAPACKE_dposv`.
   public static func lapackPOSV(
     n: Int, nrhs: Int, a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>
   ) -> Int {
-    Int(
-      LAPACKE_dposv(
-        LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), rc_lapack_int(n), rc_lapack_int(nrhs),
-        a, rc_lapack_int(Swift.max(1, n)), b, rc_lapack_int(Swift.max(1, nrhs))))
+    LAPACK.posv(LAPACKE_dposv, n: n, nrhs: nrhs, a: a, b: b)
   }
 
   /// Symmetric eigendecomposition via `LAPACKE_dsyevd`.
   public static func lapackSYEVD(
     vectors: Bool, n: Int, a: UnsafeMutablePointer<Double>, w: UnsafeMutablePointer<Double>
   ) -> Int {
+    LAPACK.syevd(LAPACKE_dsyevd, vectors: vectors, n: n, a: a, w: w)
+  }
+}
+
+/// The argument plumbing of the LAPACKE calls, written once for both precisions: each function
+/// takes the `s` or `d` routine and the arguments in RankCollapse's terms.
+private enum LAPACK {
+  static let jobNone = CChar(UInt8(ascii: "N"))
+  static let lower = CChar(UInt8(ascii: "L"))
+
+  static func gesdd<S>(
+    _ routine: (
+      Int32, CChar, rc_lapack_int, rc_lapack_int, UnsafeMutablePointer<S>?, rc_lapack_int,
+      UnsafeMutablePointer<S>?, UnsafeMutablePointer<S>?, rc_lapack_int, UnsafeMutablePointer<S>?,
+      rc_lapack_int
+    ) -> rc_lapack_int,
+    vectors: Bool, m: Int, n: Int, a: UnsafeMutablePointer<S>, s: UnsafeMutablePointer<S>,
+    u: UnsafeMutablePointer<S>, vt: UnsafeMutablePointer<S>
+  ) -> Int {
+    // jobz 'S': the thin factors. With 'N' LAPACK still wants leading dimensions ≥ 1.
+    let k = Swift.min(m, n)
+    return Int(
+      routine(
+        LAPACK_COL_MAJOR, vectors ? CChar(UInt8(ascii: "S")) : jobNone,
+        rc_lapack_int(m), rc_lapack_int(n), a, rc_lapack_int(Swift.max(1, m)), s,
+        u, rc_lapack_int(vectors ? Swift.max(1, m) : 1),
+        vt, rc_lapack_int(vectors ? Swift.max(1, k) : 1)))
+  }
+
+  static func gesv<S>(
+    _ routine: (
+      Int32, rc_lapack_int, rc_lapack_int, UnsafeMutablePointer<S>?, rc_lapack_int,
+      UnsafeMutablePointer<rc_lapack_int>?, UnsafeMutablePointer<S>?, rc_lapack_int
+    ) -> rc_lapack_int,
+    n: Int, nrhs: Int, a: UnsafeMutablePointer<S>, b: UnsafeMutablePointer<S>
+  ) -> Int {
+    let pivots = UnsafeMutablePointer<rc_lapack_int>.allocate(capacity: Swift.max(1, n))
+    defer { pivots.deallocate() }
+    return Int(
+      routine(
+        LAPACK_ROW_MAJOR, rc_lapack_int(n), rc_lapack_int(nrhs), a, rc_lapack_int(Swift.max(1, n)),
+        pivots, b, rc_lapack_int(Swift.max(1, nrhs))))
+  }
+
+  static func posv<S>(
+    _ routine: (
+      Int32, CChar, rc_lapack_int, rc_lapack_int, UnsafeMutablePointer<S>?, rc_lapack_int,
+      UnsafeMutablePointer<S>?, rc_lapack_int
+    ) -> rc_lapack_int,
+    n: Int, nrhs: Int, a: UnsafeMutablePointer<S>, b: UnsafeMutablePointer<S>
+  ) -> Int {
     Int(
-      LAPACKE_dsyevd(
-        LAPACK_ROW_MAJOR, vectors ? CChar(UInt8(ascii: "V")) : CChar(UInt8(ascii: "N")),
-        CChar(UInt8(ascii: "L")), rc_lapack_int(n), a, rc_lapack_int(Swift.max(1, n)), w))
+      routine(
+        LAPACK_ROW_MAJOR, lower, rc_lapack_int(n), rc_lapack_int(nrhs),
+        a, rc_lapack_int(Swift.max(1, n)), b, rc_lapack_int(Swift.max(1, nrhs))))
+  }
+
+  static func syevd<S>(
+    _ routine: (
+      Int32, CChar, CChar, rc_lapack_int, UnsafeMutablePointer<S>?, rc_lapack_int,
+      UnsafeMutablePointer<S>?
+    ) -> rc_lapack_int,
+    vectors: Bool, n: Int, a: UnsafeMutablePointer<S>, w: UnsafeMutablePointer<S>
+  ) -> Int {
+    Int(
+      routine(
+        LAPACK_ROW_MAJOR, vectors ? CChar(UInt8(ascii: "V")) : jobNone, lower, rc_lapack_int(n), a,
+        rc_lapack_int(Swift.max(1, n)), w))
   }
 }
