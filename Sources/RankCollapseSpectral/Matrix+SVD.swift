@@ -12,6 +12,7 @@ extension Matrix {
   ///   `NaN` (LAPACK would return meaningless numbers), or
   ///   `LinearAlgebraError/noConvergence(routine:info:)`.
   /// - Complexity: O(m·n·min(m, n)).
+  @inlinable
   public func singularValues() throws(LinearAlgebraError) -> [Scalar] {
     guard isFinite else { throw .nonFiniteInput(operation: "singularValues") }
     let k = Swift.min(rows, columns)
@@ -42,6 +43,7 @@ extension Matrix {
   ///   the `k = min(rows, columns)` singular values in decreasing order.
   /// - Throws: As ``singularValues()``.
   /// - Complexity: O(m·n·min(m, n)).
+  @inlinable
   public func singularValueDecomposition() throws(LinearAlgebraError)
     -> SingularValueDecomposition<Scalar>
   {
@@ -57,8 +59,9 @@ extension Matrix {
     // column-major U' (n×k) is the row-major k×n matrix U'ᵀ = Vᵀ. No transposition is needed.
     var work = self
     var values = [Scalar](repeating: 0, count: k)
-    var u = Matrix.zeros(rows: rows, columns: k)
-    var vt = Matrix.zeros(rows: k, columns: columns)
+    // gesdd writes every element of both factors, so they need no zero fill.
+    var u = Matrix(rows: rows, columns: k) { _ in }
+    var vt = Matrix(rows: k, columns: columns) { _ in }
     let info = work.withUnsafeMutableBufferPointer { a in
       values.withUnsafeMutableBufferPointer { s in
         u.withUnsafeMutableBufferPointer { pu in
@@ -84,6 +87,7 @@ extension Matrix {
   /// - Parameter rank: The largest rank allowed, `K ≥ 0`.
   /// - Returns: A matrix of the same shape with rank at most `rank`.
   /// - Throws: As ``singularValues()``.
+  @inlinable
   public func bestRankApproximation(_ rank: Int) throws(LinearAlgebraError) -> Matrix {
     precondition(rank >= 0, "bestRankApproximation: rank must be ≥ 0, got \(rank)")
     return try singularValueDecomposition().reconstruction(rank: rank)
@@ -93,11 +97,13 @@ extension Matrix {
   ///
   /// - Returns: The spectrum of this matrix.
   /// - Throws: As ``singularValues()``.
+  @inlinable
   public func spectrum() throws(LinearAlgebraError) -> Spectrum<Scalar> {
     Spectrum(sortedSingularValues: try singularValues(), rows: rows, columns: columns)
   }
 
-  private static func checkGESDD(_ info: Int) throws(LinearAlgebraError) {
+  @usableFromInline
+  static func checkGESDD(_ info: Int) throws(LinearAlgebraError) {
     if info > 0 { throw .noConvergence(routine: "gesdd", info: info) }
     if info < 0 { throw .illegalArgument(routine: "gesdd", info: info) }
   }

@@ -17,6 +17,7 @@ public struct SingularValueDecomposition<Scalar: MatrixScalar>: Sendable {
   ///   - u: The `m × k` left factor.
   ///   - singularValues: `k` values in decreasing order.
   ///   - vt: The `k × n` right factor.
+  @inlinable
   public init(u: Matrix<Scalar>, singularValues: [Scalar], vt: Matrix<Scalar>) {
     precondition(
       u.columns == singularValues.count && vt.rows == singularValues.count,
@@ -31,6 +32,7 @@ public struct SingularValueDecomposition<Scalar: MatrixScalar>: Sendable {
   ///
   /// - Parameter rank: How many singular triplets to keep; values beyond `k` keep all of them.
   /// - Returns: The `m × n` matrix of rank at most `rank`.
+  @inlinable
   public func reconstruction(rank: Int? = nil) -> Matrix<Scalar> {
     let kept = Swift.min(rank ?? singularValues.count, singularValues.count)
     precondition(kept >= 0, "reconstruction: rank must be ≥ 0, got \(kept)")

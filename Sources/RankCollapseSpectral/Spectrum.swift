@@ -58,6 +58,7 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
   }
 
   /// Creates a spectrum from values already sorted in decreasing order.
+  @usableFromInline
   init(sortedSingularValues values: [Scalar], rows: Int, columns: Int) {
     precondition(
       values.count <= Swift.min(rows, columns),

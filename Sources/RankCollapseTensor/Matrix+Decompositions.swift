@@ -8,6 +8,7 @@ extension Matrix {
   ///   ``LinearAlgebraError/nonFiniteInput(operation:)``, or
   ///   ``LinearAlgebraError/singularMatrix(pivot:)`` when `self` is exactly singular.
   /// - Complexity: O(n³ + n²·nrhs).
+  @inlinable
   public func solve(_ rightHandSide: Matrix) throws(LinearAlgebraError) -> Matrix {
     try solveSystem(rightHandSide, operation: "solve", routine: "gesv", call: Scalar.lapackGESV) {
       .singularMatrix(pivot: $0)
@@ -24,6 +25,7 @@ extension Matrix {
   ///   breaks down; ``LinearAlgebraError/notSquare(rows:columns:)`` or
   ///   ``LinearAlgebraError/nonFiniteInput(operation:)`` for unusable input.
   /// - Complexity: O(n³/3 + n²·nrhs).
+  @inlinable
   public func choleskySolve(_ rightHandSide: Matrix) throws(LinearAlgebraError) -> Matrix {
     try solveSystem(
       rightHandSide, operation: "choleskySolve", routine: "posv", call: Scalar.lapackPOSV
@@ -32,7 +34,8 @@ extension Matrix {
 
   /// Checks a square system and solves it with a LAPACK driver that overwrites a copy of `self`
   /// and of the right-hand side; `failure` maps a positive `info` to the error to throw.
-  private func solveSystem(
+  @inlinable
+  internal func solveSystem(
     _ rightHandSide: Matrix, operation: String, routine: String,
     call: (Int, Int, UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Int,
     failure: (Int) -> LinearAlgebraError
@@ -68,6 +71,7 @@ extension Matrix {
   ///   ``LinearAlgebraError/notSquare(rows:columns:)`` /
   ///   ``LinearAlgebraError/nonFiniteInput(operation:)`` for unusable input.
   /// - Complexity: O(n³).
+  @inlinable
   public func symmetricEigendecomposition() throws(LinearAlgebraError) -> (
     values: [Scalar], vectors: Matrix
   ) {
@@ -80,12 +84,14 @@ extension Matrix {
   ///
   /// - Returns: The `n` eigenvalues, smallest first.
   /// - Throws: As ``symmetricEigendecomposition()``.
+  @inlinable
   public func symmetricEigenvalues() throws(LinearAlgebraError) -> [Scalar] {
     try runSYEVD(vectors: false, operation: "symmetricEigenvalues").values
   }
 
   /// Runs `?syevd` on a copy of `self`; with `vectors`, the copy holds the eigenvectors after.
-  private func runSYEVD(vectors: Bool, operation: String) throws(LinearAlgebraError) -> (
+  @inlinable
+  internal func runSYEVD(vectors: Bool, operation: String) throws(LinearAlgebraError) -> (
     values: [Scalar], vectors: Matrix
   ) {
     guard isSquare else { throw .notSquare(rows: rows, columns: columns) }
@@ -116,6 +122,7 @@ extension Matrix {
   /// - Throws: ``LinearAlgebraError/notPositiveDefinite(order:)`` (with `order` the number of
   ///   eigenvalues below the tolerance) when `A` is not numerically positive definite, and the
   ///   errors of ``symmetricEigendecomposition()``.
+  @inlinable
   public func inverseSquareRoot(relativeTolerance: Scalar? = nil) throws(LinearAlgebraError)
     -> Matrix
   {

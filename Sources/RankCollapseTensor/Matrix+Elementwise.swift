@@ -197,10 +197,11 @@ extension Matrix {
   @inlinable
   public var isFinite: Bool {
     withUnsafeBufferPointer { buffer in
-      // Summing `x * 0` keeps the loop branch-free: the sum is 0 unless some x is infinite or NaN.
-      var probe: Scalar = 0
-      for value in buffer { probe += value * 0 }
-      return probe == 0
+      // `x − x` is 0 exactly when x is finite. OR-ing the comparisons into an integer keeps the
+      // loop branch-free and lets the compiler vectorise it (a floating-point sum would not be).
+      var bad: UInt8 = 0
+      for value in buffer { bad |= value - value == 0 ? 0 : 1 }
+      return bad == 0
     }
   }
 

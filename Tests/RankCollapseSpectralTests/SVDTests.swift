@@ -168,3 +168,40 @@ struct SpectralPropertyTests {
     }
   }
 }
+
+@Suite("Float spectra")
+struct FloatSpectrumTests {
+  @Test("Float singular values agree with Double ones of the same data to Float precision")
+  func floatAgreesWithDouble() async {
+    await propertyCheck(count: 40, input: Gen.int(in: 1...40), Gen.int(in: 1...40), Gen.uint64()) {
+      rows, columns, seed in
+      var generator = SeededGenerator(seed: seed)
+      let f = Matrix<Float>.randomNormal(rows: rows, columns: columns, using: &generator)
+      guard let single = try? f.singularValues(),
+        let double = try? Matrix<Double>(f).singularValues()
+      else {
+        Issue.record("SVD failed")
+        return
+      }
+      // Backward-stable SVD: errors of order ε_float · s_1 · small factor (ε_float ≈ 1.2e-7).
+      #expect(maxDifference(single, double) <= 1e-5 * max(double[0], 1e-30))
+    }
+  }
+
+  @Test("Float best rank-K error equals sqrt of the tail to Float precision")
+  func floatBestRank() async {
+    await propertyCheck(
+      count: 30, input: Gen.int(in: 2...30), Gen.int(in: 2...30), Gen.uint64(), Gen.int(in: 0...5)
+    ) { rows, columns, seed, rank in
+      var generator = SeededGenerator(seed: seed)
+      let a = Matrix<Float>.randomNormal(rows: rows, columns: columns, using: &generator)
+      guard let approx = try? a.bestRankApproximation(rank), let spectrum = try? a.spectrum() else {
+        Issue.record("SVD failed")
+        return
+      }
+      let error = Double((a - approx).frobeniusNorm)
+      let expected = Double(spectrum.distanceToRank(rank))
+      #expect(abs(error - expected) <= 1e-5 * Double(spectrum.frobeniusNorm))
+    }
+  }
+}

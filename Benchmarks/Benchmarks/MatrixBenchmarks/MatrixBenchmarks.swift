@@ -51,14 +51,26 @@ private func gaussian(rows: Int, columns: Int, seed: UInt64) -> Matrix<Double> {
   return .randomNormal(rows: rows, columns: columns, using: &generator)
 }
 
-/// Names a benchmark after its operation, shape, precision and thread count.
-private func name(_ operation: String, _ threads: Int) -> String {
-  "\(operation) (\(threads) thread\(threads == 1 ? "" : "s"))"
+/// Registers a benchmark that runs `body` on `state`, built once in the setup closure, with
+/// `threads` OpenBLAS threads (also set there, before the warm-up iterations).
+private func blasBenchmark<State>(
+  _ title: String, threads: Int, state makeState: @autoclosure @escaping () -> State,
+  _ body: @escaping (State) throws -> Void
+) {
+  Benchmark("\(title) (\(threads) thread\(threads == 1 ? "" : "s"))") {
+    (_: Benchmark, state: State) throws in
+    try body(state)
+  } setup: {
+    BLAS.threadCount = threads
+    return makeState()
+  }
 }
 
 let benchmarks: @Sendable () -> Void = {
+  // No operating-system metrics (such as `.cpuTotal`): reading them allocates inside the measured
+  // window and would add a constant to every malloc count.
   Benchmark.defaultConfiguration = .init(
-    metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
+    metrics: [.wallClock, .throughput, .mallocCountTotal],
     timeUnits: .milliseconds,
     warmupIterations: 2,
     maxDuration: .seconds(4),
@@ -67,60 +79,60 @@ let benchmarks: @Sendable () -> Void = {
 
   for threads in [1, 2] {
     // GEMM 10000×784 · 784×400: the first layer's forward pass over the whole data set.
-    Benchmark(name("matmul Float32 10000x784 * 784x400", threads)) { _, work in
+    blasBenchmark(
+      "matmul Float32 10000x784 * 784x400", threads: threads, state: GEMMWorkspace<Float>(seed: 1)
+    ) { work in
       blackHole(work.a.matmul(work.b))
-    } setup: {
-      BLAS.threadCount = threads
-      return GEMMWorkspace<Float>(seed: 1)
     }
 
-    Benchmark(name("gemm in place Float32 10000x784 * 784x400", threads)) { _, work in
+    blasBenchmark(
+      "gemm in place Float32 10000x784 * 784x400", threads: threads,
+      state: GEMMWorkspace<Float>(seed: 1)
+    ) { work in
       work.c.gemm(work.a, work.b)
       blackHole(work.c[0, 0])
-    } setup: {
-      BLAS.threadCount = threads
-      return GEMMWorkspace<Float>(seed: 1)
     }
 
-    Benchmark(name("matmul Float64 10000x784 * 784x400", threads)) { _, work in
+    blasBenchmark(
+      "matmul Float64 10000x784 * 784x400", threads: threads, state: GEMMWorkspace<Double>(seed: 1)
+    ) { work in
       blackHole(work.a.matmul(work.b))
-    } setup: {
-      BLAS.threadCount = threads
-      return GEMMWorkspace<Double>(seed: 1)
     }
 
     // Spectra of the paper's weight matrices (W_1 is 400×784) and of a square 784×784 one.
-    Benchmark(name("singularValues Float64 400x784", threads)) { _, matrix in
+    blasBenchmark(
+      "singularValues Float64 400x784", threads: threads,
+      state: gaussian(rows: Shape.hidden, columns: Shape.input, seed: 2)
+    ) { matrix in
       blackHole(try matrix.singularValues())
-    } setup: {
-      BLAS.threadCount = threads
-      return gaussian(rows: Shape.hidden, columns: Shape.input, seed: 2)
     }
 
-    Benchmark(name("singularValues Float64 784x784", threads)) { _, matrix in
+    blasBenchmark(
+      "singularValues Float64 784x784", threads: threads,
+      state: gaussian(rows: Shape.input, columns: Shape.input, seed: 3)
+    ) { matrix in
       blackHole(try matrix.singularValues())
-    } setup: {
-      BLAS.threadCount = threads
-      return gaussian(rows: Shape.input, columns: Shape.input, seed: 3)
     }
 
-    Benchmark(name("thin SVD Float64 400x784", threads)) { _, matrix in
+    blasBenchmark(
+      "thin SVD Float64 400x784", threads: threads,
+      state: gaussian(rows: Shape.hidden, columns: Shape.input, seed: 2)
+    ) { matrix in
       blackHole(try matrix.singularValueDecomposition())
-    } setup: {
-      BLAS.threadCount = threads
-      return gaussian(rows: Shape.hidden, columns: Shape.input, seed: 2)
     }
   }
 
   // Element-wise tanh over a 10000×400 activation: no BLAS, so one thread count. The malloc
-  // counts are the point: 1 per iteration for `map` (its result), 0 for `apply`.
-  Benchmark("tanh map Float32 10000x400") { _, work in
+  // counts are the point: 1 per iteration for `map` (its result), 0 for `apply`. Repeated in
+  // place, `apply` shrinks the values towards 0 (as `np.tanh(x, out=x)` does in
+  // compare_numpy.py), so its time is not comparable with that of `map`.
+  Benchmark("tanh map Float32 10000x400") { (_: Benchmark, work: ElementwiseWorkspace) in
     blackHole(work.matrix.map { .tanh($0) })
   } setup: {
     ElementwiseWorkspace(seed: 4)
   }
 
-  Benchmark("tanh apply Float32 10000x400") { _, work in
+  Benchmark("tanh apply Float32 10000x400") { (_: Benchmark, work: ElementwiseWorkspace) in
     work.matrix.apply { .tanh($0) }
     blackHole(work.matrix[0, 0])
   } setup: {

@@ -32,7 +32,8 @@ struct RankCollapseTimings: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time one RankCollapse matrix operation and print JSON (seconds).")
 
-  @Option(help: "The operation: \(TimedOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  @Option(
+    help: "The operation: \(TimedOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
   var op: TimedOperation
 
   @Option(help: "Timed repetitions.")
