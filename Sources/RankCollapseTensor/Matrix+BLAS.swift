@@ -43,7 +43,7 @@ extension Matrix {
     a.withUnsafeBufferPointer { pa in
       b.withUnsafeBufferPointer { pb in
         c.withUnsafeMutableBufferPointer { pc in
-          Scalar.blasGEMM(
+          BLAS.gemm(
             transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
             a: pa.baseAddress.unsafelyUnwrapped, lda: a.columns,
             b: pb.baseAddress.unsafelyUnwrapped, ldb: b.columns, beta: beta,

@@ -139,6 +139,7 @@ extension Float: MatrixScalar {
     transpose: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
     x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>
   ) {
+    BLAS.prepare()
     cblas_sgemv(
       CblasRowMajor, cblasTranspose(transpose), blasint(m), blasint(n), alpha, a, blasint(lda),
       x, 1, beta, y, 1)
@@ -200,6 +201,7 @@ extension Double: MatrixScalar {
     transpose: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
     x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
   ) {
+    BLAS.prepare()
     cblas_dgemv(
       CblasRowMajor, cblasTranspose(transpose), blasint(m), blasint(n), alpha, a, blasint(lda),
       x, 1, beta, y, 1)
@@ -256,6 +258,7 @@ private enum LAPACK {
     vectors: Bool, m: Int, n: Int, a: UnsafeMutablePointer<S>, s: UnsafeMutablePointer<S>,
     u: UnsafeMutablePointer<S>, vt: UnsafeMutablePointer<S>
   ) -> Int {
+    BLAS.prepare()
     // jobz 'S': the thin factors. With 'N' LAPACK still wants leading dimensions ≥ 1.
     let k = Swift.min(m, n)
     return Int(
@@ -273,6 +276,7 @@ private enum LAPACK {
     ) -> rc_lapack_int,
     n: Int, nrhs: Int, a: UnsafeMutablePointer<S>, b: UnsafeMutablePointer<S>
   ) -> Int {
+    BLAS.prepare()
     let pivots = UnsafeMutablePointer<rc_lapack_int>.allocate(capacity: Swift.max(1, n))
     defer { pivots.deallocate() }
     return Int(
@@ -288,7 +292,8 @@ private enum LAPACK {
     ) -> rc_lapack_int,
     n: Int, nrhs: Int, a: UnsafeMutablePointer<S>, b: UnsafeMutablePointer<S>
   ) -> Int {
-    Int(
+    BLAS.prepare()
+    return Int(
       routine(
         LAPACK_ROW_MAJOR, lower, rc_lapack_int(n), rc_lapack_int(nrhs),
         a, rc_lapack_int(Swift.max(1, n)), b, rc_lapack_int(Swift.max(1, nrhs))))
@@ -301,7 +306,8 @@ private enum LAPACK {
     ) -> rc_lapack_int,
     vectors: Bool, n: Int, a: UnsafeMutablePointer<S>, w: UnsafeMutablePointer<S>
   ) -> Int {
-    Int(
+    BLAS.prepare()
+    return Int(
       routine(
         LAPACK_ROW_MAJOR, vectors ? CChar(UInt8(ascii: "V")) : jobNone, lower, rc_lapack_int(n), a,
         rc_lapack_int(Swift.max(1, n)), w))
