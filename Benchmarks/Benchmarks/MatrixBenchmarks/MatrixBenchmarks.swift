@@ -4,7 +4,7 @@
 //
 //   cd Benchmarks && swift package --disable-sandbox benchmark
 //
-// Every BLAS-bound benchmark exists twice, for 1 and 2 OpenBLAS threads (`BLAS.threadCount` is set
+// Every BLAS-bound benchmark exists twice, for 1 and 2 threads (`BLAS.threadCount` is set
 // in its setup closure). The element-wise benchmarks count allocations: `map` must allocate its
 // result once, `apply` nothing.
 
@@ -52,7 +52,7 @@ private func gaussian(rows: Int, columns: Int, seed: UInt64) -> Matrix<Double> {
 }
 
 /// Registers a benchmark that runs `body` on `state`, built once in the setup closure, with
-/// `threads` OpenBLAS threads (also set there, before the warm-up iterations).
+/// `threads` BLAS threads (also set there, before the warm-up iterations).
 private func blasBenchmark<State>(
   _ title: String, threads: Int, state makeState: @autoclosure @escaping () -> State,
   _ body: @escaping (State) throws -> Void

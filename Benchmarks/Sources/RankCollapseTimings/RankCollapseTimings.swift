@@ -42,7 +42,7 @@ struct RankCollapseTimings: ParsableCommand {
   @Option(help: "Untimed repetitions before the timed ones.")
   var warmup: Int = 2
 
-  @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice, e.g. OPENBLAS_NUM_THREADS).")
+  @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
   func validate() throws {
