@@ -29,13 +29,13 @@ struct Analyze: ParsableCommand {
     help: "K for the relative tail τ_K and the distance to rank K.")
   var rank: Int = 10
 
-  @Option(help: "ε for the soft rank rk(ε), in [0, 1].")
+  @Option(help: "ε ≥ 0 for the soft rank rk(ε) (rk(ε) = 0 for ε ≥ 1).")
   var epsilon: Double = 0.1
 
   @Option(help: "Output format: table, json or csv.")
   var format: OutputFormat = .table
 
-  @Option(help: "Number of BLAS threads (default: OpenBLAS's own choice).")
+  @Option(help: "Number of BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
   func validate() throws {

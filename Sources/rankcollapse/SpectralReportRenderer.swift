@@ -75,7 +75,9 @@ struct SpectralReportRenderer {
     }
     lines.insert(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "), at: 1)
     for r in reports {
-      let top = r.singularValues.prefix(8).map(formatted).joined(separator: ", ")
+      let top =
+        r.singularValues.isEmpty
+        ? "(none)" : r.singularValues.prefix(8).map(formatted).joined(separator: ", ")
       let more = r.singularValues.count > 8 ? ", …" : ""
       lines.append("")
       lines.append("\(r.name): singular values \(top)\(more)")
