@@ -83,6 +83,18 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// `"write"`, `"rename"`, …) and `message` is the operating system's explanation.
   case io(path: String, operation: String, message: String)
 
+  /// The file or folder a file-system error names; `nil` for a format error, whose description
+  /// does not say which file it came from.
+  public var path: String? {
+    switch self {
+    case .fileNotFound(let path), .isDirectory(let path), .notRegularFile(let path),
+      .permissionDenied(let path), .io(let path, _, _):
+      return path
+    default:
+      return nil
+    }
+  }
+
   /// A sentence that says what is wrong, naming the offending value.
   public var description: String {
     switch self {

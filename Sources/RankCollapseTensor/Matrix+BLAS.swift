@@ -2,8 +2,9 @@ extension Matrix {
   /// Accumulates a general matrix product into this matrix, in place:
   /// `self ← α op(A) op(B) + β self` (BLAS `?gemm`).
   ///
-  /// No memory is allocated when `self` is uniquely referenced, so a training loop can reuse one
-  /// output buffer across steps.
+  /// No memory is allocated for the result when `self` is uniquely referenced, so a training loop
+  /// can reuse one output buffer across steps. A large product may be split across threads; see
+  /// ``BLAS/threading``.
   ///
   /// - Parameters:
   ///   - a: The left operand.
@@ -65,7 +66,8 @@ extension Matrix {
   ///   - transposeOther: Use `otherᵀ` on the right.
   ///   - alpha: A factor on the product.
   /// - Returns: The `m × n` product.
-  /// - Complexity: O(m·n·k) floating-point operations (BLAS `?gemm`); one allocation.
+  /// - Complexity: O(m·n·k) floating-point operations (BLAS `?gemm`, split across threads as
+  ///   ``BLAS/threading`` says); one allocation for the result.
   @inlinable
   public func matmul(
     _ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false, alpha: Scalar = 1

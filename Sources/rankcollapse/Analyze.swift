@@ -57,9 +57,8 @@ struct Analyze: ParsableCommand {
       do {
         array = try NumPy.read(contentsOf: file)
       } catch {
-        // I/O errors name the path already; format errors do not.
-        let message = "\(error)"
-        throw CommandFailure(message.contains(file) ? message : "\(file): \(message)")
+        // File-system errors name their path already; format errors do not.
+        throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
       }
       guard array.isMatrix else {
         printToStandardError(

@@ -346,20 +346,16 @@ struct NumPyMalformedTests {
     ) { try NumPy.decode(empty) }
   }
 
-  @Test("a tiny file declaring a 4 EiB array fails fast, before allocating anything that size")
+  @Test("a tiny file declaring a 4 EiB array fails before allocating anything that size")
   func hugeShapeTinyFile() {
     // 2^30 × 2^30 float32 = 2^62 bytes: had the reader allocated first, it would have trapped.
     let bytes = file(
       "'descr': '<f4', 'fortran_order': True, 'shape': (1073741824, 1073741824)",
       payload: Array(repeating: 0, count: 64))
-    let clock = ContinuousClock()
-    let elapsed = clock.measure {
-      #expect(
-        throws: NumPyError.truncatedData(
-          shape: [1_073_741_824, 1_073_741_824], dataType: .float32,
-          expectedBytes: 1 << 62, availableBytes: 64)
-      ) { try NumPy.decode(bytes) }
-    }
-    #expect(elapsed < .seconds(1))
+    #expect(
+      throws: NumPyError.truncatedData(
+        shape: [1_073_741_824, 1_073_741_824], dataType: .float32,
+        expectedBytes: 1 << 62, availableBytes: 64)
+    ) { try NumPy.decode(bytes) }
   }
 }
