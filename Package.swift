@@ -15,7 +15,7 @@ let package = Package(
     .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
   ],
   targets: [
-    // System libraries (Debian: libopenblas-dev, liblapacke-dev).
+    // System libraries (Debian: libopenblas-dev, liblapacke-dev, zlib1g-dev).
     .systemLibrary(
       name: "COpenBLAS",
       pkgConfig: "openblas",
@@ -25,6 +25,11 @@ let package = Package(
       name: "CLAPACKE",
       pkgConfig: "lapacke",
       providers: [.apt(["liblapacke-dev"])]
+    ),
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]
     ),
 
     // Library modules (see DESIGN.md for the module graph).
@@ -42,7 +47,7 @@ let package = Package(
       name: "RankCollapseRegularization",
       dependencies: ["RankCollapseTensor", "RankCollapseNetwork"]
     ),
-    .target(name: "RankCollapseData", dependencies: ["RankCollapseTensor"]),
+    .target(name: "RankCollapseData", dependencies: ["RankCollapseTensor", "CZlib"]),
     .target(
       name: "RankCollapseBounds",
       dependencies: [

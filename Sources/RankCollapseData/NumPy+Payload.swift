@@ -20,12 +20,28 @@ extension NumPy {
 
   /// Builds an array from exactly `header.payloadByteCount` bytes of data.
   static func makeArray(header: NumPyHeader, payload: UnsafeRawBufferPointer) -> NumPyArray {
+    if let format = header.dataType.integerFormat {
+      return NumPyArray(
+        shape: header.shape,
+        storage: .integers(integerElements(format, header, fileBytes: Array(payload))))
+    }
     switch header.dataType {
     case .float32:
-      NumPyArray(shape: header.shape, storage: .float32(decodeMatrix(header, payload)))
+      return NumPyArray(shape: header.shape, storage: .float32(decodeMatrix(header, payload)))
     case .float64:
-      NumPyArray(shape: header.shape, storage: .float64(decodeMatrix(header, payload)))
+      return NumPyArray(shape: header.shape, storage: .float64(decodeMatrix(header, payload)))
+    default:
+      preconditionFailure("integer types are handled above")
     }
+  }
+
+  /// Integer elements from the bytes as the file stores them.
+  private static func integerElements(
+    _ format: IntegerFormat, _ header: NumPyHeader, fileBytes: [UInt8]
+  ) -> IntegerElements {
+    IntegerElements(
+      format: format, fileBytes: fileBytes, swapBytes: header.byteOrder != .host,
+      columnMajor: header.isFortranOrder ? header.matrixShape : nil)
   }
 
   /// Builds an array whose data bytes are written by `fill`, with one copy at most.
@@ -43,6 +59,12 @@ extension NumPy {
   static func makeArray(
     header: NumPyHeader, fill: (UnsafeMutableRawBufferPointer) -> NumPyError?
   ) throws(NumPyError) -> NumPyArray {
+    if let format = header.dataType.integerFormat {
+      var bytes = [UInt8](repeating: 0, count: header.payloadByteCount)
+      if let failure = bytes.withUnsafeMutableBytes({ fill($0) }) { throw failure }
+      return NumPyArray(
+        shape: header.shape, storage: .integers(integerElements(format, header, fileBytes: bytes)))
+    }
     switch header.dataType {
     case .float32:
       let matrix: Matrix<Float> = try readMatrix(header, fill: fill)
@@ -50,6 +72,8 @@ extension NumPy {
     case .float64:
       let matrix: Matrix<Double> = try readMatrix(header, fill: fill)
       return NumPyArray(shape: header.shape, storage: .float64(matrix))
+    default:
+      preconditionFailure("integer types are handled above")
     }
   }
 
@@ -157,6 +181,10 @@ extension NumPy {
     switch array.storage {
     case .float32(let matrix): try withLittleEndianPayload(of: matrix, body)
     case .float64(let matrix): try withLittleEndianPayload(of: matrix, body)
+    case .integers(let elements):
+      try elements.littleEndianBytes.withUnsafeBytes { bytes in
+        Result { () throws(E) in try body(bytes) }
+      }.get()
     }
   }
 

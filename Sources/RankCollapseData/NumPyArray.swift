@@ -1,7 +1,7 @@
 import RankCollapseTensor
 
-/// A one- or two-dimensional NumPy array of `float32` or `float64` values, as stored in a `.npy`
-/// file.
+/// A one- or two-dimensional NumPy array of `float32`, `float64`, integer or boolean values, as
+/// stored in a `.npy` file.
 ///
 /// The elements are held in C (row-major) order in the machine's byte order, whatever order the
 /// file used: a big-endian file is byte-swapped and a Fortran-ordered (`fortran_order: True`)
@@ -19,6 +19,7 @@ public struct NumPyArray: Sendable, Equatable {
   enum Storage: Sendable, Equatable {
     case float32(Matrix<Float>)
     case float64(Matrix<Double>)
+    case integers(IntegerElements)
   }
 
   /// The dimensions, as in NumPy: `[n]` for a 1-D array, `[rows, columns]` for a 2-D array.
@@ -38,6 +39,7 @@ public struct NumPyArray: Sendable, Equatable {
     switch storage {
     case .float32: .float32
     case .float64: .float64
+    case .integers(let elements): NumPyDataType(elements.format)
     }
   }
 
@@ -49,6 +51,7 @@ public struct NumPyArray: Sendable, Equatable {
     switch storage {
     case .float32(let matrix): matrix.count
     case .float64(let matrix): matrix.count
+    case .integers(let elements): elements.count
     }
   }
 
@@ -57,7 +60,9 @@ public struct NumPyArray: Sendable, Equatable {
   /// A 2-D array of shape `(rows, columns)` gives a `rows × columns` matrix whose element `(i, j)`
   /// is the array's `a[i, j]`; a 1-D array of length `n` gives a `1 × n` matrix. Asking for the
   /// stored type returns the stored matrix without copying; `float32` to `Double` is exact, and
-  /// `float64` to `Float` rounds to nearest.
+  /// `float64` to `Float` rounds to nearest. Integers are converted as NumPy's `astype` converts
+  /// them (rounded to nearest, exact up to 2^24 for `Float` and 2^53 for `Double`; `bool` gives 0
+  /// and 1).
   ///
   /// - Parameter type: The scalar type of the result, `Float.self` or `Double.self`.
   /// - Returns: The elements in row-major order.
@@ -71,6 +76,29 @@ public struct NumPyArray: Sendable, Equatable {
     case .float64(let matrix):
       if let same = matrix as? Matrix<S> { return same }
       return Matrix<S>(matrix)
+    case .integers(let elements):
+      let rows = shape.count == 2 ? shape[0] : 1
+      return Matrix<S>(
+        rows: rows, columns: rows == 0 ? (shape.count == 2 ? shape[1] : 0) : count / rows,
+        elements: elements.floatingPoint(S.self))
+    }
+  }
+
+  /// The elements as integers, in C (row-major) order: labels, class indices, counts.
+  ///
+  /// - Returns: The `count` elements; `bool` elements are 0 or 1.
+  /// - Throws: ``NumPyError/notIntegerArray(dataType:)`` for a `float32` or `float64` array (round
+  ///   it yourself if you mean to), ``NumPyError/integerOverflow(index:value:)`` for a `uint64`
+  ///   value above `Int.max`.
+  /// - Complexity: O(`count`).
+  public func integers() throws(NumPyError) -> [Int] {
+    guard case .integers(let elements) = storage else {
+      throw .notIntegerArray(dataType: dataType)
+    }
+    switch elements.integers() {
+    case .success(let values): return values
+    case .failure(let overflow):
+      throw .integerOverflow(index: overflow.index, value: overflow.value)
     }
   }
 
@@ -103,6 +131,38 @@ public struct NumPyArray: Sendable, Equatable {
   public init<S: MatrixScalar>(vector: [S]) {
     let matrix = Matrix(rows: 1, columns: vector.count, elements: vector)
     self.init(shape: [vector.count], storage: Storage(matrix))
+  }
+}
+
+extension NumPyArray {
+  /// Creates a 1-D integer array, with the NumPy type matching `T`.
+  ///
+  /// `Int8` becomes `int8`, `UInt16` `uint16`, and so on; `Int` and `UInt` become `int64` and
+  /// `uint64` (what `np.save` writes for Python integers on a 64-bit machine).
+  ///
+  /// - Parameter integers: The elements; the shape becomes `(integers.count,)`.
+  public init<T: FixedWidthInteger>(integers: [T]) {
+    self.init(shape: [integers.count], storage: .integers(IntegerElements(integers)))
+  }
+
+  /// Creates a 2-D integer array from its elements in row-major order.
+  ///
+  /// - Parameters:
+  ///   - integers: `rows × columns` elements, row after row.
+  ///   - rows: The number of rows.
+  ///   - columns: The number of columns.
+  public init<T: FixedWidthInteger>(integers: [T], rows: Int, columns: Int) {
+    precondition(
+      rows >= 0 && columns >= 0 && integers.count == rows * columns,
+      "a \(rows)×\(columns) integer array needs \(rows * columns) elements, got \(integers.count)")
+    self.init(shape: [rows, columns], storage: .integers(IntegerElements(integers)))
+  }
+
+  /// Creates a 1-D `bool` array.
+  ///
+  /// - Parameter booleans: The elements; the shape becomes `(booleans.count,)`.
+  public init(booleans: [Bool]) {
+    self.init(shape: [booleans.count], storage: .integers(IntegerElements(booleans)))
   }
 }
 

@@ -42,8 +42,8 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// not a tuple of integers. `value` is the value as Python would print it.
   case invalidValue(key: String, value: String)
 
-  /// The `descr` entry names an element type RankCollapse does not read (anything but `'<f4'`,
-  /// `'>f4'`, `'<f8'` and `'>f8'`). `descriptor` is the value as Python would print it.
+  /// The `descr` entry names an element type RankCollapse does not read (see ``NumPyDataType``
+  /// for the ones it does). `descriptor` is the value as Python would print it.
   case unsupportedDataType(descriptor: String)
 
   /// The shape has a negative dimension.
@@ -63,6 +63,43 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// More bytes follow the header than the shape and element type require.
   case trailingData(
     shape: [Int], dataType: NumPyDataType, expectedBytes: Int, availableBytes: Int)
+
+  // MARK: Element errors
+
+  /// Integers were asked of an array whose elements are not integers (``NumPyArray/integers()``).
+  case notIntegerArray(dataType: NumPyDataType)
+
+  /// An integer element does not fit in `Int` (a `uint64` above `Int.max`). `index` is its
+  /// position in row-major order and `value` its value.
+  case integerOverflow(index: Int, value: String)
+
+  // MARK: Archive (.npz) errors
+
+  /// The file is not a zip archive: no end-of-central-directory record in its last 65 557 bytes.
+  case notZipArchive
+
+  /// The zip structure is inconsistent; `reason` says where (a record, an offset, a size).
+  case malformedArchive(reason: String)
+
+  /// A member is compressed with a method other than stored (0) or deflated (8), or encrypted.
+  case unsupportedCompression(member: String, method: Int)
+
+  /// A member's data is damaged: it does not inflate, or inflates to a different size or CRC-32
+  /// than the archive declares.
+  case corruptMember(member: String, reason: String)
+
+  /// Two members have the same name.
+  case duplicateMember(String)
+
+  /// A member is not a `.npy` file (its name does not end in `.npy`).
+  case notNumPyMember(String)
+
+  /// A member's `.npy` contents are invalid; `error` says how.
+  indirect case invalidMember(member: String, error: NumPyError)
+
+  /// An archive to write is larger than the 4 GiB the zip format holds without its zip64
+  /// extension, which RankCollapse does not write.
+  case archiveTooLarge(bytes: Int)
 
   // MARK: File-system errors
 
@@ -130,7 +167,9 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
         return "header entry '\(key)' has an invalid value \(value)"
       }
     case .unsupportedDataType(let descriptor):
-      return "unsupported dtype \(descriptor) (RankCollapse reads float32 and float64)"
+      return
+        "unsupported dtype \(descriptor) (RankCollapse reads float32, float64, the integers of "
+        + "1, 2, 4 and 8 bytes, and bool)"
         + NumPyError.dataTypeHint(descriptor)
     case .negativeDimension(let shape):
       return "shape \(NumPyError.pythonTuple(shape)) has a negative dimension"
@@ -151,6 +190,30 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
         "file has \(availableBytes - expectedBytes) unexpected bytes after the data: header "
         + "declares \(NumPyError.extent(shape)) \(dataType) = \(expectedBytes) bytes of data "
         + "but \(availableBytes) follow"
+    case .notIntegerArray(let dataType):
+      return "the array holds \(dataType) values, not integers"
+    case .integerOverflow(let index, let value):
+      return "element \(index) of the array, \(value), does not fit in a 64-bit signed integer"
+    case .notZipArchive:
+      return "not a .npz file (no zip end-of-central-directory record)"
+    case .malformedArchive(let reason):
+      return "the .npz archive is malformed: \(reason)"
+    case .unsupportedCompression(let member, let method):
+      return
+        "member '\(member)' uses compression method \(method) (RankCollapse reads stored (0) "
+        + "and deflated (8) members, unencrypted)"
+    case .corruptMember(let member, let reason):
+      return "member '\(member)' is damaged: \(reason)"
+    case .duplicateMember(let name):
+      return "the archive has two members named '\(name)'"
+    case .notNumPyMember(let name):
+      return "member '\(name)' is not a .npy file (its name does not end in .npy)"
+    case .invalidMember(let member, let error):
+      return "member '\(member)': \(error)"
+    case .archiveTooLarge(let bytes):
+      return
+        "the archive would be \(bytes) bytes, more than the 4 GiB a zip file holds without "
+        + "zip64, which RankCollapse does not write"
     case .fileNotFound(let path):
       return "no such file or folder: \(path)"
     case .isDirectory(let path):
@@ -178,10 +241,25 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A hint for the descriptors that are close to a supported one.
   private static func dataTypeHint(_ descriptor: String) -> String {
     switch descriptor {
-    case "'f4'", "'=f4'", "'|f4'", "'f8'", "'=f8'", "'|f8'":
+    case "'f4'", "'=f4'", "'|f4'", "'f8'", "'=f8'", "'|f8'", "'i2'", "'=i2'", "'i4'", "'=i4'",
+      "'i8'", "'=i8'", "'u2'", "'=u2'", "'u4'", "'=u4'", "'u8'", "'=u8'":
       return "; the descriptor does not state a byte order: use '<' (little-endian) or '>'"
     default:
       return descriptor.hasPrefix("[") ? "; structured dtypes are not supported" : ""
+    }
+  }
+}
+
+extension NumPyError {
+  /// The case for a file-system failure.
+  init(_ failure: FileFailure) {
+    switch failure {
+    case .fileNotFound(let path): self = .fileNotFound(path: path)
+    case .isDirectory(let path): self = .isDirectory(path: path)
+    case .notRegularFile(let path): self = .notRegularFile(path: path)
+    case .permissionDenied(let path): self = .permissionDenied(path: path)
+    case .io(let path, let operation, let message):
+      self = .io(path: path, operation: operation, message: message)
     }
   }
 }

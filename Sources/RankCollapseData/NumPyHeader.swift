@@ -145,9 +145,12 @@ struct NumPyHeader: Equatable {
 
   /// The element type and byte order of a `descr` value.
   ///
-  /// Only `'<f4'`, `'>f4'`, `'<f8'` and `'>f8'` are accepted. NumPy itself always writes an
-  /// explicit `'<'` or `'>'` for multi-byte types; the native-order spellings (`'f4'`, `'=f4'`,
-  /// `'|f4'`) would make a file's meaning depend on the machine reading it, so they are rejected.
+  /// Floating point: only `'<f4'`, `'>f4'`, `'<f8'` and `'>f8'`. Integers: `'<i2'`, `'>u8'` and
+  /// so on for 2, 4 and 8 bytes. NumPy itself always writes an explicit `'<'` or `'>'` for
+  /// multi-byte types; the native-order spellings (`'f4'`, `'=f4'`, `'|f4'`, `'i8'`) would make a
+  /// file's meaning depend on the machine reading it, so they are rejected. One-byte types
+  /// (`'|i1'`, `'|u1'`, `'|b1'`, also spelled `'i1'`, `'<u1'`, `'?'`, …) have no byte order, so
+  /// every spelling is accepted.
   static func parseDescriptor(
     _ literal: NumPyPythonLiteral
   ) throws(NumPyError) -> (NumPyDataType, ByteOrder) {
@@ -159,8 +162,28 @@ struct NumPyHeader: Equatable {
     case ">f4": return (.float32, .big)
     case "<f8": return (.float64, .little)
     case ">f8": return (.float64, .big)
-    default: throw .unsupportedDataType(descriptor: literal.pythonDescription)
+    case "?", "b1", "|b1", "<b1", ">b1", "=b1": return (.bool, .little)
+    default: break
     }
+    var body = Substring(descriptor)
+    var order: ByteOrder?
+    switch body.first {
+    case "<": order = .little
+    case ">": order = .big
+    case "|", "=": order = nil
+    default: order = nil
+    }
+    if let first = body.first, "<>|=".contains(first) { body = body.dropFirst() }
+    let types: [String: NumPyDataType] = [
+      "i1": .int8, "i2": .int16, "i4": .int32, "i8": .int64,
+      "u1": .uint8, "u2": .uint16, "u4": .uint32, "u8": .uint64,
+    ]
+    guard let dataType = types[String(body)] else {
+      throw .unsupportedDataType(descriptor: literal.pythonDescription)
+    }
+    if dataType.itemSize == 1 { return (dataType, .little) }
+    guard let order else { throw .unsupportedDataType(descriptor: literal.pythonDescription) }
+    return (dataType, order)
   }
 
   /// The dimensions of a `shape` value: a tuple of one or two non-negative integers.

@@ -99,6 +99,7 @@ extension NumPyDataType {
     switch self {
     case .float32: Double(Float.ulpOfOne)
     case .float64: Double.ulpOfOne
+    default: Double.ulpOfOne  // integers: NumPy's SVD and matrix_rank work in float64
     }
   }
 }

@@ -234,9 +234,10 @@ struct NumPyMalformedTests {
   }
 
   @Test(
-    "every dtype but little- and big-endian float32 and float64 is unsupported",
+    "dtypes other than float32/float64 and the integers, or without a byte order, are unsupported",
     arguments: [
-      "'<i8'", "'<f2'", "'<f16'", "'<c8'", "'|O'", "'<U5'", "'|b1'", "'|u1'", "'float32'",
+      "'i8'", "'=i4'", "'|u2'", "'<i3'", "'<u16'", "'<b2'",
+      "'<f2'", "'<f16'", "'<c8'", "'|O'", "'<U5'", "'float32'",
       "'f4'", "'=f4'", "'|f4'", "'f8'", "'<F4'", "' <f4'", "'<f4 '", "''", "5", "None",
       "[('a', '<f4')]", "[('a', '<f4'), ('b', '<f8')]", "('<f4', (2,))",
     ])
@@ -249,8 +250,9 @@ struct NumPyMalformedTests {
   @Test("unsupported dtype messages name the dtype and hint at the fix")
   func unsupportedDataTypeMessages() {
     #expect(
-      NumPyError.unsupportedDataType(descriptor: "'<i8'").description
-        == "unsupported dtype '<i8' (RankCollapse reads float32 and float64)")
+      NumPyError.unsupportedDataType(descriptor: "'<c8'").description
+        == "unsupported dtype '<c8' (RankCollapse reads float32, float64, the integers of 1, 2, "
+        + "4 and 8 bytes, and bool)")
     #expect(
       NumPyError.unsupportedDataType(descriptor: "'=f4'").description.contains("byte order"))
     #expect(

@@ -1,0 +1,144 @@
+import CZlib
+
+/// Thin wrappers over zlib: raw-deflate and gzip inflation into a buffer of known size, raw
+/// deflation, and CRC-32.
+enum Zlib {
+  /// The most bytes `compressedSize` deflated bytes can inflate to.
+  ///
+  /// Deflate's largest ratio is about 1032:1 (each 258-byte match costs at least two bits); 1 KiB
+  /// is added for stream overhead. A member that declares more is rejected before anything is
+  /// allocated.
+  static func maximumInflatedSize(compressedSize: Int) -> Int {
+    let (product, overflow) = compressedSize.multipliedReportingOverflow(by: 1032)
+    return overflow ? Int.max : product &+ 1024
+  }
+
+  /// Why inflation failed.
+  enum Failure: Error, Equatable {
+    /// The stream is not valid deflate data (zlib's message).
+    case invalidData(String)
+    /// The stream ends before producing the expected number of bytes.
+    case tooShort(produced: Int)
+    /// The stream produces more than the expected number of bytes.
+    case tooLong
+  }
+
+  /// Inflates `input` into exactly `output.count` bytes.
+  ///
+  /// - Parameters:
+  ///   - input: The compressed bytes.
+  ///   - output: Receives the inflated bytes; it must be filled exactly.
+  ///   - gzip: `true` for a gzip stream (header and trailer checked by zlib), `false` for raw
+  ///     deflate (zip members).
+  /// - Throws: ``Failure`` when the data is invalid or its size is not `output.count`.
+  static func inflate(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, gzip: Bool
+  ) throws(Failure) {
+    var stream = z_stream()
+    guard rc_inflate_init2(&stream, gzip ? 16 + 15 : -15) == Z_OK else {
+      throw .invalidData("zlib could not be initialised")
+    }
+    defer { inflateEnd(&stream) }
+    guard let inputBase = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+      if output.isEmpty { return }
+      throw .tooShort(produced: 0)
+    }
+    let outputBase = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    var consumed = 0
+    var produced = 0
+    let spare = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    defer { spare.deallocate() }
+    while true {
+      // Feed and drain in pieces that fit zlib's 32-bit counters.
+      if stream.avail_in == 0 && consumed < input.count {
+        let piece = min(input.count - consumed, Int(UInt32.max))
+        stream.next_in = UnsafeMutablePointer(mutating: inputBase + consumed)
+        stream.avail_in = UInt32(piece)
+        consumed += piece
+      }
+      let outputLeft = output.count - produced
+      if outputLeft > 0, let outputBase {
+        let piece = min(outputLeft, Int(UInt32.max))
+        stream.next_out = outputBase + produced
+        stream.avail_out = UInt32(piece)
+      } else {
+        // The output is full: give zlib one spare byte to see whether the stream ends here.
+        stream.next_out = spare
+        stream.avail_out = 1
+      }
+      let before = Int(stream.avail_out)
+      let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+      let written = before - Int(stream.avail_out)
+      if outputLeft == 0 {
+        if written > 0 { throw .tooLong }
+      } else {
+        produced += written
+      }
+      switch status {
+      case Z_STREAM_END:
+        if produced < output.count { throw .tooShort(produced: produced) }
+        return
+      case Z_OK:
+        continue
+      case Z_BUF_ERROR:
+        // No progress possible: the input is exhausted before the stream ended.
+        if stream.avail_in == 0 && consumed == input.count {
+          throw produced < output.count
+            ? .tooShort(produced: produced) : .invalidData("the stream has no end marker")
+        }
+        continue
+      default:
+        let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+        throw .invalidData(message)
+      }
+    }
+  }
+
+  /// Compresses `input` as a raw deflate stream (zlib's default level 6, as Python's `zipfile`).
+  static func deflate(_ input: UnsafeRawBufferPointer) -> [UInt8] {
+    var stream = z_stream()
+    guard rc_deflate_init2(&stream, Z_DEFAULT_COMPRESSION, -15) == Z_OK else {
+      preconditionFailure("zlib's deflateInit2 failed")
+    }
+    defer { deflateEnd(&stream) }
+    var output: [UInt8] = []
+    output.reserveCapacity(input.count / 2 + 64)
+    let chunk = 1 << 20
+    var buffer = [UInt8](repeating: 0, count: chunk)
+    var consumed = 0
+    let inputBase = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    while true {
+      if stream.avail_in == 0 && consumed < input.count, let inputBase {
+        let piece = min(input.count - consumed, Int(UInt32.max))
+        stream.next_in = UnsafeMutablePointer(mutating: inputBase + consumed)
+        stream.avail_in = UInt32(piece)
+        consumed += piece
+      }
+      let flush = consumed == input.count ? Z_FINISH : Z_NO_FLUSH
+      let status = buffer.withUnsafeMutableBufferPointer { out -> Int32 in
+        stream.next_out = out.baseAddress
+        stream.avail_out = UInt32(chunk)
+        let status = CZlib.deflate(&stream, flush)
+        return status
+      }
+      output.append(contentsOf: buffer[0..<(chunk - Int(stream.avail_out))])
+      if status == Z_STREAM_END { return output }
+      precondition(status == Z_OK || status == Z_BUF_ERROR, "zlib's deflate failed: \(status)")
+    }
+  }
+
+  /// The CRC-32 of `bytes` (the zip and gzip checksum).
+  static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    var crc: UInt = CZlib.crc32(0, nil, 0)
+    guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+      return UInt32(truncatingIfNeeded: crc)
+    }
+    var offset = 0
+    while offset < bytes.count {
+      let piece = min(bytes.count - offset, Int(UInt32.max))
+      crc = CZlib.crc32(crc, base + offset, UInt32(piece))
+      offset += piece
+    }
+    return UInt32(truncatingIfNeeded: crc)
+  }
+}
