@@ -10,7 +10,7 @@ extension NumPy {
   /// Decodes the bytes of a `.npz` archive.
   ///
   /// Every member must be a `.npy` file whose name ends in `.npy`, stored or deflated; each is
-  /// decoded as ``decode(_:)-(UnsafeRawBufferPointer)`` decodes a file. Zip64 archives (which
+  /// decoded as `decode(_:)` decodes a file. Zip64 archives (which
   /// NumPy writes for members over 4 GiB) are read too.
   ///
   /// - Parameter bytes: The whole file.
@@ -47,7 +47,7 @@ extension NumPy {
   /// - Parameter bytes: The whole file.
   /// - Returns: The arrays, named as `np.load` names them.
   /// - Throws: A ``NumPyError`` archive or format case, as
-  ///   ``decodeArchive(_:)-(UnsafeRawBufferPointer)`` throws.
+  ///   `decodeArchive(_:)` throws.
   /// - Complexity: O(`bytes.count` + the uncompressed size).
   public static func decodeArchive(_ bytes: [UInt8]) throws(NumPyError) -> NumPyArchive {
     let result = bytes.withUnsafeBytes { raw in
@@ -59,7 +59,7 @@ extension NumPy {
   /// Reads a `.npz` archive.
   ///
   /// The file's size is checked and the whole file read once; members are then decoded from
-  /// memory, each checked as ``decodeArchive(_:)-(UnsafeRawBufferPointer)`` describes.
+  /// memory, each checked as `decodeArchive(_:)` describes.
   ///
   /// - Parameter path: The path of the file.
   /// - Returns: The arrays, named as `np.load` names them.
