@@ -98,6 +98,13 @@ let package = Package(
       dependencies: ["RankCollapseData", "_RankCollapseTestSupport"]
     ),
     .testTarget(
+      name: "RankCollapseClusteringTests",
+      dependencies: [
+        "RankCollapseClustering", "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
       name: "RankCollapseCLITests",
       dependencies: ["rankcollapse", "RankCollapse", "_RankCollapseTestSupport"]
     ),
