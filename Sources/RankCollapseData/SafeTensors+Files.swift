@@ -1,0 +1,77 @@
+extension SafeTensors {
+  /// Reads a safetensors file.
+  ///
+  /// The header length is checked against the file size, the header read and validated (see
+  /// ``SafeTensors``), and then each included tensor's data is read straight into its storage
+  /// with positioned reads (`F32` and `F64` without any intermediate copy), so a file is read
+  /// once and tensors that are not included are not read at all.
+  ///
+  /// - Parameters:
+  ///   - path: The path of the file.
+  ///   - including: Decides by name which tensors to read; the others are validated but not
+  ///     read, and do not appear in the result. By default every tensor is read.
+  /// - Returns: The tensors in data order, and the metadata.
+  /// - Throws: A file-system case of ``SafeTensorsError`` when the file cannot be read, and a
+  ///   format case when its contents are not a safetensors file RankCollapse reads.
+  /// - Complexity: O(file size).
+  public static func read(
+    contentsOf path: String, including: (String) -> Bool = { _ in true }
+  ) throws(SafeTensorsError) -> SafeTensorsFile {
+    let file: ReadableFile
+    do { file = try ReadableFile(path: path) } catch { throw SafeTensorsError(error) }
+    defer { file.close() }
+    let size: Int
+    do { size = try file.regularFileSize() } catch { throw SafeTensorsError(error) }
+    let prefix: [UInt8]
+    do throws(FileFailure) {
+      prefix = try file.readBytes(count: min(size, 8), at: 0)
+    } catch {
+      throw SafeTensorsError(error)
+    }
+    let length = try prefix.withUnsafeBufferPointer { buffer throws(SafeTensorsError) in
+      try SafeTensorsHeader.headerLength(prefix: UnsafeRawBufferPointer(buffer), fileSize: size)
+    }
+    let text: [UInt8]
+    do { text = try file.readBytes(count: length, at: 8) } catch { throw SafeTensorsError(error) }
+    let header = try text.withUnsafeBufferPointer { buffer throws(SafeTensorsError) in
+      try SafeTensorsHeader.parse(buffer, fileSize: size)
+    }
+    var result = SafeTensorsFile(metadata: header.metadata)
+    for entry in header.entries where including(entry.name) {
+      result.append(
+        try makeTensor(entry) { destination in
+          file.read(into: destination, at: header.dataOffset + entry.begin)
+        })
+    }
+    return result
+  }
+
+  /// Writes tensors and metadata to a safetensors file, atomically.
+  ///
+  /// The bytes of ``encode(_:)`` are written to a new hidden file beside `path` (the tensors
+  /// streamed from their storage, not gathered into one buffer), flushed to disk, and renamed
+  /// over `path`, so `path` always holds either its old contents or the complete new file; on
+  /// failure the temporary file is removed. Training checkpoints can use it safely.
+  ///
+  /// - Parameters:
+  ///   - file: The tensors and metadata.
+  ///   - path: The path of the file to create or replace.
+  /// - Throws: ``SafeTensorsError/isDirectory(path:)``, ``SafeTensorsError/fileNotFound(path:)``,
+  ///   ``SafeTensorsError/permissionDenied(path:)`` or ``SafeTensorsError/io(path:operation:message:)``.
+  /// - Complexity: O(total size of the tensors).
+  public static func write(_ file: SafeTensorsFile, to path: String) throws(SafeTensorsError) {
+    let header = SafeTensorsHeader.encode(file)
+    try writeAtomically(to: path, wrap: SafeTensorsError.init) { output throws(SafeTensorsError) in
+      do throws(FileFailure) {
+        try output.write(header)
+        for tensor in file.tensors {
+          try withLittleEndianBytes(of: tensor) { bytes throws(FileFailure) in
+            try output.write(bytes)
+          }
+        }
+      } catch {
+        throw SafeTensorsError(error)
+      }
+    }
+  }
+}

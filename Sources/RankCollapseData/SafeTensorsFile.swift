@@ -1,0 +1,59 @@
+/// The tensors and metadata of a safetensors file, tensors in file order.
+///
+/// Read one with ``SafeTensors/read(contentsOf:including:)``; build one from tensors and write
+/// it with ``SafeTensors/write(_:to:)``.
+///
+/// ```swift
+/// let file = try SafeTensors.read(contentsOf: "model.safetensors")
+/// for tensor in file.tensors where tensor.isMatrix {
+///   let w = try tensor.matrix(as: Double.self)
+///   print(tensor.name, try w.spectrum().stableRank)
+/// }
+/// ```
+public struct SafeTensorsFile: Sendable, Equatable {
+  /// The tensors, in the order their data appears in the file (for a file this library wrote,
+  /// the order they were given in).
+  public private(set) var tensors: [SafeTensor]
+
+  /// The header's `__metadata__` entries (free-form text such as `{"format": "pt"}`).
+  public var metadata: [String: String]
+
+  /// Creates a file's contents.
+  ///
+  /// - Parameters:
+  ///   - tensors: The tensors, in order; names must be distinct and not `__metadata__`.
+  ///   - metadata: Free-form text entries for the header's `__metadata__`.
+  public init(tensors: [SafeTensor] = [], metadata: [String: String] = [:]) {
+    self.tensors = []
+    self.metadata = metadata
+    for tensor in tensors { append(tensor) }
+  }
+
+  /// The tensor names, in order.
+  public var names: [String] { tensors.map(\.name) }
+
+  /// The tensor with the given name, `nil` if there is none.
+  ///
+  /// - Parameter name: The tensor's name.
+  /// - Complexity: O(number of tensors).
+  public subscript(name: String) -> SafeTensor? {
+    tensors.first { $0.name == name }
+  }
+
+  /// Adds a tensor after the others.
+  ///
+  /// - Parameter tensor: A tensor whose name is not yet used and is not `__metadata__`.
+  public mutating func append(_ tensor: SafeTensor) {
+    precondition(
+      tensor.name != SafeTensors.metadataKey, "'__metadata__' is reserved and cannot name a tensor")
+    precondition(self[tensor.name] == nil, "there is already a tensor named '\(tensor.name)'")
+    tensors.append(tensor)
+  }
+
+  /// Removes the tensor with the given name, if any.
+  ///
+  /// - Parameter name: The tensor's name.
+  public mutating func removeTensor(named name: String) {
+    tensors.removeAll { $0.name == name }
+  }
+}
