@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Gaussian mixtures (paper section 4)")
 struct GaussianMixtureTests {
-  /// WCSS of the labelled partition by a direct loop (paper eq. 6 with l = 0, no targets).
+  /// WCSS of the labelled partition by a direct loop (paper equation 6, l = 0, no targets).
   static func wcss(_ sample: GaussianMixtureSample<Double>) -> Double {
     let means = sample.classMeans()
     var total = 0.0
