@@ -29,6 +29,15 @@ let package = Package(
       ]
     ),
 
+    // Times reading a data file and prints JSON; `compare_data_numpy.py` runs it beside NumPy.
+    .executableTarget(
+      name: "DataTimings",
+      dependencies: [
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
     // Times one operation and prints JSON; `compare_numpy.py` runs it beside NumPy.
     .executableTarget(
       name: "RankCollapseTimings",

@@ -142,3 +142,78 @@ enum Zlib {
     return UInt32(truncatingIfNeeded: crc)
   }
 }
+
+extension Zlib {
+  /// How a streamed inflation ended.
+  enum StreamEnd: Equatable {
+    /// The stream ended; `trailingBytes` of input follow it unread.
+    case finished(produced: Int, trailingBytes: Int)
+    /// The consumer asked to stop.
+    case stopped(produced: Int)
+    /// The data is invalid, or the input ended before the stream did.
+    case failed(Failure)
+  }
+
+  /// Inflates `input` piece by piece, handing each piece of output to `body`.
+  ///
+  /// - Parameters:
+  ///   - input: The compressed bytes.
+  ///   - gzip: `true` for a gzip stream (zlib checks its header, CRC-32 and length), `false` for
+  ///     raw deflate.
+  ///   - chunkSize: The most bytes handed to `body` at once.
+  ///   - body: Receives each piece of output; returns `false` to stop.
+  /// - Returns: How the stream ended.
+  static func inflateChunks(
+    _ input: UnsafeRawBufferPointer, gzip: Bool, chunkSize: Int = 1 << 18,
+    _ body: (UnsafeRawBufferPointer) -> Bool
+  ) -> StreamEnd {
+    var stream = z_stream()
+    guard rc_inflate_init2(&stream, gzip ? 16 + 15 : -15) == Z_OK else {
+      return .failed(.invalidData("zlib could not be initialised"))
+    }
+    defer { inflateEnd(&stream) }
+    guard let inputBase = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+      return .failed(.tooShort(produced: 0))
+    }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+    defer { buffer.deallocate() }
+    guard let outputBase = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+      return .failed(.invalidData("no output buffer"))
+    }
+    var consumed = 0
+    var produced = 0
+    while true {
+      if stream.avail_in == 0 && consumed < input.count {
+        let piece = min(input.count - consumed, Int(UInt32.max))
+        stream.next_in = UnsafeMutablePointer(mutating: inputBase + consumed)
+        stream.avail_in = UInt32(piece)
+        consumed += piece
+      }
+      stream.next_out = outputBase
+      stream.avail_out = UInt32(chunkSize)
+      let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+      let written = chunkSize - Int(stream.avail_out)
+      if written > 0 {
+        produced += written
+        if !body(UnsafeRawBufferPointer(rebasing: buffer[0..<written])) {
+          return .stopped(produced: produced)
+        }
+      }
+      switch status {
+      case Z_STREAM_END:
+        return .finished(
+          produced: produced, trailingBytes: Int(stream.avail_in) + input.count - consumed)
+      case Z_OK:
+        continue
+      case Z_BUF_ERROR:
+        if stream.avail_in == 0 && consumed == input.count {
+          return .failed(.tooShort(produced: produced))
+        }
+        continue
+      default:
+        let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+        return .failed(.invalidData(message))
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// Times reading a data file and prints JSON, for `compare_data_numpy.py` to set beside NumPy.
+//
+//   swift run -c release DataTimings --op fashion-train-f32 --reps 10
+//
+// The files are read exactly as a consumer of the library reads them.
+
+import ArgumentParser
+import RankCollapse
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An operation the tool can time, named as in `compare_data_numpy.py`.
+enum DataOperation: String, CaseIterable, ExpressibleByArgument {
+  /// The Fashion-MNIST training images and labels as `Float` (`MNISTDataSet<Float>`).
+  case fashionTrainF32 = "fashion-train-f32"
+  /// The same as `Double`.
+  case fashionTrainF64 = "fashion-train-f64"
+  /// Only the training images, as `Float` (`IDX.readImages`).
+  case fashionImagesF32 = "fashion-images-f32"
+  /// Every tensor of a safetensors file (`SafeTensors.read`), as `--file`.
+  case safetensorsRead = "safetensors-read"
+}
+
+/// The command-line tool: time the repetitions, print JSON.
+@main
+struct DataTimings: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Time reading one data file with RankCollapse and print JSON (seconds).")
+
+  @Option(help: "The operation: \(DataOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var op: DataOperation
+
+  @Option(help: "The folder holding the Fashion-MNIST IDX files.")
+  var folder: String = "/usr/share/datasets/fashion-mnist"
+
+  @Option(help: "The file for safetensors-read.")
+  var file: String?
+
+  @Option(help: "Timed repetitions.")
+  var reps: Int = 10
+
+  @Option(help: "Untimed repetitions before the timed ones.")
+  var warmup: Int = 1
+
+  func run() throws {
+    let body: () throws -> Double
+    switch op {
+    case .fashionTrainF32:
+      body = {
+        let data = try MNISTDataSet<Float>(folder: folder, split: .train)
+        return Double(data.images[1, 400]) + Double(data.labels[0])
+      }
+    case .fashionTrainF64:
+      body = {
+        let data = try MNISTDataSet<Double>(folder: folder, split: .train)
+        return data.images[1, 400] + Double(data.labels[0])
+      }
+    case .fashionImagesF32:
+      body = {
+        Double(
+          try IDX.readImages(
+            contentsOf: folder + "/train-images-idx3-ubyte.gz", as: Float.self)[1, 400])
+      }
+    case .safetensorsRead:
+      guard let file else { throw ValidationError("safetensors-read needs --file") }
+      body = { Double(try SafeTensors.read(contentsOf: file).tensors.count) }
+    }
+    var checksum = 0.0
+    for _ in 0..<warmup { checksum += try body() }
+    var times: [Double] = []
+    for _ in 0..<reps {
+      let start = monotonicSeconds()
+      checksum += try body()
+      times.append(monotonicSeconds() - start)
+    }
+    let sorted = times.sorted()
+    let median = sorted[sorted.count / 2]
+    let list = times.map { "\($0)" }.joined(separator: ", ")
+    print(
+      """
+      {"op": "\(op.rawValue)", "reps": \(reps), "median": \(median), "min": \(sorted[0]), \
+      "times": [\(list)], "checksum": \(checksum)}
+      """)
+  }
+}
+
+/// Seconds on the monotonic clock.
+private func monotonicSeconds() -> Double {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
