@@ -46,5 +46,14 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+
+    // Times k-means pieces on .npy data; `compare_sklearn.py` runs it beside scikit-learn.
+    .executableTarget(
+      name: "KMeansTimings",
+      dependencies: [
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
   ]
 )

@@ -15,22 +15,43 @@ extension KMeans {
   ///   - points: `N × d`, one point per row.
   ///   - count: `K`, the number of centres.
   ///   - generator: The source of randomness.
-  /// - Returns: The `K × d` centres (copies of data points).
+  /// - Returns: The `K × d` centres (copies of data points). The choices are driven by a
+  ///   `SeededGenerator` seeded with one value drawn from `generator`.
   /// - Throws: ``ClusteringError`` for empty or non-finite data, `K < 1` or `K > N`.
   /// - Complexity: O(N d K (2 + ln K)).
   public static func plusPlusCentroids<Scalar: MatrixScalar>(
     _ points: Matrix<Scalar>, count: Int, using generator: inout some RandomNumberGenerator
   ) throws(ClusteringError) -> Matrix<Scalar> {
+    // A concrete generator seeded from `generator`, so that the call tree is specialised.
+    var generator = SeededGenerator(seed: generator.next())
+    if let points = points as? Matrix<Float> {
+      return unsafeBitCast(
+        try plusPlusImplementation(points, count: count, using: &generator),
+        to: Matrix<Scalar>.self)
+    }
+    if let points = points as? Matrix<Double> {
+      return unsafeBitCast(
+        try plusPlusImplementation(points, count: count, using: &generator),
+        to: Matrix<Scalar>.self)
+    }
+    return try plusPlusImplementation(points, count: count, using: &generator)
+  }
+
+  /// ``plusPlusCentroids(_:count:using:)`` for a concrete scalar type.
+  static func plusPlusImplementation<Scalar: MatrixScalar>(
+    _ points: Matrix<Scalar>, count: Int, using generator: inout SeededGenerator
+  ) throws(ClusteringError) -> Matrix<Scalar> {
     try validatePoints(points, targets: nil)
     try validateClusterCount(count, points: points.rows)
     return plusPlusCentroids(
-      points, squaredNorms: squaredRowNorms(points), count: count, using: &generator)
+      points, squaredNorms: squaredRowNormsImplementation(points), count: count,
+      using: &generator)
   }
 
   /// Greedy k-means++ on validated points with their squared row norms.
   static func plusPlusCentroids<Scalar: MatrixScalar>(
     _ points: Matrix<Scalar>, squaredNorms: [Scalar], count: Int,
-    using generator: inout some RandomNumberGenerator
+    using generator: inout SeededGenerator
   ) -> Matrix<Scalar> {
     var seeder = PlusPlusSeeder(points: points, squaredNorms: squaredNorms, count: count)
     var draws: [Double] = []

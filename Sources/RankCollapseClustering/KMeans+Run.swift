@@ -95,9 +95,30 @@ extension KMeans {
   ///   (computed from the products, so with their rounding).
   /// - Precondition: `centroids` has `d` columns and at least one row; `squaredNorms` has `N`
   ///   values.
-  @_specialize(where Scalar == Float)
-  @_specialize(where Scalar == Double)
   public static func lloydIteration<Scalar: MatrixScalar>(
+    points: Matrix<Scalar>, squaredNorms: [Scalar], centroids: inout Matrix<Scalar>,
+    assignment: inout [Int]
+  ) -> (changed: Int, inertia: Double) {
+    if let points = points as? Matrix<Float>, var centres = centroids as? Matrix<Float> {
+      let outcome = lloydIterationImplementation(
+        points: points, squaredNorms: unsafeBitCast(squaredNorms, to: [Float].self),
+        centroids: &centres, assignment: &assignment)
+      centroids = unsafeBitCast(centres, to: Matrix<Scalar>.self)
+      return outcome
+    }
+    if let points = points as? Matrix<Double>, var centres = centroids as? Matrix<Double> {
+      let outcome = lloydIterationImplementation(
+        points: points, squaredNorms: unsafeBitCast(squaredNorms, to: [Double].self),
+        centroids: &centres, assignment: &assignment)
+      centroids = unsafeBitCast(centres, to: Matrix<Scalar>.self)
+      return outcome
+    }
+    return lloydIterationImplementation(
+      points: points, squaredNorms: squaredNorms, centroids: &centroids, assignment: &assignment)
+  }
+
+  /// ``lloydIteration(points:squaredNorms:centroids:assignment:)`` for a concrete scalar type.
+  static func lloydIterationImplementation<Scalar: MatrixScalar>(
     points: Matrix<Scalar>, squaredNorms: [Scalar], centroids: inout Matrix<Scalar>,
     assignment: inout [Int]
   ) -> (changed: Int, inertia: Double) {

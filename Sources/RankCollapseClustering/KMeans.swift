@@ -156,12 +156,30 @@ extension KMeans {
   public func fit<Scalar: MatrixScalar>(
     _ points: Matrix<Scalar>, using generator: inout some RandomNumberGenerator
   ) throws(ClusteringError) -> KMeansResult<Scalar> {
+    // One seed per restart, then concrete calls so that the optimiser specialises the whole
+    // call tree (the generator's type would otherwise keep it generic).
+    let seeds = (0..<Swift.max(restarts, 0)).map { _ in generator.next() }
+    if let points = points as? Matrix<Float> {
+      return unsafeBitCast(
+        try fitImplementation(points, seeds: seeds), to: KMeansResult<Scalar>.self)
+    }
+    if let points = points as? Matrix<Double> {
+      return unsafeBitCast(
+        try fitImplementation(points, seeds: seeds), to: KMeansResult<Scalar>.self)
+    }
+    return try fitImplementation(points, seeds: seeds)
+  }
+
+  /// ``fit(_:using:)`` for a concrete scalar type.
+  func fitImplementation<Scalar: MatrixScalar>(
+    _ points: Matrix<Scalar>, seeds: [UInt64]
+  ) throws(ClusteringError) -> KMeansResult<Scalar> {
     try validatePoints(points, targets: nil)
     try validate(points: points.rows)
-    let norms = KMeans.squaredRowNorms(points)
+    let norms = KMeans.squaredRowNormsImplementation(points)
     var best: KMeansResult<Scalar>?
-    for _ in 0..<restarts {
-      var runGenerator = SeededGenerator(seed: generator.next())
+    for seed in seeds {
+      var runGenerator = SeededGenerator(seed: seed)
       let initial = KMeans.plusPlusCentroids(
         points, squaredNorms: norms, count: clusterCount, using: &runGenerator)
       let result = run(points, squaredNorms: norms, initialCentroids: initial)
@@ -183,6 +201,21 @@ extension KMeans {
   public func fit<Scalar: MatrixScalar>(
     _ points: Matrix<Scalar>, initialCentroids: Matrix<Scalar>
   ) throws(ClusteringError) -> KMeansResult<Scalar> {
+    if let points = points as? Matrix<Float>, let start = initialCentroids as? Matrix<Float> {
+      return unsafeBitCast(
+        try fitImplementation(points, initialCentroids: start), to: KMeansResult<Scalar>.self)
+    }
+    if let points = points as? Matrix<Double>, let start = initialCentroids as? Matrix<Double> {
+      return unsafeBitCast(
+        try fitImplementation(points, initialCentroids: start), to: KMeansResult<Scalar>.self)
+    }
+    return try fitImplementation(points, initialCentroids: initialCentroids)
+  }
+
+  /// ``fit(_:initialCentroids:)`` for a concrete scalar type.
+  func fitImplementation<Scalar: MatrixScalar>(
+    _ points: Matrix<Scalar>, initialCentroids: Matrix<Scalar>
+  ) throws(ClusteringError) -> KMeansResult<Scalar> {
     try validatePoints(points, targets: nil)
     try validate(points: points.rows)
     precondition(
@@ -191,7 +224,8 @@ extension KMeans {
         + "\(clusterCount) clusters of \(points.shapeDescription) points")
     try initialCentroids.checkFinite()
     return run(
-      points, squaredNorms: KMeans.squaredRowNorms(points), initialCentroids: initialCentroids)
+      points, squaredNorms: KMeans.squaredRowNormsImplementation(points),
+      initialCentroids: initialCentroids)
   }
 
   /// The squared norms `‖x_i‖²` of the rows, computed once per fit.
@@ -200,6 +234,19 @@ extension KMeans {
   /// - Returns: `N` values.
   /// - Complexity: O(N d), split across threads.
   public static func squaredRowNorms<Scalar: MatrixScalar>(_ points: Matrix<Scalar>) -> [Scalar] {
+    if let points = points as? Matrix<Float> {
+      return unsafeBitCast(squaredRowNormsImplementation(points), to: [Scalar].self)
+    }
+    if let points = points as? Matrix<Double> {
+      return unsafeBitCast(squaredRowNormsImplementation(points), to: [Scalar].self)
+    }
+    return squaredRowNormsImplementation(points)
+  }
+
+  /// ``squaredRowNorms(_:)`` for a concrete scalar type.
+  static func squaredRowNormsImplementation<Scalar: MatrixScalar>(
+    _ points: Matrix<Scalar>
+  ) -> [Scalar] {
     let n = points.rows
     let d = points.columns
     var norms = [Scalar](repeating: 0, count: n)

@@ -39,6 +39,7 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
   let dots: UnsafeMutablePointer<S>  // parts × chunk × k
   let gathered: UnsafeMutablePointer<S>  // parts × chunk × d
   let deltaSums: UnsafeMutablePointer<Double>  // parts × k × d
+  let blockSums: UnsafeMutablePointer<S>  // parts × k × d
   let deltaCounts: UnsafeMutablePointer<Int>  // parts × k
   let partChanged: UnsafeMutablePointer<Int>  // parts
   let partInertia: UnsafeMutablePointer<Double>  // parts
@@ -66,13 +67,16 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
     dots = .allocate(capacity: parts * chunk * k)
     gathered = .allocate(capacity: parts * chunk * d)
     deltaSums = .allocate(capacity: parts * k * d)
+    blockSums = .allocate(capacity: parts * k * d)
     deltaCounts = .allocate(capacity: parts * k)
     partChanged = .allocate(capacity: parts)
     partInertia = .allocate(capacity: parts)
   }
 
   deinit {
-    for pointer in [centroids, dots, gathered] as [UnsafeMutablePointer<S>] { pointer.deallocate() }
+    for pointer in [centroids, dots, gathered, blockSums] as [UnsafeMutablePointer<S>] {
+      pointer.deallocate()
+    }
     centroidNorms.deallocate()
     for pointer in [exactCentroids, sums, upper, lower, halfSeparation, deltaSums, partInertia] {
       pointer.deallocate()
@@ -139,6 +143,7 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
       let range = Kernels.range(part: part, of: parts, count: n)
       let dots = self.dots + part * chunk * k
       let partSums = self.deltaSums + part * k * d
+      let blockSums = self.blockSums + part * k * d
       let partCounts = self.deltaCounts + part * k
       partSums.update(repeating: 0, count: k * d)
       partCounts.update(repeating: 0, count: k)
@@ -147,6 +152,9 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
       var start = range.lowerBound
       while start < range.upperBound {
         let rows = Swift.min(chunk, range.upperBound - start)
+        // The block's rows are summed in the data's scalar type (a few hundred terms), then
+        // added to the Double sums once per block.
+        blockSums.update(repeating: 0, count: k * d)
         products(x + start * d, rows: rows, into: dots)
         for r in 0..<rows {
           let i = start + r
@@ -161,8 +169,9 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
           }
           inertia += best
           partCounts[j] &+= 1
-          Kernels.accumulate(x + i * d, into: partSums + j * d, count: d)
+          Kernels.add(x + i * d, into: blockSums + j * d, count: d)
         }
+        for t in 0..<(k * d) { partSums[t] += Double(blockSums[t]) }
         start += rows
       }
       partChanged[part] = changed

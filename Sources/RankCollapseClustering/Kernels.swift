@@ -80,6 +80,14 @@ enum Kernels {
     for t in 0..<count { sum[t] += Double(a[t]) }
   }
 
+  /// `sum[t] += a[t]` for `t < count` in the scalar type itself.
+  @inline(__always)
+  static func add<S: MatrixScalar>(
+    _ a: UnsafePointer<S>, into sum: UnsafeMutablePointer<S>, count: Int
+  ) {
+    for t in 0..<count { sum[t] += a[t] }
+  }
+
   /// `sum[t] -= a[t]` for `t < count`, converting to `Double`.
   @inline(__always)
   static func subtract<S: MatrixScalar>(

@@ -68,7 +68,13 @@ public struct NeuralCollapseMetrics: Sendable, Hashable {
     }
     let partition = try Partition(labels: labels)
     guard partition.count >= 2 else { throw .tooFewClasses(found: partition.count) }
-    self = Self.measure(features: features, partition: partition)
+    if let features = features as? Matrix<Float> {
+      self = Self.measure(features: features, partition: partition)
+    } else if let features = features as? Matrix<Double> {
+      self = Self.measure(features: features, partition: partition)
+    } else {
+      self = Self.measure(features: features, partition: partition)
+    }
   }
 
   /// Creates metrics from their values.
@@ -99,8 +105,6 @@ public struct NeuralCollapseMetrics: Sendable, Hashable {
     self.withinClassVariance = withinClassVariance
   }
 
-  @_specialize(where S == Float)
-  @_specialize(where S == Double)
   static func measure<S: MatrixScalar>(features: Matrix<S>, partition: Partition) -> Self {
     let n = features.rows
     let d = features.columns

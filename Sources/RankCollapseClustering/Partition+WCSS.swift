@@ -25,6 +25,20 @@ extension Partition {
   public func withinClusterSumOfSquares<S: MatrixScalar>(
     points: Matrix<S>, targets: Matrix<S>? = nil
   ) throws(ClusteringError) -> Double {
+    if let points = points as? Matrix<Float> {
+      return try wcssImplementation(points: points, targets: targets.map { $0 as? Matrix<Float> })
+    }
+    if let points = points as? Matrix<Double> {
+      return try wcssImplementation(points: points, targets: targets.map { $0 as? Matrix<Double> })
+    }
+    return try wcssImplementation(points: points, targets: targets)
+  }
+
+  /// ``withinClusterSumOfSquares(points:targets:)`` for a concrete scalar type.
+  func wcssImplementation<S: MatrixScalar>(
+    points: Matrix<S>, targets: Matrix<S>??
+  ) throws(ClusteringError) -> Double {
+    let targets = targets.flatMap { $0 }
     try validatePoints(points, targets: targets)
     guard pointCount == points.rows else {
       throw .labelCountMismatch(labels: pointCount, points: points.rows)

@@ -202,10 +202,19 @@ public enum TotalClusterVariation {
     guard clusters < points.rows else {
       return TCVEstimate(value: 0, kind: .spectralLowerBound, clusters: clusters)
     }
-    let (scatter, trace) = centredScatter(points: points, targets: targets)
+    let (scatter, trace): (Matrix<Double>, Double)
+    if let points = points as? Matrix<Float> {
+      (scatter, trace) = centredScatterInDouble(
+        points: points, targets: targets.map { $0 as? Matrix<Float> } ?? nil)
+    } else if let points = points as? Matrix<Double> {
+      (scatter, trace) = centredScatterInDouble(
+        points: points, targets: targets.map { $0 as? Matrix<Double> } ?? nil)
+    } else {
+      (scatter, trace) = centredScatterInDouble(points: points, targets: targets)
+    }
     let eigenvalues: [Double]
     do {
-      eigenvalues = try Matrix<Double>(scatter).symmetricEigenvalues()
+      eigenvalues = try scatter.symmetricEigenvalues()
     } catch {
       throw .eigenvalueFailure("\(error)")
     }
@@ -236,10 +245,16 @@ public enum TotalClusterVariation {
     return (lower, upper)
   }
 
+  /// The centred scatter of the joined points, promoted to `Double`, and its trace.
+  static func centredScatterInDouble<S: MatrixScalar>(
+    points: Matrix<S>, targets: Matrix<S>?
+  ) -> (scatter: Matrix<Double>, trace: Double) {
+    let (scatter, trace) = centredScatter(points: points, targets: targets)
+    return (Matrix<Double>(scatter), trace)
+  }
+
   /// The centred scatter `Σ_i (x_i − x̄)(x_i − x̄)ᵀ` of the joined points, in the data's scalar
   /// type, and its trace in `Double`.
-  @_specialize(where S == Float)
-  @_specialize(where S == Double)
   static func centredScatter<S: MatrixScalar>(
     points: Matrix<S>, targets: Matrix<S>?
   ) -> (scatter: Matrix<S>, trace: Double) {

@@ -24,6 +24,21 @@ extension Matrix {
 func validatePoints<S: MatrixScalar>(
   _ points: Matrix<S>, targets: Matrix<S>?
 ) throws(ClusteringError) {
+  // Concrete calls, so that the finiteness scan is specialised even from generic callers.
+  if let points = points as? Matrix<Float> {
+    return try validateConcretePoints(points, targets: targets.map { $0 as? Matrix<Float> } ?? nil)
+  }
+  if let points = points as? Matrix<Double> {
+    return try validateConcretePoints(
+      points, targets: targets.map { $0 as? Matrix<Double> } ?? nil)
+  }
+  try validateConcretePoints(points, targets: targets)
+}
+
+/// ``validatePoints(_:targets:)`` for a concrete scalar type.
+func validateConcretePoints<S: MatrixScalar>(
+  _ points: Matrix<S>, targets: Matrix<S>?
+) throws(ClusteringError) {
   let dimension = points.columns + (targets?.columns ?? 0)
   guard points.rows > 0, dimension > 0 else {
     throw .emptyData(points: points.rows, dimension: dimension)

@@ -1,0 +1,132 @@
+// Times RankCollapseClustering's k-means pieces on data from .npy files and prints JSON, for
+// `compare_sklearn.py` to set beside scikit-learn (same data, same initial centroids).
+//
+//   swift run -c release KMeansTimings --op lloyd-iteration --points X.npy --centroids C.npy
+//
+// Every operation is called exactly as a consumer of the library would call it.
+
+import ArgumentParser
+import RankCollapse
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An operation the tool can time, named as in `compare_sklearn.py`.
+enum ClusteringOperation: String, CaseIterable, ExpressibleByArgument {
+  /// One `KMeans.lloydIteration` from the given centroids.
+  case lloydIteration = "lloyd-iteration"
+  /// A full fit (Hamerly bounds) from the given centroids to tolerance 1e-4.
+  case fitHamerly = "fit-hamerly"
+  /// A full fit with plain Lloyd iterations from the given centroids to tolerance 1e-4.
+  case fitLloyd = "fit-lloyd"
+  /// Greedy k-means++ seeding of K centres (seed = repetition number).
+  case plusPlus = "plusplus"
+  /// The spectral TCV lower bound (Ding & He) for K clusters.
+  case spectral = "spectral"
+}
+
+/// The command-line tool: load the operands, time the repetitions.
+@main
+struct KMeansTimings: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Time one k-means operation of RankCollapseClustering and print JSON (seconds).")
+
+  @Option(
+    help: "The operation: \(ClusteringOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var op: ClusteringOperation
+
+  @Option(help: "An N×d float32 .npy file of points.")
+  var points: String
+
+  @Option(help: "A K×d float32 .npy file of initial centroids (lloyd-iteration, fit-*).")
+  var centroids: String?
+
+  @Option(help: "K for plusplus and spectral.")
+  var clusters: Int = 10
+
+  @Option(help: "Timed repetitions.")
+  var reps: Int = 5
+
+  @Option(help: "Untimed repetitions before the timed ones.")
+  var warmup: Int = 1
+
+  @Option(help: "Threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  var threads: Int?
+
+  func validate() throws {
+    guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
+    guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+  }
+
+  func run() throws {
+    if let threads { BLAS.threadCount = threads }
+    let x = try NumPy.read(contentsOf: points).matrix(as: Float.self)
+    let start = try centroids.map { try NumPy.read(contentsOf: $0).matrix(as: Float.self) }
+    var inertia = 0.0
+    var iterations = 0
+    var repetition: UInt64 = 0
+    let body: () throws -> Void
+    switch op {
+    case .lloydIteration:
+      guard let start else { throw ValidationError("lloyd-iteration needs --centroids") }
+      // Row norms are computed once per fit, so once here too.
+      let norms = KMeans.squaredRowNorms(x)
+      body = {
+        var centres = start
+        var assignment: [Int] = []
+        inertia =
+          KMeans.lloydIteration(
+            points: x, squaredNorms: norms, centroids: &centres, assignment: &assignment
+          ).inertia
+        iterations = 1
+      }
+    case .fitHamerly, .fitLloyd:
+      guard let start else { throw ValidationError("\(op.rawValue) needs --centroids") }
+      let kmeans = KMeans(
+        clusterCount: start.rows, maximumIterations: 300, tolerance: 1e-4,
+        algorithm: op == .fitLloyd ? .lloyd : .hamerly)
+      body = {
+        let result = try kmeans.fit(x, initialCentroids: start)
+        inertia = result.inertia
+        iterations = result.iterations
+      }
+    case .plusPlus:
+      body = {
+        var generator = SeededGenerator(seed: repetition)
+        repetition += 1
+        let centres = try KMeans.plusPlusCentroids(x, count: clusters, using: &generator)
+        inertia = Double(centres.sum)
+      }
+    case .spectral:
+      body = {
+        inertia = try TotalClusterVariation.spectralLowerBound(points: x, clusters: clusters).value
+      }
+    }
+    for _ in 0..<warmup { try body() }
+    var times: [Double] = []
+    for _ in 0..<reps {
+      let begin = monotonicSeconds()
+      try body()
+      times.append(monotonicSeconds() - begin)
+    }
+    let sorted = times.sorted()
+    let list = times.map { "\($0)" }.joined(separator: ", ")
+    print(
+      """
+      {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "reps": \(reps), \
+      "median": \(sorted[sorted.count / 2]), "min": \(sorted[0]), "times": [\(list)], \
+      "inertia": \(inertia), "iterations": \(iterations)}
+      """)
+  }
+}
+
+/// Monotonic wall-clock seconds.
+private func monotonicSeconds() -> Double {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
