@@ -2,7 +2,9 @@
 """Cross-check `rankcollapse analyze` against NumPy, as a new user would.
 
 Saves matrices with NumPy in every .npy flavour RankCollapse reads (float32/float64, little and
-big endian, C and Fortran order, format versions 1.0, 2.0 and 3.0), runs
+big endian, C and Fortran order, format versions 1.0, 2.0 and 3.0), in .npz archives (np.savez and
+np.savez_compressed) and in a safetensors file (written here by the format's definition, so no
+extra package is needed), runs
 `rankcollapse analyze --format json` on them, and compares every reported quantity with the same
 quantity computed by NumPy (numpy.linalg.svd in float64, numpy.linalg.matrix_rank on the array in
 its own dtype).
@@ -12,6 +14,7 @@ Exit status 0 when everything agrees, 1 otherwise.
 """
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -64,6 +67,38 @@ def flavours(rng):
     yield "zero", np.zeros((4, 6)), (1, 0)
 
 
+def write_safetensors(path, tensors):
+    """A safetensors file by the format's definition: u64 header length, JSON, little-endian data."""
+    header, blobs, offset = {"__metadata__": {"format": "np"}}, [], 0
+    codes = {np.dtype("<f4"): "F32", np.dtype("<f8"): "F64", np.dtype("<i8"): "I64"}
+    for name, a in tensors.items():
+        data = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": codes[a.dtype.newbyteorder("<")], "shape": list(a.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def containers(folder, rng):
+    """Archives and a safetensors file; yields (path, {report name: array that must be analysed})."""
+    arrays = {"encoder.w": rng.standard_normal((17, 11)).astype(np.float32),
+              "encoder.b": rng.standard_normal(11).astype(np.float32),
+              "decoder.w": rng.standard_normal((8, 19)),
+              "ids": np.arange(6, dtype=np.int64).reshape(2, 3)}
+    expected = {k: v for k, v in arrays.items() if v.ndim == 2 and v.dtype.kind == "f"}
+    for name, save in [("plain.npz", np.savez), ("compressed.npz", np.savez_compressed)]:
+        path = os.path.join(folder, name)
+        save(path, **arrays)
+        yield path, {f"{path}:{k}": v for k, v in expected.items()}
+    path = os.path.join(folder, "model.safetensors")
+    write_safetensors(path, arrays)
+    yield path, {f"{path}:{k}": v for k, v in expected.items()}
+
+
 def main():
     tool = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/rankcollapse"
     rng = np.random.default_rng(2024)
@@ -76,13 +111,21 @@ def main():
                 np.lib.format.write_array(f, a, version=version)
             paths.append(path)
             arrays[path] = a
+        for path, contents in containers(folder, rng):
+            paths.append(path)
+            arrays.update(contents)
         run = subprocess.run(
             [tool, "analyze", "--format", "json", "--rank", str(RANK), "--epsilon", str(EPSILON)] + paths,
             capture_output=True, text=True)
         if run.returncode != 0:
             print(run.stderr)
             sys.exit(1)
-        for entry in json.loads(run.stdout)["matrices"]:
+        entries = json.loads(run.stdout)["matrices"]
+        if sorted(e["name"] for e in entries) != sorted(arrays):
+            failures.append(f"reported names {sorted(e['name'] for e in entries)} != {sorted(arrays)}")
+        for entry in entries:
+            if entry["name"] not in arrays:
+                continue  # already reported above
             expected = reference(arrays[entry["name"]])
             for key, want in expected.items():
                 got = entry[key]
@@ -97,7 +140,8 @@ def main():
                     failures.append(f"{os.path.basename(entry['name'])}: {key}: got {got}, numpy {want}")
     for failure in failures:
         print("MISMATCH", failure)
-    print(f"check-against-numpy: {len(arrays)} files, {checked} values compared, {len(failures)} mismatches")
+    print(f"check-against-numpy: {len(arrays)} matrices in .npy, .npz and .safetensors files, "
+          f"{checked} values compared, {len(failures)} mismatches")
     sys.exit(1 if failures else 0)
 
 

@@ -224,3 +224,26 @@ public struct SafeTensor: Sendable, Equatable {
       name: name, dataType: .bool, shape: shape, storage: .integers(IntegerElements(booleans)))
   }
 }
+
+/// The name, element type and shape of a tensor in a safetensors file, read from the header
+/// alone (``SafeTensors/tensorInfo(contentsOf:)``).
+public struct SafeTensorInfo: Sendable, Equatable, Hashable {
+  /// The tensor's name.
+  public var name: String
+  /// The element type.
+  public var dataType: SafeTensorsDataType
+  /// The dimensions, outermost first.
+  public var shape: [Int]
+
+  /// Creates a description of a tensor.
+  ///
+  /// - Parameters:
+  ///   - name: The tensor's name.
+  ///   - dataType: The element type.
+  ///   - shape: The dimensions.
+  public init(name: String, dataType: SafeTensorsDataType, shape: [Int]) {
+    self.name = name
+    self.dataType = dataType
+    self.shape = shape
+  }
+}

@@ -17,25 +17,8 @@ extension SafeTensors {
   public static func read(
     contentsOf path: String, including: (String) -> Bool = { _ in true }
   ) throws(SafeTensorsError) -> SafeTensorsFile {
-    let file: ReadableFile
-    do { file = try ReadableFile(path: path) } catch { throw SafeTensorsError(error) }
+    let (file, header) = try openHeader(path)
     defer { file.close() }
-    let size: Int
-    do { size = try file.regularFileSize() } catch { throw SafeTensorsError(error) }
-    let prefix: [UInt8]
-    do throws(FileFailure) {
-      prefix = try file.readBytes(count: min(size, 8), at: 0)
-    } catch {
-      throw SafeTensorsError(error)
-    }
-    let length = try prefix.withUnsafeBufferPointer { buffer throws(SafeTensorsError) in
-      try SafeTensorsHeader.headerLength(prefix: UnsafeRawBufferPointer(buffer), fileSize: size)
-    }
-    let text: [UInt8]
-    do { text = try file.readBytes(count: length, at: 8) } catch { throw SafeTensorsError(error) }
-    let header = try text.withUnsafeBufferPointer { buffer throws(SafeTensorsError) in
-      try SafeTensorsHeader.parse(buffer, fileSize: size)
-    }
     var result = SafeTensorsFile(metadata: header.metadata)
     for entry in header.entries where including(entry.name) {
       result.append(
@@ -44,6 +27,65 @@ extension SafeTensors {
         })
     }
     return result
+  }
+
+  /// The name, type and shape of every tensor in a safetensors file, in data order, without
+  /// reading any tensor data.
+  ///
+  /// Only the 8-byte length and the header are read, and the header is validated as
+  /// ``read(contentsOf:including:)`` validates it (offsets and sizes against the file size), so a
+  /// tool can decide what to read (say, the 2-D floating-point tensors) before reading it.
+  ///
+  /// - Parameter path: The path of the file.
+  /// - Returns: One ``SafeTensorInfo`` per tensor, in data order.
+  /// - Throws: A ``SafeTensorsError``, as ``read(contentsOf:including:)`` throws.
+  /// - Complexity: O(header size).
+  public static func tensorInfo(contentsOf path: String) throws(SafeTensorsError)
+    -> [SafeTensorInfo]
+  {
+    let (file, header) = try openHeader(path)
+    file.close()
+    return header.entries.map {
+      SafeTensorInfo(name: $0.name, dataType: $0.dataType, shape: $0.shape)
+    }
+  }
+
+  /// Opens a file and reads and validates its header; the caller closes the file.
+  private static func openHeader(
+    _ path: String
+  ) throws(SafeTensorsError) -> (ReadableFile, SafeTensorsHeader) {
+    let file: ReadableFile
+    do { file = try ReadableFile(path: path) } catch { throw SafeTensorsError(error) }
+    do throws(SafeTensorsError) {
+      return (file, try readHeader(file))
+    } catch {
+      file.close()
+      throw error
+    }
+  }
+
+  private static func readHeader(_ file: ReadableFile) throws(SafeTensorsError) -> SafeTensorsHeader
+  {
+    let size: Int
+    let prefix: [UInt8]
+    do throws(FileFailure) {
+      size = try file.regularFileSize()
+      prefix = try file.readBytes(count: min(size, 8), at: 0)
+    } catch {
+      throw SafeTensorsError(error)
+    }
+    let length = try prefix.withUnsafeBufferPointer { buffer throws(SafeTensorsError) in
+      try SafeTensorsHeader.headerLength(prefix: UnsafeRawBufferPointer(buffer), fileSize: size)
+    }
+    let text: [UInt8]
+    do throws(FileFailure) {
+      text = try file.readBytes(count: length, at: 8)
+    } catch {
+      throw SafeTensorsError(error)
+    }
+    return try text.withUnsafeBufferPointer { buffer throws(SafeTensorsError) in
+      try SafeTensorsHeader.parse(buffer, fileSize: size)
+    }
   }
 
   /// Writes tensors and metadata to a safetensors file, atomically.

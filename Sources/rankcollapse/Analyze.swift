@@ -5,7 +5,7 @@ import RankCollapse
 /// `rankcollapse analyze`: the spectral report of every 2-D array in the given files.
 struct Analyze: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Print the spectral report of each 2-D array in NumPy .npy files.",
+    abstract: "Print the spectral report of each 2-D array in .npy, .npz and .safetensors files.",
     discussion: """
       For every matrix W with singular values s_1 ≥ s_2 ≥ …, the report gives the Frobenius, \
       spectral and nuclear norms, the stable, effective and numerical ranks, the relative \
@@ -14,15 +14,30 @@ struct Analyze: ParsableCommand {
       Σ_{i≥r} s_i / Σ s_i. Everything is computed in double precision; the numerical rank uses \
       NumPy's default tolerance with the machine epsilon of the file's own dtype.
 
+      A .npz archive or a .safetensors file contributes every 2-D floating-point array in it, \
+      named file:array (1-D biases, N-D kernels and integer arrays are skipped with a note); \
+      --filter keeps those whose name matches a regular expression.
+
       Examples:
         rankcollapse analyze weights.npy
+        rankcollapse analyze --filter 'attention.*weight' model.safetensors
+        rankcollapse analyze --format json checkpoint.npz
         rankcollapse analyze --rank 5 --epsilon 0.05 --format json layer1.npy layer2.npy
         rankcollapse analyze --format csv *.npy > spectra.csv
       """
   )
 
-  @Argument(help: "NumPy .npy files holding 2-D float32 or float64 arrays.")
+  @Argument(
+    help: "Files: .npy (one array), .npz (NumPy archives) or .safetensors (PyTorch/Hugging Face).")
   var files: [String]
+
+  @Option(
+    help: ArgumentHelp(
+      "Analyse only arrays whose name contains a match of this regular expression.",
+      discussion: "The name is the member or tensor name inside a .npz or .safetensors file, "
+        + "and the path of a .npy file.",
+      valueName: "regex"))
+  var filter: String?
 
   @Option(
     name: [.customShort("k"), .long],
@@ -39,7 +54,14 @@ struct Analyze: ParsableCommand {
   var threads: Int?
 
   func validate() throws {
-    guard !files.isEmpty else { throw ValidationError("Give at least one .npy file.") }
+    guard !files.isEmpty else {
+      throw ValidationError("Give at least one .npy, .npz or .safetensors file.")
+    }
+    if let filter {
+      do { _ = try Regex(filter) } catch {
+        throw ValidationError("--filter '\(filter)' is not a valid regular expression: \(error)")
+      }
+    }
     guard rank >= 0 else { throw ValidationError("--rank must be ≥ 0, got \(rank).") }
     guard epsilon.isFinite, epsilon >= 0 else {
       throw ValidationError("--epsilon must be a finite number ≥ 0, got \(epsilon).")
@@ -51,34 +73,28 @@ struct Analyze: ParsableCommand {
 
   func run() throws {
     if let threads { BLAS.threadCount = threads }
+    let pattern = try filter.map { try Regex($0) }
     var reports: [SpectralReport] = []
     for file in files {
-      let array: NumPyArray
-      do {
-        array = try NumPy.read(contentsOf: file)
-      } catch {
-        // File-system errors name their path already; format errors do not.
-        throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+      for input in try MatrixInputs.load(file, filter: pattern) {
+        let spectrum: Spectrum<Double>
+        do {
+          spectrum = try input.matrix().spectrum()
+        } catch {
+          throw CommandFailure("\(input.name): \(error)")
+        }
+        reports.append(
+          SpectralReport(
+            name: input.name, spectrum: spectrum, rank: rank, epsilon: epsilon,
+            machineEpsilon: input.machineEpsilon))
       }
-      guard array.isMatrix else {
-        printToStandardError(
-          "note: \(file) holds a \(array.shape.count)-D array of shape "
-            + "\(array.shape.map(String.init).joined(separator: "×")); "
-            + "analyze reports 2-D arrays only, skipping it")
-        continue
-      }
-      let spectrum: Spectrum<Double>
-      do {
-        spectrum = try array.matrix(as: Double.self).spectrum()
-      } catch {
-        throw CommandFailure("\(file): \(error)")
-      }
-      reports.append(
-        SpectralReport(
-          name: file, spectrum: spectrum, rank: rank, epsilon: epsilon,
-          machineEpsilon: array.dataType.machineEpsilon))
     }
-    guard !reports.isEmpty else { throw CommandFailure("no 2-D arrays to analyze") }
+    guard !reports.isEmpty else {
+      throw CommandFailure(
+        filter == nil
+          ? "no 2-D arrays to analyze" : "no 2-D arrays to analyze match --filter '\(filter ?? "")'"
+      )
+    }
     let output = try SpectralReportRenderer(rank: rank, epsilon: epsilon).render(
       reports, as: format)
     FileHandle.standardOutput.write(Data(output.utf8))

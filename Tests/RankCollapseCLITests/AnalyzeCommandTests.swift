@@ -131,4 +131,69 @@ struct AnalyzeCommandTests {
     let badFormat = try runTool(["analyze", "--format", "xml", good])
     #expect(badFormat.status != 0)
   }
+
+  @Test("safetensors and .npz files contribute every 2-D float tensor as file:name, filtered")
+  func archives() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var generator = SeededGenerator(seed: 8)
+    let w = Matrix<Float>.randomNormal(rows: 6, columns: 4, using: &generator)
+    let q = Matrix<Double>.randomNormal(rows: 3, columns: 5, using: &generator)
+    let model = folder.appendingPathComponent("model.safetensors").path
+    try SafeTensors.write(
+      SafeTensorsFile(tensors: [
+        SafeTensor(name: "layer.0.attention.weight", matrix: w),
+        SafeTensor(name: "layer.0.attention.bias", vector: [Float(1), 2, 3, 4, 5, 6]),
+        SafeTensor(name: "layer.0.output.weight", matrix: q),
+        SafeTensor(name: "position_ids", integers: [0, 1, 2, 3], shape: [1, 4]),
+        SafeTensor(name: "conv", elements: [Float](repeating: 1, count: 8), shape: [2, 2, 2]),
+        SafeTensor(name: "half", matrix: Matrix<Float>.identity(3), dataType: .float16),
+      ]), to: model)
+    let archive = folder.appendingPathComponent("weights.npz").path
+    try NumPy.writeArchive(
+      NumPyArchive([
+        ("w1", NumPyArray(w)), ("b1", NumPyArray(vector: [Float(1), 2])),
+        ("labels", NumPyArray(integers: [1, 2], rows: 1, columns: 2)),
+      ]), to: archive, compression: .deflated)
+
+    let result = try runTool(["analyze", "--format", "json", model, archive])
+    #expect(result.status == 0, "\(result.error)")
+    let document = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    #expect(Set(document.keys) == ["epsilon", "matrices", "rank"])
+    let matrices = try #require(document["matrices"] as? [[String: Any]])
+    let names = matrices.compactMap { $0["name"] as? String }
+    #expect(
+      names == [
+        "\(model):layer.0.attention.weight", "\(model):layer.0.output.weight", "\(model):half",
+        "\(archive):w1",
+      ])
+    let values = try #require(matrices[0]["singularValues"] as? [Double])
+    let spectrum = try Matrix<Double>(w).spectrum()
+    for (a, b) in zip(values, spectrum.singularValues) { #expect(abs(a - b) <= 1e-12 * b) }
+    #expect(result.error.contains("skipping 3 array(s)"))
+    #expect(result.error.contains("position_ids"))
+
+    let filtered = try runTool([
+      "analyze", "--format", "csv", "--filter", "attention.*weight$", model,
+    ])
+    #expect(filtered.status == 0)
+    let lines = filtered.output.split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(lines[1].hasPrefix("\(model):layer.0.attention.weight,6,4,"))
+
+    let none = try runTool(["analyze", "--filter", "nothing-matches", model])
+    #expect(none.status != 0)
+    #expect(none.error.contains("--filter"))
+    let invalid = try runTool(["analyze", "--filter", "(unclosed", model])
+    #expect(invalid.status != 0)
+    #expect(invalid.error.contains("regular expression"))
+
+    let broken = folder.appendingPathComponent("broken.safetensors").path
+    try Data([200, 0, 0, 0, 0, 0, 0, 0] + Array("{}".utf8)).write(to: URL(fileURLWithPath: broken))
+    let failure = try runTool(["analyze", broken])
+    #expect(failure.status != 0)
+    #expect(failure.output.isEmpty)
+    #expect(failure.error.contains("broken.safetensors") && failure.error.contains("truncated"))
+  }
 }

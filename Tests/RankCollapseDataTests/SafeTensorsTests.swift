@@ -181,6 +181,12 @@ struct SafeTensorsTests {
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(SafeTensors.encode(file)))
     #expect(try SafeTensors.read(contentsOf: path) { $0 == "i" }.names == ["i"])
     #expect(
+      try SafeTensors.tensorInfo(contentsOf: path) == [
+        SafeTensorInfo(name: "w", dataType: .float32, shape: [30, 20]),
+        SafeTensorInfo(name: "h", dataType: .float16, shape: [2]),
+        SafeTensorInfo(name: "i", dataType: .uint8, shape: [1]),
+      ])
+    #expect(
       try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["model.safetensors"])
     #expect(throws: SafeTensorsError.isDirectory(path: folder.path)) {
       try SafeTensors.read(contentsOf: folder.path)

@@ -1,0 +1,122 @@
+import RankCollapse
+
+/// One matrix to analyse: its report name and a way to get its elements.
+struct MatrixInput {
+  /// `file` for a `.npy` file, `file:name` for an array of a `.npz` archive or a tensor of a
+  /// safetensors file.
+  var name: String
+  /// The elements in double precision.
+  var matrix: () throws -> Matrix<Double>
+  /// The machine epsilon of the type the file stores (for the numerical rank's tolerance).
+  var machineEpsilon: Double
+}
+
+/// Finds the matrices of the files given to `analyze`.
+///
+/// The format follows the extension: `.npz` is a NumPy archive, `.safetensors` a safetensors
+/// file, anything else a `.npy` file. Every 2-D floating-point array or tensor is a matrix; the
+/// others (1-D biases, N-D kernels, integer ids) are skipped with one note per file. `filter`
+/// keeps the arrays whose name (the archive member or tensor name; for a `.npy` file, its path)
+/// contains a match.
+enum MatrixInputs {
+  static func load(
+    _ file: String, filter: Regex<AnyRegexOutput>?
+  ) throws(CommandFailure) -> [MatrixInput] {
+    func keep(_ name: String) -> Bool {
+      guard let filter else { return true }
+      return (try? filter.firstMatch(in: name)) != nil
+    }
+    if file.hasSuffix(".safetensors") {
+      return try loadSafeTensors(file, keep: keep)
+    }
+    if file.hasSuffix(".npz") {
+      let archive: NumPyArchive
+      do { archive = try NumPy.readArchive(contentsOf: file) } catch {
+        throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+      }
+      var inputs: [MatrixInput] = []
+      var skipped: [String] = []
+      for (name, array) in archive.elements where keep(name) {
+        guard array.isMatrix, array.dataType.isFloatingPoint else {
+          skipped.append("\(name) (\(describe(array.shape)) \(array.dataType))")
+          continue
+        }
+        inputs.append(
+          MatrixInput(
+            name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) },
+            machineEpsilon: array.dataType.machineEpsilon))
+      }
+      noteSkipped(file, skipped)
+      return inputs
+    }
+    guard keep(file) else { return [] }
+    let array: NumPyArray
+    do { array = try NumPy.read(contentsOf: file) } catch {
+      // File-system errors name their path already; format errors do not.
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+    guard array.isMatrix, array.dataType.isFloatingPoint else {
+      printToStandardError(
+        "note: \(file) holds a \(array.shape.count)-D \(array.dataType) array of shape "
+          + "\(describe(array.shape)); analyze reports 2-D floating-point arrays only, "
+          + "skipping it")
+      return []
+    }
+    return [
+      MatrixInput(
+        name: file, matrix: { array.matrix(as: Double.self) },
+        machineEpsilon: array.dataType.machineEpsilon)
+    ]
+  }
+
+  /// The 2-D floating-point tensors of a safetensors file, reading only those.
+  private static func loadSafeTensors(
+    _ file: String, keep: (String) -> Bool
+  ) throws(CommandFailure) -> [MatrixInput] {
+    do {
+      var wanted = Set<String>()
+      var skipped: [String] = []
+      for info in try SafeTensors.tensorInfo(contentsOf: file) where keep(info.name) {
+        if info.shape.count == 2 && info.dataType.isFloatingPoint {
+          wanted.insert(info.name)
+        } else {
+          skipped.append("\(info.name) (\(describe(info.shape)) \(info.dataType))")
+        }
+      }
+      noteSkipped(file, skipped)
+      let contents = try SafeTensors.read(contentsOf: file) { wanted.contains($0) }
+      return contents.tensors.map { tensor in
+        MatrixInput(
+          name: "\(file):\(tensor.name)", matrix: { try tensor.matrix(as: Double.self) },
+          machineEpsilon: tensor.dataType.machineEpsilon)
+      }
+    } catch {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
+  private static func noteSkipped(_ file: String, _ skipped: [String]) {
+    guard !skipped.isEmpty else { return }
+    let examples = skipped.prefix(3).joined(separator: ", ")
+    printToStandardError(
+      "note: \(file): skipping \(skipped.count) array(s) that are not 2-D floating-point "
+        + "matrices: \(examples)\(skipped.count > 3 ? ", …" : "")")
+  }
+
+  private static func describe(_ shape: [Int]) -> String {
+    shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "×")
+  }
+}
+
+extension SafeTensorsDataType {
+  /// The machine epsilon of the type (NumPy's `finfo(dtype).eps`; bfloat16 has 8 significand
+  /// bits, so 2⁻⁷).
+  var machineEpsilon: Double {
+    switch self {
+    case .float16: 0x1p-10
+    case .bfloat16: 0x1p-7
+    case .float32: Double(Float.ulpOfOne)
+    default: Double.ulpOfOne
+    }
+  }
+}
