@@ -100,7 +100,7 @@ let package = Package(
     .testTarget(
       name: "RankCollapseClusteringTests",
       dependencies: [
-        "RankCollapseClustering", "_RankCollapseTestSupport",
+        "RankCollapseClustering", "RankCollapseData", "_RankCollapseTestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),

@@ -12,6 +12,6 @@ struct RankCollapseCommand: ParsableCommand {
         rankcollapse analyze --rank 5 --epsilon 0.05 --format json layer1.npy layer2.npy
       """,
     version: "0.1.0",
-    subcommands: [Analyze.self]
+    subcommands: [Analyze.self, Collapse.self]
   )
 }

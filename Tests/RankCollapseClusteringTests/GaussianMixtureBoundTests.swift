@@ -1,4 +1,5 @@
 import RankCollapseClustering
+import RankCollapseData
 import RankCollapseTensor
 import Testing
 
@@ -22,31 +23,29 @@ struct GaussianMixtureBoundTests {
 
   @Test("WCSS of the true partition stays below the bound over 200 seeded draws")
   func boundHoldsOverDraws() throws {
-    // Ten unbalanced, anisotropic components (N_k from 40 to 58, Σ_k diagonal) in d = 50.
-    let sizes = (0..<10).map { 40 + 2 * $0 }
+    // Ten unbalanced components (weights 40…58) with diagonal covariances in d = 50, from
+    // RankCollapseData's Gaussian-mixture generator.
     let d = 50
     var generator = SeededGenerator(seed: 2024)
-    let scales: [[Double]] = sizes.indices.map { _ in
-      (0..<d).map { _ in Double.random(in: 0.5...1.5, using: &generator) }
+    let sigmas: [GaussianMixture<Double>.Covariance] = (0..<10).map { _ in
+      .diagonal(
+        standardDeviations: (0..<d).map { _ in Double.random(in: 0.5...1.5, using: &generator) })
     }
+    let mixture = try GaussianMixture<Double>(
+      means: GaussianMixture<Double>.randomMeans(
+        components: 10, dimension: d, scale: 20, using: &generator),
+      covariances: sigmas, weights: (0..<10).map { 40 + 2 * Double($0) })
+    let n = 490
+    let counts = mixture.componentCounts(points: n)
     let bound = try GaussianMixtureBound.proposition41(
-      componentSizes: sizes,
-      covarianceTraces: scales.map { $0.reduce(0) { $0 + $1 * $1 } },
-      covarianceFrobeniusNorms: scales.map { $0.reduce(0) { $0 + $1 * $1 * $1 * $1 }.squareRoot() })
+      componentSizes: counts, covarianceTraces: mixture.covarianceTraces,
+      covarianceFrobeniusNorms: mixture.covarianceFrobeniusNorms)
     var largest = 0.0
     for _ in 0..<200 {
-      var rows: [[Double]] = []
-      var labels: [Int] = []
-      for (k, size) in sizes.enumerated() {
-        let mean = (0..<d).map { _ in Double.random(in: -5...5, using: &generator) }
-        let noise = Matrix<Double>.randomNormal(rows: size, columns: d, using: &generator)
-        for r in 0..<size {
-          rows.append((0..<d).map { mean[$0] + scales[k][$0] * noise[r, $0] })
-          labels.append(k)
-        }
-      }
-      let wcss = try TotalClusterVariation.byLabels(points: Matrix(rows), labels: labels).value
-      largest = Swift.max(largest, wcss)
+      let sample = mixture.sample(points: n, using: &generator)
+      #expect(sample.counts == counts)
+      let wcss = try TotalClusterVariation.byLabels(points: sample.points, labels: sample.labels)
+      largest = Swift.max(largest, wcss.value)
     }
     // E[WCSS] = Σ_k π_k (1 − 1/N_k) Tr Σ_k sits about 4.5 standard deviations
     // (≈ √(2 Σ_k N_k ‖Σ_k‖_F²) / N) below the bound here: the chance that one of the 200 draws
