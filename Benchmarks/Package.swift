@@ -30,6 +30,19 @@ let package = Package(
     ),
 
     // Times reading a data file and prints JSON; `compare_data_numpy.py` runs it beside NumPy.
+    // `swift package --disable-sandbox benchmark --target ClusteringBenchmarks`.
+    .executableTarget(
+      name: "ClusteringBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "RankCollapse", package: "RankCollapse"),
+      ],
+      path: "Benchmarks/ClusteringBenchmarks",
+      plugins: [
+        .plugin(name: "BenchmarkPlugin", package: "benchmark")
+      ]
+    ),
+
     .executableTarget(
       name: "DataTimings",
       dependencies: [
