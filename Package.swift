@@ -42,7 +42,12 @@ let package = Package(
     ),
     .target(name: "RankCollapseSpectral", dependencies: ["RankCollapseTensor"]),
     .target(name: "RankCollapseClustering", dependencies: ["RankCollapseTensor"]),
-    .target(name: "RankCollapseNetwork", dependencies: ["RankCollapseTensor"]),
+    .target(
+      name: "RankCollapseNetwork",
+      dependencies: [
+        "RankCollapseTensor", .product(name: "RealModule", package: "swift-numerics"),
+      ]
+    ),
     .target(
       name: "RankCollapseRegularization",
       dependencies: ["RankCollapseTensor", "RankCollapseNetwork"]
@@ -90,6 +95,14 @@ let package = Package(
       name: "RankCollapseSpectralTests",
       dependencies: [
         "RankCollapseSpectral", "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
+      name: "RankCollapseNetworkTests",
+      dependencies: [
+        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseSpectral",
+        "_RankCollapseTestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),

@@ -112,6 +112,18 @@ where Magnitude == Self {
   static func lapackSYEVD(
     vectors: Bool, n: Int, a: UnsafeMutablePointer<Self>, w: UnsafeMutablePointer<Self>
   ) -> Int
+
+  /// eˣ computed without branches or calls, so that loops over buffers vectorise; accurate to a
+  /// few units in the last place, `+∞` above and 0 below the representable range.
+  static func branchFreeExp(_ x: Self) -> Self
+
+  /// tanh(x) computed without branches or calls, so that loops over buffers vectorise; accurate
+  /// to a few units in the last place.
+  static func branchFreeTanh(_ x: Self) -> Self
+
+  /// The logistic function 1 / (1 + e⁻ˣ) computed without branches or calls, so that loops over
+  /// buffers vectorise.
+  static func branchFreeLogistic(_ x: Self) -> Self
 }
 
 @inlinable

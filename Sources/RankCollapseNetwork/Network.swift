@@ -1,0 +1,170 @@
+import RankCollapseTensor
+
+/// A fully connected feed-forward network f(Θ, x) = z^L with z^l = σ_l(W_l z^{l−1} + b_l) and
+/// z^0 = x (paper eq. 1).
+///
+/// Layers are numbered 1…L as in the paper and stored 0-based: `layers[l − 1]` holds W_l, b_l
+/// and σ_l. Data is one sample per row: a batch X (N × d_0) gives Z^l = σ_l(Z^{l−1} W_lᵀ + 1 b_lᵀ).
+///
+/// ```swift
+/// var generator = SeededGenerator(seed: 1)
+/// let autoencoder = try Network<Float>(
+///   widths: [784, 400, 300, 400, 784], activation: .tanh, outputActivation: .identity,
+///   using: &generator)
+/// let reconstruction = autoencoder(images)   // N × 784
+/// ```
+///
+/// Training (``Trainer``), gradients (``gradients(inputs:targets:loss:workspace:into:embeddingGradients:)``)
+/// and embeddings (``embeddings(of:batchSize:)``) are in extensions.
+public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
+  /// The layers, `layers[l − 1]` being layer l of the paper.
+  public var layers: [Dense<Scalar>]
+
+  /// A network from its layers.
+  ///
+  /// - Parameter layers: The layers in order; each must take the previous one's outputs.
+  /// - Throws: ``NetworkError`` when the shapes do not chain, a bias has the wrong length, a
+  ///   leaky ReLU slope is outside [0, 1), or there are no layers.
+  public init(layers: [Dense<Scalar>]) throws(NetworkError) {
+    guard !layers.isEmpty else { throw .tooFewWidths(count: layers.isEmpty ? 0 : 1) }
+    for (index, layer) in layers.enumerated() {
+      if index > 0, layer.inputSize != layers[index - 1].outputSize {
+        throw .shapesDoNotChain(
+          layer: index + 1, expected: layers[index - 1].outputSize, got: layer.inputSize)
+      }
+      if layer.bias.rows != 1 || layer.bias.columns != layer.outputSize {
+        throw .biasShapeMismatch(layer: index + 1, expected: layer.outputSize, got: layer.bias.count)
+      }
+      if case .leakyReLU(let slope) = layer.activation, !(slope >= 0 && slope < 1) {
+        throw .invalidSlope(layer: index + 1, slope: slope)
+      }
+    }
+    self.layers = layers
+  }
+
+  /// A network with the given widths d_0, d_1, …, d_L and one activation per layer.
+  ///
+  /// - Parameters:
+  ///   - widths: d_0 (the input) through d_L (the output): L + 1 numbers, all ≥ 1.
+  ///   - activations: σ_1 … σ_L, one per layer.
+  ///   - initializer: How each weight is drawn (biases start at zero).
+  ///   - biases: Whether the layers have trainable biases.
+  ///   - generator: The source of randomness.
+  /// - Throws: ``NetworkError`` for fewer than two widths, a width below 1, a wrong number of
+  ///   activations or an invalid leaky ReLU slope.
+  public init(
+    widths: [Int], activations: [Activation], initializer: Initializer = .glorotUniform,
+    biases: Bool = true, using generator: inout some RandomNumberGenerator
+  ) throws(NetworkError) {
+    guard widths.count >= 2 else { throw .tooFewWidths(count: widths.count) }
+    for (index, width) in widths.enumerated() where width < 1 {
+      throw .invalidWidth(layer: index, width: width)
+    }
+    guard activations.count == widths.count - 1 else {
+      throw .activationCountMismatch(layers: widths.count - 1, activations: activations.count)
+    }
+    var layers = [Dense<Scalar>]()
+    for l in 1..<widths.count {
+      layers.append(
+        Dense(
+          inputSize: widths[l - 1], outputSize: widths[l], activation: activations[l - 1],
+          initializer: initializer, hasBias: biases, using: &generator))
+    }
+    try self.init(layers: layers)
+  }
+
+  /// A network whose hidden layers share one activation, with a separate output activation.
+  ///
+  /// - Parameters:
+  ///   - widths: d_0 through d_L.
+  ///   - activation: σ_1 … σ_{L−1}.
+  ///   - outputActivation: σ_L (identity by default: regression outputs, or logits for
+  ///     cross-entropy).
+  ///   - initializer: How each weight is drawn.
+  ///   - biases: Whether the layers have trainable biases.
+  ///   - generator: The source of randomness.
+  /// - Throws: ``NetworkError`` as ``init(widths:activations:initializer:biases:using:)``.
+  public init(
+    widths: [Int], activation: Activation, outputActivation: Activation = .identity,
+    initializer: Initializer = .glorotUniform, biases: Bool = true,
+    using generator: inout some RandomNumberGenerator
+  ) throws(NetworkError) {
+    let layerCount = Swift.max(widths.count - 1, 0)
+    let activations =
+      layerCount == 0 ? [] : Array(repeating: activation, count: layerCount - 1) + [outputActivation]
+    try self.init(
+      widths: widths, activations: activations, initializer: initializer, biases: biases,
+      using: &generator)
+  }
+
+  /// L, the number of layers.
+  @inlinable public var depth: Int { layers.count }
+
+  /// d_0 … d_L.
+  public var widths: [Int] { [layers[0].inputSize] + layers.map(\.outputSize) }
+
+  /// d_0, the input width.
+  @inlinable public var inputSize: Int { layers[0].inputSize }
+
+  /// d_L, the output width.
+  @inlinable public var outputSize: Int { layers[layers.count - 1].outputSize }
+
+  /// The number of trainable scalars, weights and biases.
+  public var parameterCount: Int { layers.reduce(0) { $0 + $1.weight.count + $1.bias.count } }
+
+  /// W_1 … W_L.
+  public var weights: [Matrix<Scalar>] { layers.map(\.weight) }
+
+  /// The squared norm ‖Θ‖² of the parameters: Σ_l ‖W_l‖_F² plus, with `includingBiases`,
+  /// Σ_l ‖b_l‖² (paper eq. 3).
+  ///
+  /// - Parameter includingBiases: Whether the biases count.
+  /// - Returns: ‖Θ‖², accumulated in `Double`.
+  @inlinable
+  public func squaredNorm(includingBiases: Bool = true) -> Double {
+    var total = 0.0
+    for layer in layers {
+      total += Network.squaredNorm(layer.weight)
+      if includingBiases { total += Network.squaredNorm(layer.bias) }
+    }
+    return total
+  }
+
+  @inlinable
+  static func squaredNorm(_ matrix: Matrix<Scalar>) -> Double {
+    matrix.withUnsafeBufferPointer { buffer in
+      var sum: Scalar = 0
+      var total = 0.0
+      var index = 0
+      // Blocks of 256 in Scalar, totals in Double: vectorised and accurate.
+      while index < buffer.count {
+        let end = Swift.min(index + 256, buffer.count)
+        sum = 0
+        for i in index..<end { sum += buffer[i] * buffer[i] }
+        total += Double(sum)
+        index = end
+      }
+      return total
+    }
+  }
+
+  /// The network's output f(Θ, X) for a batch.
+  ///
+  /// - Parameter input: N × d_0, one sample per row.
+  /// - Returns: N × d_L.
+  /// - Precondition: `input.columns == inputSize`.
+  public func callAsFunction(_ input: Matrix<Scalar>) -> Matrix<Scalar> {
+    var z = input
+    for layer in layers { z = layer(z) }
+    return z
+  }
+
+  /// Checks that a data matrix fits the network.
+  @usableFromInline
+  func validate(inputs: Matrix<Scalar>) throws(NetworkError) {
+    guard inputs.rows > 0 else { throw .emptyData }
+    guard inputs.columns == inputSize else {
+      throw .inputWidthMismatch(expected: inputSize, got: inputs.columns)
+    }
+  }
+}

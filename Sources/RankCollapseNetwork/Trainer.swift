@@ -1,0 +1,335 @@
+import RankCollapseTensor
+
+/// Trains a ``Network`` on the objective L_λ(Θ) = (1/N) Σ_i ℓ(f(Θ, x_i), y_i) + R(Θ) (paper eq. 3)
+/// with an ``Optimizer`` and a ``Penalty``.
+///
+/// ```swift
+/// var trainer = Trainer(
+///   configuration: TrainingConfiguration(
+///     loss: .squaredError, learningRate: .constant(0.05), gradientTolerance: 1e-4,
+///     maximumSteps: 20_000, progress: .automatic(seconds: 1)),
+///   optimizer: GradientDescent<Float>(), penalty: WeightDecay<Float>(lambda: 1e-3))
+/// let summary = try trainer.fit(&network, inputs: x, targets: .values(x))
+/// ```
+///
+/// Each step evaluates L_λ and ∇L_λ at the current parameters, checks the stopping criteria and
+/// that both are finite, calls the observer, and updates. Steady-state steps reuse every buffer.
+/// If the objective or gradient stops being finite, ``fit(_:inputs:targets:observer:)`` throws
+/// ``TrainingError/diverged(step:objective:gradientNorm:)`` and leaves the network at the last
+/// parameters with finite values. The same seed and thread count give the same trajectory, also
+/// across a checkpoint and resume.
+public struct Trainer<Scalar: MatrixScalar, Rule: Optimizer, Regularizer: Penalty>: Sendable
+where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
+  /// The options.
+  public var configuration: TrainingConfiguration
+  /// The update rule, with its state.
+  public var optimizer: Rule
+  /// R(Θ).
+  public var penalty: Regularizer
+  /// Updates made so far (carried across calls and checkpoints).
+  public var step: Int { currentStep }
+  /// Epochs completed so far.
+  public var epoch: Int { currentEpoch }
+  /// Samples of the current epoch already used (minibatches).
+  public var epochPosition: Int { currentEpochPosition }
+  @usableFromInline var currentStep = 0
+  @usableFromInline var currentEpoch = 0
+  @usableFromInline var currentEpochPosition = 0
+  /// L_λ of the previous step (or epoch), for the relative-change criterion.
+  @usableFromInline var previousObjective: Double?
+
+  @usableFromInline var workspace: Network<Scalar>.Workspace?
+  @usableFromInline var tailWorkspace: Network<Scalar>.Workspace?
+  @usableFromInline var gradients: Gradients<Scalar>?
+  @usableFromInline var spare: Network<Scalar>?
+  @usableFromInline var batchInputs: Matrix<Scalar>?
+  @usableFromInline var batchValues: Matrix<Scalar>?
+  @usableFromInline var batchLabels: [Int] = []
+  @usableFromInline var permutation: [Int] = []
+  @usableFromInline var epochObjectiveSum = 0.0
+  @usableFromInline var epochBatches = 0
+
+  /// A trainer.
+  ///
+  /// - Parameters:
+  ///   - configuration: The options.
+  ///   - optimizer: The update rule.
+  ///   - penalty: R(Θ); use `NoPenalty()` for none.
+  public init(configuration: TrainingConfiguration, optimizer: Rule, penalty: Regularizer) {
+    self.configuration = configuration
+    self.optimizer = optimizer
+    self.penalty = penalty
+  }
+
+  /// Trains `network` until a stopping criterion holds.
+  ///
+  /// - Parameters:
+  ///   - network: Θ, updated in place; on divergence, the last parameters with finite values.
+  ///   - inputs: X, N × d_0.
+  ///   - targets: N targets.
+  ///   - observer: Called every ``TrainingConfiguration/observerInterval`` steps with the current
+  ///     state (before the update of that step); return ``ObserverDecision/stop`` to stop.
+  /// - Returns: Why and where training stopped.
+  /// - Throws: ``TrainingError`` for an invalid configuration or data, or divergence.
+  @inlinable
+  public mutating func fit(
+    _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>,
+    observer: ((TrainingSnapshot<Scalar>) -> ObserverDecision)? = nil
+  ) throws(TrainingError) -> TrainingSummary {
+    try configuration.validate()
+    do {
+      try network.validate(inputs: inputs)
+      try targets.validate(count: inputs.rows, outputs: network.outputSize)
+    } catch {
+      throw .invalidData(error)
+    }
+    let clock = ContinuousClock()
+    let started = clock.now
+    var reporter = ProgressReporter(style: configuration.progress)
+    let n = inputs.rows
+    let batch = Swift.min(configuration.batchSize ?? n, n)
+    let fullBatch = batch == n
+    prepareBuffers(network, batch: batch, n: n, targets: targets)
+    var current = network
+    let rates = (0..<network.depth).map { l in
+      (
+        weight: penalty.decoupledRate(layer: l + 1, isBias: false),
+        bias: penalty.decoupledRate(layer: l + 1, isBias: true)
+      )
+    }
+    var lastLoss = 0.0
+    var lastPenalty = 0.0
+    var lastNorm = Double.nan
+
+    func finish(_ reason: StopReason) -> TrainingSummary {
+      network = current
+      let elapsed = clock.now - started
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      reporter.finish(
+        step: currentStep, epoch: epoch, objective: lastLoss + lastPenalty, gradientNorm: lastNorm,
+        reason: reason)
+      return TrainingSummary(
+        reason: reason, steps: currentStep, epochs: epoch, loss: lastLoss, penalty: lastPenalty,
+        gradientNorm: lastNorm, seconds: seconds)
+    }
+
+    while true {
+      // This step's data: the whole set, or the next minibatch of this epoch's permutation.
+      var stepInputs = inputs
+      var stepTargets = targets
+      if !fullBatch {
+        if currentEpochPosition == 0 { shuffle(n) }
+        let size = Swift.min(batch, n - currentEpochPosition)
+        if size == batch {
+          gather(inputs, targets, from: currentEpochPosition, count: size)
+          stepInputs = batchInputs!
+          stepTargets = currentBatchTargets(targets)
+        } else {
+          // The last, smaller batch of an epoch (allocates once per epoch).
+          let indices = Array(permutation[currentEpochPosition..<(currentEpochPosition + size)])
+          stepInputs = inputs.rows(at: indices)
+          stepTargets = targets.samples(at: indices)
+        }
+      }
+      let rows = stepInputs.rows
+      let loss: Double
+      if rows == batch {
+        loss = current.lossAndGradientsUnchecked(
+          inputs: stepInputs, targets: stepTargets, loss: configuration.loss,
+          workspace: &workspace!, gradients: &gradients!, embeddingGradients: [])
+      } else {
+        if tailWorkspace == nil || tailWorkspace!.batchSize != rows {
+          tailWorkspace = Network.Workspace(for: current, batchSize: rows)
+        }
+        loss = current.lossAndGradientsUnchecked(
+          inputs: stepInputs, targets: stepTargets, loss: configuration.loss,
+          workspace: &tailWorkspace!, gradients: &gradients!, embeddingGradients: [])
+      }
+      let penaltyValue = penalty.value(of: current)
+      penalty.addGradient(of: current, to: &gradients!)
+      let norm = Trainer.regularizedNorm(current, gradients!, rates).squareRoot()
+      let objective = loss + penaltyValue
+      guard objective.isFinite, norm.isFinite else {
+        // `current` produced non-finite values: hand back the previous parameters.
+        network = spareHoldsPrevious ? spare! : current
+        reporter.finish(
+          step: currentStep, epoch: epoch, objective: objective, gradientNorm: norm, reason: nil)
+        throw .diverged(step: currentStep, objective: objective, gradientNorm: norm)
+      }
+      lastLoss = loss
+      lastPenalty = penaltyValue
+      lastNorm = norm
+      let rate = configuration.learningRate.rate(atStep: currentStep)
+      reporter.report(
+        step: currentStep, epoch: epoch, objective: objective, gradientNorm: norm, learningRate: rate)
+
+      if let observer, currentStep % configuration.observerInterval == 0 {
+        let snapshot = TrainingSnapshot(
+          step: currentStep, epoch: epoch, loss: loss, penalty: penaltyValue, gradientNorm: norm,
+          learningRate: rate, network: current, gradients: gradients!)
+        if observer(snapshot) == .stop { return finish(.observer) }
+      }
+      if let tolerance = configuration.gradientTolerance, norm <= tolerance {
+        return finish(.gradientTolerance)
+      }
+      if fullBatch, let tolerance = configuration.relativeChangeTolerance,
+        let previous = previousObjective, abs(objective - previous) <= tolerance * abs(previous)
+      {
+        return finish(.relativeChangeTolerance)
+      }
+      if let maximum = configuration.maximumSteps, currentStep >= maximum {
+        return finish(.maximumSteps)
+      }
+      if let maximum = configuration.maximumEpochs, epoch >= maximum {
+        return finish(.maximumEpochs)
+      }
+      if fullBatch { previousObjective = objective }
+
+      // θ_{t+1} into the spare buffer, then swap: `spare` keeps θ_t.
+      optimizer.step(
+        from: current, to: &spare!, gradients: gradients!, learningRate: Scalar(rate),
+        decoupledRates: rates)
+      swap(&current, &spare!)
+      spareHoldsPrevious = true
+      currentStep += 1
+
+      if fullBatch {
+        currentEpoch += 1
+      } else {
+        currentEpochPosition += rows
+        epochObjectiveSum += objective
+        epochBatches += 1
+        if currentEpochPosition >= n {
+          currentEpochPosition = 0
+          currentEpoch += 1
+          let mean = epochObjectiveSum / Double(epochBatches)
+          epochObjectiveSum = 0
+          epochBatches = 0
+          if let tolerance = configuration.relativeChangeTolerance,
+            let previous = previousObjective, abs(mean - previous) <= tolerance * abs(previous)
+          {
+            previousObjective = mean
+            return finish(.relativeChangeTolerance)
+          }
+          previousObjective = mean
+        }
+      }
+    }
+  }
+
+  /// Whether `spare` holds θ_{t−1} (false until the first update of a call).
+  @usableFromInline var spareHoldsPrevious = false
+
+  @inlinable
+  mutating func prepareBuffers(
+    _ network: Network<Scalar>, batch: Int, n: Int, targets: Targets<Scalar>
+  ) {
+    if workspace == nil {
+      workspace = Network.Workspace(for: network, batchSize: batch)
+    } else {
+      workspace!.prepare(for: network, batchSize: batch)
+    }
+    if gradients == nil || !Network.fits(gradients!, network) {
+      gradients = Gradients(zeroingParametersOf: network)
+    }
+    // The spare parameters need their own storage: writing into a copy of `network` would
+    // trigger copy-on-write allocations on the first step only, then none.
+    var fresh = network
+    for l in fresh.layers.indices {
+      fresh.layers[l].weight = .zeros(
+        rows: network.layers[l].weight.rows, columns: network.layers[l].weight.columns)
+      fresh.layers[l].bias = .zeros(rows: 1, columns: network.layers[l].outputSize)
+    }
+    spare = fresh
+    spareHoldsPrevious = false
+    if batch < n {
+      batchInputs = .zeros(rows: batch, columns: network.inputSize)
+      if case .values(let y) = targets {
+        batchValues = .zeros(rows: batch, columns: y.columns)
+      } else {
+        batchLabels = Array(repeating: 0, count: batch)
+      }
+    }
+  }
+
+  /// Draws epoch `epoch`'s sample order from a generator seeded by (seed, epoch).
+  @inlinable
+  mutating func shuffle(_ n: Int) {
+    var generator = SeededGenerator(
+      seed: configuration.shuffleSeed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(epoch))
+    if permutation.count != n { permutation = Array(0..<n) }
+    for i in 0..<n { permutation[i] = i }
+    permutation.shuffle(using: &generator)
+  }
+
+  /// Copies the rows `permutation[start ..< start + count]` into the batch buffers.
+  @inlinable
+  mutating func gather(
+    _ inputs: Matrix<Scalar>, _ targets: Targets<Scalar>, from start: Int, count: Int
+  ) {
+    let indices = permutation
+    Trainer.gatherRows(inputs, indices, start, count, into: &batchInputs!)
+    switch targets {
+    case .values(let y): Trainer.gatherRows(y, indices, start, count, into: &batchValues!)
+    case .labels(let labels):
+      for i in 0..<count { batchLabels[i] = labels[indices[start + i]] }
+    }
+  }
+
+  @inlinable
+  static func gatherRows(
+    _ source: Matrix<Scalar>, _ indices: [Int], _ start: Int, _ count: Int,
+    into target: inout Matrix<Scalar>
+  ) {
+    let columns = source.columns
+    source.withUnsafeBufferPointer { s in
+      target.withUnsafeMutableBufferPointer { t in
+        for i in 0..<count {
+          (t.baseAddress! + i * columns).update(
+            from: s.baseAddress! + indices[start + i] * columns, count: columns)
+        }
+      }
+    }
+  }
+
+  @inlinable
+  func currentBatchTargets(_ targets: Targets<Scalar>) -> Targets<Scalar> {
+    switch targets {
+    case .values: .values(batchValues!)
+    case .labels: .labels(batchLabels)
+    }
+  }
+
+  /// ‖g + r θ‖² over every parameter (r the decoupled rates; g already holds coupled terms).
+  @inlinable
+  static func regularizedNorm(
+    _ network: Network<Scalar>, _ gradients: Gradients<Scalar>,
+    _ rates: [(weight: Scalar, bias: Scalar)]
+  ) -> Double {
+    var total = 0.0
+    for l in network.layers.indices {
+      for isBias in [false, true] {
+        let theta = isBias ? network.layers[l].bias : network.layers[l].weight
+        let g = isBias ? gradients.biases[l] : gradients.weights[l]
+        let r = isBias ? rates[l].bias : rates[l].weight
+        theta.withUnsafeBufferPointer { t in
+          g.withUnsafeBufferPointer { g in
+            var index = 0
+            while index < t.count {
+              let end = Swift.min(index + 256, t.count)
+              var sum: Scalar = 0
+              for i in index..<end {
+                let value = g[i] + r * t[i]
+                sum += value * value
+              }
+              total += Double(sum)
+              index = end
+            }
+          }
+        }
+      }
+    }
+    return total
+  }
+}

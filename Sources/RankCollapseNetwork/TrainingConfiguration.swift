@@ -1,0 +1,219 @@
+import RankCollapseTensor
+
+/// How a ``Trainer`` trains: loss, learning rate, batching, when to stop, what to report.
+///
+/// Stopping criteria (training stops at the first that holds; at least one budget is required so
+/// that a run always ends):
+/// - ``gradientTolerance``: ‖∇L_λ(Θ)‖ ≤ tol, the norm over all weights and biases of the
+///   regularised objective's gradient (the paper trains "until convergence by monitoring the
+///   norm of the gradient"). With minibatches this is the minibatch gradient's norm.
+/// - ``relativeChangeTolerance``: |L_λ,t − L_λ,t−1| ≤ tol · |L_λ,t−1| between consecutive steps
+///   (full batch) or consecutive epoch means (minibatches).
+/// - ``maximumSteps`` / ``maximumEpochs``: budgets of parameter updates and passes over the data.
+public struct TrainingConfiguration: Sendable, Hashable {
+  /// ℓ, the per-sample loss.
+  public var loss: Loss
+  /// η_t.
+  public var learningRate: LearningRateSchedule
+  /// Samples per step; `nil` for full-batch gradient descent.
+  public var batchSize: Int?
+  /// Seeds the order of samples in each epoch (minibatches only). Epoch e uses a permutation
+  /// drawn from a generator seeded by (seed, e), so a resumed run sees the same batches.
+  public var shuffleSeed: UInt64
+  /// Stop when ‖∇L_λ‖ ≤ this.
+  public var gradientTolerance: Double?
+  /// Stop when the relative change of L_λ is ≤ this.
+  public var relativeChangeTolerance: Double?
+  /// The largest number of parameter updates (counted over the whole run, also across resumes).
+  public var maximumSteps: Int?
+  /// The largest number of passes over the data.
+  public var maximumEpochs: Int?
+  /// How often the observer is called, in steps (≥ 1).
+  public var observerInterval: Int
+  /// What progress to print on standard error.
+  public var progress: ProgressStyle
+
+  /// A configuration.
+  ///
+  /// - Parameters:
+  ///   - loss: ℓ.
+  ///   - learningRate: η_t.
+  ///   - batchSize: Samples per step, `nil` for full batch.
+  ///   - shuffleSeed: Seeds the per-epoch sample order.
+  ///   - gradientTolerance: Stop when ‖∇L_λ‖ ≤ this.
+  ///   - relativeChangeTolerance: Stop when the relative change of L_λ is ≤ this.
+  ///   - maximumSteps: Budget of updates.
+  ///   - maximumEpochs: Budget of epochs.
+  ///   - observerInterval: Steps between observer calls.
+  ///   - progress: Progress output.
+  public init(
+    loss: Loss, learningRate: LearningRateSchedule, batchSize: Int? = nil,
+    shuffleSeed: UInt64 = 0, gradientTolerance: Double? = nil,
+    relativeChangeTolerance: Double? = nil, maximumSteps: Int? = nil, maximumEpochs: Int? = nil,
+    observerInterval: Int = 1, progress: ProgressStyle = .silent
+  ) {
+    self.loss = loss
+    self.learningRate = learningRate
+    self.batchSize = batchSize
+    self.shuffleSeed = shuffleSeed
+    self.gradientTolerance = gradientTolerance
+    self.relativeChangeTolerance = relativeChangeTolerance
+    self.maximumSteps = maximumSteps
+    self.maximumEpochs = maximumEpochs
+    self.observerInterval = observerInterval
+    self.progress = progress
+  }
+
+  /// Checks every option; the message names the bad one.
+  @usableFromInline
+  func validate() throws(TrainingError) {
+    try learningRate.validate()
+    if let batchSize, batchSize < 1 {
+      throw .invalidConfiguration("batchSize must be at least 1, got \(batchSize)")
+    }
+    if let tolerance = gradientTolerance, !(tolerance >= 0 && tolerance.isFinite) {
+      throw .invalidConfiguration("gradientTolerance must be ≥ 0 and finite, got \(tolerance)")
+    }
+    if let tolerance = relativeChangeTolerance, !(tolerance >= 0 && tolerance.isFinite) {
+      throw .invalidConfiguration(
+        "relativeChangeTolerance must be ≥ 0 and finite, got \(tolerance)")
+    }
+    if let steps = maximumSteps, steps < 0 {
+      throw .invalidConfiguration("maximumSteps must be ≥ 0, got \(steps)")
+    }
+    if let epochs = maximumEpochs, epochs < 0 {
+      throw .invalidConfiguration("maximumEpochs must be ≥ 0, got \(epochs)")
+    }
+    if maximumSteps == nil && maximumEpochs == nil {
+      throw .invalidConfiguration(
+        "set maximumSteps or maximumEpochs: a tolerance alone may never be reached")
+    }
+    if observerInterval < 1 {
+      throw .invalidConfiguration("observerInterval must be at least 1, got \(observerInterval)")
+    }
+  }
+}
+
+/// What a ``Trainer`` prints on standard error while it runs.
+public enum ProgressStyle: Sendable, Hashable {
+  /// Nothing.
+  case silent
+  /// One line updated in place on a terminal (at most every `seconds`), plain lines every
+  /// `seconds` otherwise (logs, CI), and a final line.
+  case automatic(seconds: Double)
+  /// A plain line every `steps` steps, and a final line.
+  case lines(steps: Int)
+}
+
+/// Why training stopped.
+public enum StopReason: String, Sendable, Hashable, Codable {
+  /// ‖∇L_λ‖ fell to the tolerance.
+  case gradientTolerance
+  /// The relative change of L_λ fell to the tolerance.
+  case relativeChangeTolerance
+  /// The step budget was used up.
+  case maximumSteps
+  /// The epoch budget was used up.
+  case maximumEpochs
+  /// The observer asked to stop.
+  case observer
+}
+
+/// The state of training handed to an observer.
+public struct TrainingSnapshot<Scalar: MatrixScalar>: Sendable {
+  /// Updates made so far (the parameters below have had `step` updates).
+  public var step: Int
+  /// Completed passes over the data.
+  public var epoch: Int
+  /// L_0 on the current batch.
+  public var loss: Double
+  /// R(Θ), the penalty.
+  public var penalty: Double
+  /// L_λ = L_0 + R.
+  public var objective: Double { loss + penalty }
+  /// ‖∇L_λ‖ on the current batch.
+  public var gradientNorm: Double
+  /// η for the next update.
+  public var learningRate: Double
+  /// The current parameters Θ.
+  public var network: Network<Scalar>
+  /// ∇L_λ on the current batch (coupled penalty included; decoupled decay not).
+  public var gradients: Gradients<Scalar>
+
+  /// A snapshot.
+  ///
+  /// - Parameters:
+  ///   - step: Updates made so far.
+  ///   - epoch: Completed epochs.
+  ///   - loss: L_0.
+  ///   - penalty: R(Θ).
+  ///   - gradientNorm: ‖∇L_λ‖.
+  ///   - learningRate: η.
+  ///   - network: Θ.
+  ///   - gradients: ∇L_λ.
+  public init(
+    step: Int, epoch: Int, loss: Double, penalty: Double, gradientNorm: Double,
+    learningRate: Double, network: Network<Scalar>, gradients: Gradients<Scalar>
+  ) {
+    self.step = step
+    self.epoch = epoch
+    self.loss = loss
+    self.penalty = penalty
+    self.gradientNorm = gradientNorm
+    self.learningRate = learningRate
+    self.network = network
+    self.gradients = gradients
+  }
+}
+
+/// What an observer tells the trainer.
+public enum ObserverDecision: Sendable {
+  /// Go on.
+  case proceed
+  /// Stop now (reported as ``StopReason/observer``).
+  case stop
+}
+
+/// How a training run ended.
+public struct TrainingSummary: Sendable, Hashable {
+  /// Why it stopped.
+  public var reason: StopReason
+  /// Updates made in total (including those before a resume).
+  public var steps: Int
+  /// Completed epochs.
+  public var epochs: Int
+  /// L_0 at the final parameters (on the last batch for minibatches).
+  public var loss: Double
+  /// R(Θ) at the final parameters.
+  public var penalty: Double
+  /// ‖∇L_λ‖ at the final parameters.
+  public var gradientNorm: Double
+  /// Wall-clock seconds of this call.
+  public var seconds: Double
+  /// L_λ = L_0 + R.
+  public var objective: Double { loss + penalty }
+
+  /// A summary.
+  ///
+  /// - Parameters:
+  ///   - reason: Why training stopped.
+  ///   - steps: Updates in total.
+  ///   - epochs: Completed epochs.
+  ///   - loss: Final L_0.
+  ///   - penalty: Final R(Θ).
+  ///   - gradientNorm: Final ‖∇L_λ‖.
+  ///   - seconds: Wall-clock time.
+  public init(
+    reason: StopReason, steps: Int, epochs: Int, loss: Double, penalty: Double,
+    gradientNorm: Double, seconds: Double
+  ) {
+    self.reason = reason
+    self.steps = steps
+    self.epochs = epochs
+    self.loss = loss
+    self.penalty = penalty
+    self.gradientNorm = gradientNorm
+    self.seconds = seconds
+  }
+}
+

@@ -1,0 +1,31 @@
+/// Why training could not start, stopped early or could not save or load its state.
+public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// A hyperparameter or option that cannot be used (the message names it).
+  case invalidConfiguration(String)
+  /// The data does not fit the network.
+  case invalidData(NetworkError)
+  /// The objective or its gradient became NaN or infinite at `step`; the network was left at the
+  /// last parameters whose objective and gradient were finite.
+  case diverged(step: Int, objective: Double, gradientNorm: Double)
+  /// A checkpoint that does not belong to this network, optimizer or data.
+  case incompatibleCheckpoint(String)
+  /// A checkpoint file that could not be written or read.
+  case checkpointFile(path: String, reason: String)
+
+  /// A description a user can act on.
+  public var description: String {
+    switch self {
+    case .invalidConfiguration(let message):
+      "invalid training configuration: \(message)"
+    case .invalidData(let error):
+      "invalid training data: \(error)"
+    case .diverged(let step, let objective, let gradientNorm):
+      "training diverged at step \(step): objective \(objective), gradient norm \(gradientNorm); "
+        + "the network keeps the parameters of the last finite step (try a smaller learning rate)"
+    case .incompatibleCheckpoint(let message):
+      "checkpoint does not fit: \(message)"
+    case .checkpointFile(let path, let reason):
+      "checkpoint '\(path)': \(reason)"
+    }
+  }
+}

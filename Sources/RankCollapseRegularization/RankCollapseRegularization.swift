@@ -1,1 +1,0 @@
-// RankCollapseRegularization: filled by a later issue (see DESIGN.md for what belongs here).

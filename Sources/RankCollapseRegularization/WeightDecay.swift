@@ -1,0 +1,183 @@
+import RankCollapseNetwork
+import RankCollapseTensor
+
+/// Weight decay R(Θ) = λ‖Θ‖² = Σ_l λ_l (‖W_l‖_F² + ‖b_l‖²), the regulariser of paper eq. (3).
+///
+/// Its gradient is 2λ_l W_l (and 2λ_l b_l): this library keeps the factor 2 that the paper's
+/// eq. (4) absorbs into λ, so a stationary point satisfies W_l = −∇_{W_l}L_0 / (2λ) and every
+/// bound that divides by λ divides by 2λ. PyTorch's `weight_decay = wd` corresponds to
+/// λ = wd / 2 here.
+///
+/// Biases are penalised by default, as in the paper; ``includesBiases`` turns that off. A
+/// per-layer λ_l is possible with ``init(lambdas:includesBiases:)``.
+public struct WeightDecay<Scalar: MatrixScalar>: Penalty {
+  /// λ_l for each layer l = 1…L, or one λ for all layers when it has a single entry.
+  public let lambdas: [Double]
+  /// Whether ‖b_l‖² is part of the penalty.
+  public let includesBiases: Bool
+
+  /// λ‖Θ‖² with one λ for every layer.
+  ///
+  /// - Parameters:
+  ///   - lambda: λ ≥ 0.
+  ///   - includesBiases: Whether biases are penalised (default, as paper eq. 3).
+  /// - Precondition: λ ≥ 0 and finite.
+  public init(lambda: Double, includesBiases: Bool = true) {
+    precondition(lambda >= 0 && lambda.isFinite, "WeightDecay: λ must be ≥ 0, got \(lambda)")
+    self.lambdas = [lambda]
+    self.includesBiases = includesBiases
+  }
+
+  /// Σ_l λ_l ‖θ_l‖² with one λ_l per layer.
+  ///
+  /// - Parameters:
+  ///   - lambdas: λ_1 … λ_L, each ≥ 0.
+  ///   - includesBiases: Whether biases are penalised.
+  /// - Precondition: every λ_l ≥ 0 and finite, at least one.
+  public init(lambdas: [Double], includesBiases: Bool = true) {
+    precondition(!lambdas.isEmpty, "WeightDecay: give at least one λ")
+    precondition(
+      lambdas.allSatisfy { $0 >= 0 && $0.isFinite }, "WeightDecay: every λ must be ≥ 0: \(lambdas)")
+    self.lambdas = lambdas
+    self.includesBiases = includesBiases
+  }
+
+  /// λ_l for layer l (1-based).
+  ///
+  /// - Parameter layer: l ∈ 1…L.
+  /// - Returns: λ_l.
+  /// - Precondition: a per-layer penalty has an entry for `layer`.
+  @inlinable
+  public func lambda(layer: Int) -> Double {
+    if lambdas.count == 1 { return lambdas[0] }
+    precondition(
+      layer >= 1 && layer <= lambdas.count,
+      "WeightDecay: no λ for layer \(layer) (have \(lambdas.count))")
+    return lambdas[layer - 1]
+  }
+
+  /// Σ_l λ_l (‖W_l‖_F² + ‖b_l‖²).
+  ///
+  /// - Parameter network: Θ.
+  /// - Returns: R(Θ).
+  @inlinable
+  public func value(of network: Network<Scalar>) -> Double {
+    var total = 0.0
+    for (index, layer) in network.layers.enumerated() {
+      let lambda = lambda(layer: index + 1)
+      total += lambda * squaredNorm(layer.weight)
+      if includesBiases { total += lambda * squaredNorm(layer.bias) }
+    }
+    return total
+  }
+
+  /// Adds 2λ_l W_l (and 2λ_l b_l) to the gradients.
+  ///
+  /// - Parameters:
+  ///   - network: Θ.
+  ///   - gradients: ∇L_0, becomes ∇L_λ.
+  @inlinable
+  public func addGradient(of network: Network<Scalar>, to gradients: inout Gradients<Scalar>) {
+    for (index, layer) in network.layers.enumerated() {
+      let factor = Scalar(2 * lambda(layer: index + 1))
+      guard factor != 0 else { continue }
+      WeightDecay.addScaled(layer.weight, factor, to: &gradients.weights[index])
+      if includesBiases { WeightDecay.addScaled(layer.bias, factor, to: &gradients.biases[index]) }
+    }
+  }
+
+  /// Zero: ordinary weight decay acts through the gradient.
+  ///
+  /// - Parameters:
+  ///   - layer: Ignored.
+  ///   - isBias: Ignored.
+  /// - Returns: 0.
+  @inlinable
+  public func decoupledRate(layer: Int, isBias: Bool) -> Scalar { 0 }
+
+  /// `target ← target + factor · source`.
+  @inlinable
+  static func addScaled(_ source: Matrix<Scalar>, _ factor: Scalar, to target: inout Matrix<Scalar>) {
+    precondition(
+      source.rows == target.rows && source.columns == target.columns,
+      "WeightDecay: parameter \(source.shapeDescription) and gradient \(target.shapeDescription)")
+    source.withUnsafeBufferPointer { s in
+      target.withUnsafeMutableBufferPointer { t in
+        for i in 0..<s.count { t[i] += factor * s[i] }
+      }
+    }
+  }
+}
+
+/// Decoupled weight decay for AdamW-style updates: the optimizer shrinks each parameter by
+/// η · 2λ · θ after its own update instead of feeding 2λθ through its moments.
+///
+/// For plain gradient descent this is the same as ``WeightDecay``; for Adam it is AdamW
+/// (Loshchilov & Hutter 2019) with PyTorch's `weight_decay = 2λ`. The objective reported and
+/// monitored is still L_0 + λ‖Θ‖² (gradient ∇L_0 + 2λΘ).
+public struct DecoupledWeightDecay<Scalar: MatrixScalar>: Penalty {
+  /// The coupled description of the same penalty: λ, per-layer λ_l and bias inclusion.
+  public let weightDecay: WeightDecay<Scalar>
+
+  /// Decoupled λ‖Θ‖².
+  ///
+  /// - Parameters:
+  ///   - lambda: λ ≥ 0 (the decay rate is 2λ).
+  ///   - includesBiases: Whether biases decay.
+  public init(lambda: Double, includesBiases: Bool = true) {
+    weightDecay = WeightDecay(lambda: lambda, includesBiases: includesBiases)
+  }
+
+  /// Decoupled Σ_l λ_l‖θ_l‖² with one λ_l per layer.
+  ///
+  /// - Parameters:
+  ///   - lambdas: λ_1 … λ_L.
+  ///   - includesBiases: Whether biases decay.
+  public init(lambdas: [Double], includesBiases: Bool = true) {
+    weightDecay = WeightDecay(lambdas: lambdas, includesBiases: includesBiases)
+  }
+
+  /// λ‖Θ‖², as for ``WeightDecay``.
+  ///
+  /// - Parameter network: Θ.
+  /// - Returns: R(Θ).
+  @inlinable
+  public func value(of network: Network<Scalar>) -> Double { weightDecay.value(of: network) }
+
+  /// Adds nothing: the decay is applied by the optimizer.
+  ///
+  /// - Parameters:
+  ///   - network: Ignored.
+  ///   - gradients: Left unchanged.
+  @inlinable
+  public func addGradient(of network: Network<Scalar>, to gradients: inout Gradients<Scalar>) {}
+
+  /// 2λ_l, or 0 for a bias when biases are excluded.
+  ///
+  /// - Parameters:
+  ///   - layer: l ∈ 1…L.
+  ///   - isBias: Whether the parameter is b_l.
+  /// - Returns: The decay rate.
+  @inlinable
+  public func decoupledRate(layer: Int, isBias: Bool) -> Scalar {
+    if isBias && !weightDecay.includesBiases { return 0 }
+    return Scalar(2 * weightDecay.lambda(layer: layer))
+  }
+}
+
+/// ‖M‖_F² accumulated in `Double`.
+@inlinable
+func squaredNorm<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>) -> Double {
+  matrix.withUnsafeBufferPointer { buffer in
+    var total = 0.0
+    var index = 0
+    while index < buffer.count {
+      let end = Swift.min(index + 256, buffer.count)
+      var sum: Scalar = 0
+      for i in index..<end { sum += buffer[i] * buffer[i] }
+      total += Double(sum)
+      index = end
+    }
+    return total
+  }
+}

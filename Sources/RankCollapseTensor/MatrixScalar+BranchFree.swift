@@ -1,0 +1,172 @@
+// Branch-free elementary functions that the compiler can vectorise.
+//
+// The C library's `expf`/`tanhf` are calls the optimiser cannot look into, so a loop over a matrix
+// that calls them runs one element at a time. The functions here are written with arithmetic,
+// comparisons turned into selects, and bit manipulation only, so a loop over a buffer becomes SIMD
+// code. Accuracy is measured in the tests against the C library (a few units in the last place).
+//
+// exp(x) = 2ⁿ · eʳ with n = round(x / ln 2), r = x − n·ln 2 (ln 2 split in a high and a low part
+// so the reduction is exact), eʳ from its Taylor series (|r| ≤ ln 2 / 2), and 2ⁿ built from its
+// exponent bits. tanh(|x|) = (1 − e^(−2|x|)) / (1 + e^(−2|x|)) for |x| ≥ 1/4, and its Taylor
+// series x + c₃x³ + … (coefficients 2²ⁿ(2²ⁿ − 1)B₂ₙ/(2n)!, B the Bernoulli numbers) below, where
+// the subtraction would cancel digits. The logistic function uses e^(−|x|) so it never overflows.
+
+extension Float {
+  /// eˣ without branches, for loops the compiler vectorises (relative error below 4·10⁻⁷).
+  ///
+  /// `NaN` gives `NaN`, arguments above 88.72 give `+∞`, arguments below −87.33 give 0.
+  ///
+  /// - Parameter x: The exponent.
+  /// - Returns: eˣ.
+  @inlinable @inline(__always)
+  public static func branchFreeExp(_ x: Float) -> Float {
+    let high: Float = 88.72283
+    let low: Float = -87.33654
+    // NaN-preserving clamp: a comparison with NaN is false, so NaN passes through.
+    var t = x > high ? high : x
+    t = t < low ? low : t
+    let shifter: Float = 12_582_912  // 1.5 · 2²³: adding it rounds to an integer.
+    let shifted = t * 1.442_695_04 + shifter
+    let n = shifted - shifter
+    let r = (t - n * 0.693_359_375) + n * 2.121_944_4e-4
+    // eʳ by Taylor to degree 7 (|r| ≤ 0.3466: truncation below 6·10⁻⁹).
+    var p: Float = 1.0 / 5040
+    p = p * r + 1.0 / 720
+    p = p * r + 1.0 / 120
+    p = p * r + 1.0 / 24
+    p = p * r + 1.0 / 6
+    p = p * r + 0.5
+    p = p * r + 1
+    p = p * r + 1
+    // 2ⁿ from the integer in the low bits of `shifted`; n ∈ [−126, 128] after the clamp, so scale
+    // in two halves to stay within normal numbers.
+    let k = Int32(bitPattern: shifted.bitPattern &- shifter.bitPattern)
+    let k1 = k >> 1
+    let k2 = k &- k1
+    let s1 = Float(bitPattern: UInt32(bitPattern: (k1 &+ 127) << 23))
+    let s2 = Float(bitPattern: UInt32(bitPattern: (k2 &+ 127) << 23))
+    var result = p * s1 * s2
+    result = x > high ? .infinity : result
+    result = x < low ? 0 : result
+    return result
+  }
+
+  /// tanh(x) without branches, for loops the compiler vectorises (error of a few ulp).
+  ///
+  /// - Parameter x: The argument.
+  /// - Returns: tanh(x); `NaN` for `NaN`.
+  @inlinable @inline(__always)
+  public static func branchFreeTanh(_ x: Float) -> Float {
+    let signBit = x.bitPattern & 0x8000_0000
+    let a = Float(bitPattern: x.bitPattern & 0x7FFF_FFFF)
+    // Beyond 9, tanh rounds to 1 in single precision; NaN passes the clamp.
+    let clamped = a > 9 ? Float(9) : a
+    let e = branchFreeExp(-2 * clamped)
+    let large = (1 - e) / (1 + e)
+    let a2 = a * a
+    var p: Float = -0x1.226e36p-7
+    p = p * a2 + 0x1.664f48p-6
+    p = p * a2 - 0x1.ba1ba2p-5
+    p = p * a2 + 0x1.111112p-3
+    p = p * a2 - 0x1.555556p-2
+    let small = a + a * a2 * p
+    let magnitude = a < 0.25 ? small : large
+    return Float(bitPattern: magnitude.bitPattern | signBit)
+  }
+
+  /// The logistic function 1 / (1 + e⁻ˣ) without branches, for vectorised loops.
+  ///
+  /// - Parameter x: The argument.
+  /// - Returns: 1 / (1 + e⁻ˣ), computed from e^(−|x|) so that it never overflows.
+  @inlinable @inline(__always)
+  public static func branchFreeLogistic(_ x: Float) -> Float {
+    let a = Float(bitPattern: x.bitPattern & 0x7FFF_FFFF)
+    let e = branchFreeExp(-a)
+    let s = 1 / (1 + e)
+    return x < 0 ? e * s : s
+  }
+}
+
+extension Double {
+  /// eˣ without branches, for loops the compiler vectorises (relative error below 10⁻¹⁵).
+  ///
+  /// `NaN` gives `NaN`, arguments above 709.78 give `+∞`, arguments below −708.39 give 0.
+  ///
+  /// - Parameter x: The exponent.
+  /// - Returns: eˣ.
+  @inlinable @inline(__always)
+  public static func branchFreeExp(_ x: Double) -> Double {
+    let high = 709.782_712_893_384
+    let low = -708.396_418_532_264_1
+    var t = x > high ? high : x
+    t = t < low ? low : t
+    let shifter = 6_755_399_441_055_744.0  // 1.5 · 2⁵²
+    let shifted = t * 1.442_695_040_888_963_4 + shifter
+    let n = shifted - shifter
+    let r = (t - n * 0x1.62e42fee00000p-1) - n * 0x1.a39ef35793c76p-33
+    // eʳ by Taylor to degree 13 (|r| ≤ 0.3466: truncation below 5·10⁻¹⁸).
+    var p = 1.0 / 6_227_020_800
+    p = p * r + 1.0 / 479_001_600
+    p = p * r + 1.0 / 39_916_800
+    p = p * r + 1.0 / 3_628_800
+    p = p * r + 1.0 / 362_880
+    p = p * r + 1.0 / 40_320
+    p = p * r + 1.0 / 5_040
+    p = p * r + 1.0 / 720
+    p = p * r + 1.0 / 120
+    p = p * r + 1.0 / 24
+    p = p * r + 1.0 / 6
+    p = p * r + 0.5
+    p = p * r + 1
+    p = p * r + 1
+    let k = Int64(bitPattern: shifted.bitPattern &- shifter.bitPattern)
+    let k1 = k >> 1
+    let k2 = k &- k1
+    let s1 = Double(bitPattern: UInt64(bitPattern: (k1 &+ 1023) << 52))
+    let s2 = Double(bitPattern: UInt64(bitPattern: (k2 &+ 1023) << 52))
+    var result = p * s1 * s2
+    result = x > high ? .infinity : result
+    result = x < low ? 0 : result
+    return result
+  }
+
+  /// tanh(x) without branches, for loops the compiler vectorises (error of a few ulp).
+  ///
+  /// - Parameter x: The argument.
+  /// - Returns: tanh(x); `NaN` for `NaN`.
+  @inlinable @inline(__always)
+  public static func branchFreeTanh(_ x: Double) -> Double {
+    let signBit = x.bitPattern & 0x8000_0000_0000_0000
+    let a = Double(bitPattern: x.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
+    // Beyond 19.1, tanh rounds to 1 in double precision; NaN passes the clamp.
+    let clamped = a > 19.1 ? 19.1 : a
+    let e = branchFreeExp(-2 * clamped)
+    let large = (1 - e) / (1 + e)
+    let a2 = a * a
+    var p = 0x1.967e18afcafadp-14
+    p = p * a2 - 0x1.f57d7734d1664p-13
+    p = p * a2 + 0x1.3558248036744p-11
+    p = p * a2 - 0x1.7da36452b75e3p-10
+    p = p * a2 + 0x1.d6d3d0e157de0p-9
+    p = p * a2 - 0x1.226e355e6c23dp-7
+    p = p * a2 + 0x1.664f4882c10fap-6
+    p = p * a2 - 0x1.ba1ba1ba1ba1cp-5
+    p = p * a2 + 0x1.1111111111111p-3
+    p = p * a2 - 0x1.5555555555555p-2
+    let small = a + a * a2 * p
+    let magnitude = a < 0.25 ? small : large
+    return Double(bitPattern: magnitude.bitPattern | signBit)
+  }
+
+  /// The logistic function 1 / (1 + e⁻ˣ) without branches, for vectorised loops.
+  ///
+  /// - Parameter x: The argument.
+  /// - Returns: 1 / (1 + e⁻ˣ), computed from e^(−|x|) so that it never overflows.
+  @inlinable @inline(__always)
+  public static func branchFreeLogistic(_ x: Double) -> Double {
+    let a = Double(bitPattern: x.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
+    let e = branchFreeExp(-a)
+    let s = 1 / (1 + e)
+    return x < 0 ? e * s : s
+  }
+}
