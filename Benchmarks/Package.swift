@@ -68,5 +68,14 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+
+    // Times training steps; `compare_training.py` runs it beside NumPy, PyTorch and JAX.
+    .executableTarget(
+      name: "RankCollapseTrainingTimings",
+      dependencies: [
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
   ]
 )

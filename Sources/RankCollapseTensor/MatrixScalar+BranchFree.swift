@@ -7,9 +7,10 @@
 //
 // exp(x) = 2ⁿ · eʳ with n = round(x / ln 2), r = x − n·ln 2 (ln 2 split in a high and a low part
 // so the reduction is exact), eʳ from its Taylor series (|r| ≤ ln 2 / 2), and 2ⁿ built from its
-// exponent bits. tanh(|x|) = (1 − e^(−2|x|)) / (1 + e^(−2|x|)) for |x| ≥ 1/4, and its Taylor
-// series x + c₃x³ + … (coefficients 2²ⁿ(2²ⁿ − 1)B₂ₙ/(2n)!, B the Bernoulli numbers) below, where
-// the subtraction would cancel digits. The logistic function uses e^(−|x|) so it never overflows.
+// exponent bits. In double precision tanh(|x|) = (1 − e^(−2|x|)) / (1 + e^(−2|x|)) for
+// |x| ≥ 1/4, and its Taylor series x + c₃x³ + … (coefficients 2²ⁿ(2²ⁿ − 1)B₂ₙ/(2n)!, B the
+// Bernoulli numbers) below, where the subtraction would cancel digits; single precision uses a
+// rational approximation. The logistic function uses e^(−|x|) so it never overflows.
 
 extension Float {
   /// eˣ without branches, for loops the compiler vectorises (relative error below 4·10⁻⁷).
@@ -51,7 +52,13 @@ extension Float {
     return result
   }
 
-  /// tanh(x) without branches, for loops the compiler vectorises (error of a few ulp).
+  /// tanh(x) without branches, for loops the compiler vectorises (at most 6 ulp from the
+  /// correctly rounded value, mean below 1 ulp).
+  ///
+  /// A rational approximation x·P(x²)/Q(x²) with P of degree 6 and Q of degree 3, fitted for
+  /// this library (iteratively reweighted least squares towards the minimax relative error on
+  /// [0, 9], where tanh rounds to 1 in single precision), evaluated on |x| clamped to 9. It
+  /// costs about half of the exp-based form the `Double` version uses.
   ///
   /// - Parameter x: The argument.
   /// - Returns: tanh(x); `NaN` for `NaN`.
@@ -59,18 +66,22 @@ extension Float {
   public static func branchFreeTanh(_ x: Float) -> Float {
     let signBit = x.bitPattern & 0x8000_0000
     let a = Float(bitPattern: x.bitPattern & 0x7FFF_FFFF)
-    // Beyond 9, tanh rounds to 1 in single precision; NaN passes the clamp.
-    let clamped = a > 9 ? Float(9) : a
-    let e = branchFreeExp(-2 * clamped)
-    let large = (1 - e) / (1 + e)
-    let a2 = a * a
-    var p: Float = -0x1.226e36p-7
-    p = p * a2 + 0x1.664f48p-6
-    p = p * a2 - 0x1.ba1ba2p-5
-    p = p * a2 + 0x1.111112p-3
-    p = p * a2 - 0x1.555556p-2
-    let small = a + a * a2 * p
-    let magnitude = a < 0.25 ? small : large
+    // NaN passes the clamp (a comparison with NaN is false).
+    let c = a > 9 ? Float(9) : a
+    let t = c * c
+    var p: Float = -0x1.7f737ap-44
+    p = p * t + 0x1.d0eb12p-35
+    p = p * t - 0x1.5ba662p-26
+    p = p * t + 0x1.765448p-17
+    p = p * t + 0x1.96da76p-9
+    p = p * t + 0x1.0bf638p-3
+    p = p * t + 1
+    var q: Float = 0x1.0b0002p-12
+    q = q * t + 0x1.915578p-6
+    q = q * t + 0x1.db506ep-2
+    q = q * t + 1
+    let r = c * p / q
+    let magnitude = r > 1 ? Float(1) : r
     return Float(bitPattern: magnitude.bitPattern | signBit)
   }
 

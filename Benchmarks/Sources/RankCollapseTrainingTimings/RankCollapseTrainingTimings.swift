@@ -1,0 +1,146 @@
+// Times training steps of RankCollapse networks and prints JSON, for `compare_training.py` to set
+// beside NumPy, PyTorch and JAX.
+//
+//   swift run -c release RankCollapseTrainingTimings --op ae-step-f32 --steps 10
+//
+// Operations:
+// - ae-step-f32 / ae-step-f64: one full-batch gradient-descent step with weight decay of the
+//   Figure 1 autoencoder 784-400-300-400-784 (tanh hidden layers, linear output, squared loss),
+//   N = 10000, timed through `Trainer.fit` with an observer that stamps every step.
+// - ae-gemms-f32 / ae-gemms-f64: only the matrix products such a step performs (4 forward, 4
+//   weight gradients, 3 backpropagated gradients), through `Matrix.gemm` into reused buffers: the
+//   BLAS limit of the step.
+// - mlp-sgd-f32: one minibatch SGD step (batch 128, cross-entropy, integer labels) of the
+//   784-500-500-500-10 tanh classifier on N = 10000 samples.
+
+import ArgumentParser
+import RankCollapse
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+enum TrainingOperation: String, CaseIterable, ExpressibleByArgument {
+  case autoencoderStepF32 = "ae-step-f32"
+  case autoencoderStepF64 = "ae-step-f64"
+  case autoencoderGEMMsF32 = "ae-gemms-f32"
+  case autoencoderGEMMsF64 = "ae-gemms-f64"
+  case classifierSGDF32 = "mlp-sgd-f32"
+}
+
+@main
+struct RankCollapseTrainingTimings: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Time RankCollapse training steps and print JSON (seconds per step).")
+
+  @Option(help: "The operation: \(TrainingOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var op: TrainingOperation
+
+  @Option(help: "Timed steps.")
+  var steps: Int = 10
+
+  @Option(help: "Untimed steps before the timed ones.")
+  var warmup: Int = 2
+
+  @Option(help: "Threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  var threads: Int?
+
+  @Option(help: "BLAS threading: partition (the default) or openblas.")
+  var threading: String = "partition"
+
+  func run() throws {
+    if let threads { BLAS.threadCount = threads }
+    BLAS.threading = threading == "openblas" ? .openBLAS : .partitionOutput
+    let times: [Double]
+    switch op {
+    case .autoencoderStepF32: times = try autoencoderSteps(Float.self)
+    case .autoencoderStepF64: times = try autoencoderSteps(Double.self)
+    case .autoencoderGEMMsF32: times = autoencoderGEMMs(Float.self)
+    case .autoencoderGEMMsF64: times = autoencoderGEMMs(Double.self)
+    case .classifierSGDF32: times = try classifierSteps()
+    }
+    let sorted = times.sorted()
+    let median =
+      sorted.count % 2 == 1
+      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    print(
+      """
+      {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "threading": "\(threading)", \
+      "steps": \(times.count), "median": \(median), "min": \(sorted[0]), \
+      "times": [\(times.map { "\($0)" }.joined(separator: ", "))]}
+      """)
+  }
+
+  /// Per-step durations of `Trainer.fit`, stamped by its observer.
+  func timeSteps<S: MatrixScalar>(
+    network: inout Network<S>, inputs: Matrix<S>, targets: Targets<S>, loss: Loss,
+    batchSize: Int?, learningRate: Double
+  ) throws -> [Double] {
+    var trainer = Trainer(
+      configuration: TrainingConfiguration(
+        loss: loss, learningRate: .constant(learningRate), batchSize: batchSize,
+        maximumSteps: warmup + steps),
+      optimizer: GradientDescent<S>(), penalty: WeightDecay<S>(lambda: 1e-3))
+    var stamps: [Double] = []
+    stamps.reserveCapacity(warmup + steps + 1)
+    _ = try trainer.fit(&network, inputs: inputs, targets: targets) { _ in
+      stamps.append(monotonicSeconds())
+      return .proceed
+    }
+    // Stamp k is taken before update k; step k's time is stamp k+1 − stamp k.
+    return (warmup..<(stamps.count - 1)).map { stamps[$0 + 1] - stamps[$0] }
+  }
+
+  func autoencoderSteps<S: MatrixScalar>(_: S.Type) throws -> [Double] {
+    var generator = SeededGenerator(seed: 1)
+    let x = Matrix<S>.randomNormal(rows: 10_000, columns: 784, using: &generator)
+    var network = try Network<S>(
+      widths: [784, 400, 300, 400, 784], activation: .tanh, using: &generator)
+    return try timeSteps(
+      network: &network, inputs: x, targets: .values(x), loss: .squaredError, batchSize: nil,
+      learningRate: 1e-3)
+  }
+
+  func classifierSteps() throws -> [Double] {
+    var generator = SeededGenerator(seed: 1)
+    let x = Matrix<Float>.randomNormal(rows: 10_000, columns: 784, using: &generator)
+    let labels = (0..<10_000).map { _ in Int.random(in: 0..<10, using: &generator) }
+    var network = try Network<Float>(
+      widths: [784, 500, 500, 500, 10], activation: .tanh, using: &generator)
+    return try timeSteps(
+      network: &network, inputs: x, targets: .labels(labels), loss: .softmaxCrossEntropy,
+      batchSize: 128, learningRate: 1e-2)
+  }
+
+  func autoencoderGEMMs<S: MatrixScalar>(_: S.Type) -> [Double] {
+    var generator = SeededGenerator(seed: 1)
+    let widths = [784, 400, 300, 400, 784]
+    let n = 10_000
+    let x = Matrix<S>.randomNormal(rows: n, columns: 784, using: &generator)
+    let weights = (1..<widths.count).map {
+      Matrix<S>.randomNormal(rows: widths[$0], columns: widths[$0 - 1], using: &generator)
+    }
+    var outputs = widths.dropFirst().map { Matrix<S>.zeros(rows: n, columns: $0) }
+    var deltas = outputs
+    var gradients = weights.map { Matrix<S>.zeros(rows: $0.rows, columns: $0.columns) }
+    var times: [Double] = []
+    for round in 0..<(warmup + steps) {
+      let start = monotonicSeconds()
+      for l in weights.indices {
+        outputs[l].gemm(l == 0 ? x : outputs[l - 1], weights[l], transposeB: true)
+      }
+      for l in weights.indices.reversed() {
+        gradients[l].gemm(deltas[l], l == 0 ? x : outputs[l - 1], transposeA: true)
+        if l > 0 { deltas[l - 1].gemm(deltas[l], weights[l]) }
+      }
+      if round >= warmup { times.append(monotonicSeconds() - start) }
+    }
+    return times
+  }
+}
+
+private func monotonicSeconds() -> Double {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
