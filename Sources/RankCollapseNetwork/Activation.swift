@@ -103,6 +103,8 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
 extension Activation {
   /// `z ← σ(z + b)` on rows `rows` of an `n × columns` row-major buffer, where `z` holds `X Wᵀ`;
   /// with `preActivation`, also stores `z + b` there.
+  ///
+  /// Each case is its own loop (no closures), so that every loop is specialised and vectorised.
   @inlinable
   func applyWithBias<Scalar: MatrixScalar>(
     _ z: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>, rows: Range<Int>,
@@ -110,16 +112,37 @@ extension Activation {
   ) {
     switch self {
     case .identity:
-      Activation.rowLoop(z, bias, rows, columns) { $0 }
+      for i in rows {
+        let row = z + i &* columns
+        for j in 0..<columns { row[j] = row[j] + bias[j] }
+      }
     case .tanh:
-      Activation.rowLoop(z, bias, rows, columns) { Scalar.branchFreeTanh($0) }
+      for i in rows {
+        let row = z + i &* columns
+        for j in 0..<columns { row[j] = Scalar.branchFreeTanh(row[j] + bias[j]) }
+      }
     case .relu:
-      Activation.rowLoop(z, bias, rows, columns) { $0 > 0 ? $0 : 0 }
+      for i in rows {
+        let row = z + i &* columns
+        for j in 0..<columns {
+          let v = row[j] + bias[j]
+          row[j] = v > 0 ? v : 0
+        }
+      }
     case .leakyReLU(let slope):
       let s = Scalar(slope)
-      Activation.rowLoop(z, bias, rows, columns) { $0 > 0 ? $0 : s * $0 }
+      for i in rows {
+        let row = z + i &* columns
+        for j in 0..<columns {
+          let v = row[j] + bias[j]
+          row[j] = v > 0 ? v : s * v
+        }
+      }
     case .sigmoid:
-      Activation.rowLoop(z, bias, rows, columns) { Scalar.branchFreeLogistic($0) }
+      for i in rows {
+        let row = z + i &* columns
+        for j in 0..<columns { row[j] = Scalar.branchFreeLogistic(row[j] + bias[j]) }
+      }
     case .gelu:
       let a = preActivation.unsafelyUnwrapped
       for i in rows {
@@ -133,19 +156,6 @@ extension Activation {
     }
   }
 
-  @inlinable @inline(__always)
-  static func rowLoop<Scalar: MatrixScalar>(
-    _ z: UnsafeMutablePointer<Scalar>, _ bias: UnsafePointer<Scalar>, _ rows: Range<Int>,
-    _ columns: Int, _ f: (Scalar) -> Scalar
-  ) {
-    for i in rows {
-      let row = z + i &* columns
-      for j in 0..<columns {
-        row[j] = f(row[j] + bias[j])
-      }
-    }
-  }
-
   /// `g ← g ⊙ σ′(a)` on rows `rows`, with σ′ computed from the outputs `z` (or the stored
   /// pre-activations for ``gelu``), accumulating the column sums of the result into `sums`.
   @inlinable
@@ -154,39 +164,46 @@ extension Activation {
     preActivation: UnsafePointer<Scalar>?, rows: Range<Int>, columns: Int,
     columnSums sums: UnsafeMutablePointer<Scalar>
   ) {
-    switch self {
-    case .identity:
-      Activation.derivativeLoop(g, z, rows, columns, sums) { g, _ in g }
-    case .tanh:
-      Activation.derivativeLoop(g, z, rows, columns, sums) { g, z in g * (1 - z * z) }
-    case .relu:
-      Activation.derivativeLoop(g, z, rows, columns, sums) { g, z in z > 0 ? g : 0 }
-    case .leakyReLU(let slope):
-      let s = Scalar(slope)
-      Activation.derivativeLoop(g, z, rows, columns, sums) { g, z in z > 0 ? g : s * g }
-    case .sigmoid:
-      Activation.derivativeLoop(g, z, rows, columns, sums) { g, z in g * z * (1 - z) }
-    case .gelu:
-      let a = preActivation.unsafelyUnwrapped
-      Activation.derivativeLoop(g, a, rows, columns, sums) { g, a in
-        g * (Activation.normalCDF(a) + a * Activation.normalDensity(a))
-      }
-    }
-  }
-
-  @inlinable @inline(__always)
-  static func derivativeLoop<Scalar: MatrixScalar>(
-    _ g: UnsafeMutablePointer<Scalar>, _ z: UnsafePointer<Scalar>, _ rows: Range<Int>,
-    _ columns: Int, _ sums: UnsafeMutablePointer<Scalar>, _ f: (Scalar, Scalar) -> Scalar
-  ) {
     for i in rows {
       let offset = i &* columns
       let gRow = g + offset
       let zRow = z + offset
-      for j in 0..<columns {
-        let d = f(gRow[j], zRow[j])
-        gRow[j] = d
-        sums[j] += d
+      switch self {
+      case .identity:
+        for j in 0..<columns { sums[j] += gRow[j] }
+      case .tanh:
+        for j in 0..<columns {
+          let d = gRow[j] * (1 - zRow[j] * zRow[j])
+          gRow[j] = d
+          sums[j] += d
+        }
+      case .relu:
+        for j in 0..<columns {
+          let d = zRow[j] > 0 ? gRow[j] : 0
+          gRow[j] = d
+          sums[j] += d
+        }
+      case .leakyReLU(let slope):
+        let s = Scalar(slope)
+        for j in 0..<columns {
+          let d = zRow[j] > 0 ? gRow[j] : s * gRow[j]
+          gRow[j] = d
+          sums[j] += d
+        }
+      case .sigmoid:
+        for j in 0..<columns {
+          let d = gRow[j] * zRow[j] * (1 - zRow[j])
+          gRow[j] = d
+          sums[j] += d
+        }
+      case .gelu:
+        let aRow = preActivation.unsafelyUnwrapped + offset
+        for j in 0..<columns {
+          let a = aRow[j]
+          let d = gRow[j] * (Activation.normalCDF(a) + a * Activation.normalDensity(a))
+          gRow[j] = d
+          sums[j] += d
+        }
       }
     }
   }

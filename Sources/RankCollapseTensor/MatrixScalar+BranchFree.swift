@@ -131,7 +131,9 @@ extension Double {
     p = p * r + 1
     p = p * r + 1
     let k = Int64(bitPattern: shifted.bitPattern &- shifter.bitPattern)
-    let k1 = k >> 1
+    // ⌊k/2⌋ with a logical shift of k + 2048 (positive): SSE2 has no 64-bit arithmetic shift,
+    // and `k >> 1` would keep the loop from vectorising.
+    let k1 = Int64(bitPattern: UInt64(bitPattern: k &+ 2048) >> 1) &- 1024
     let k2 = k &- k1
     let s1 = Double(bitPattern: UInt64(bitPattern: (k1 &+ 1023) << 52))
     let s2 = Double(bitPattern: UInt64(bitPattern: (k2 &+ 1023) << 52))
@@ -151,7 +153,7 @@ extension Double {
     let a = Double(bitPattern: x.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
     // Beyond 19.1, tanh rounds to 1 in double precision; NaN passes the clamp.
     let clamped = a > 19.1 ? 19.1 : a
-    let e = branchFreeExp(-2 * clamped)
+    let e = exponentialOfNegative(2 * clamped)
     let large = (1 - e) / (1 + e)
     let a2 = a * a
     var p = 0x1.967e18afcafadp-14
@@ -167,6 +169,32 @@ extension Double {
     let small = a + a * a2 * p
     let magnitude = a < 0.25 ? small : large
     return Double(bitPattern: magnitude.bitPattern | signBit)
+  }
+
+  /// e⁻ʸ for y ∈ [0, 38.2] (or NaN): ``branchFreeExp(_:)`` without its range checks, scaling by
+  /// 2⁻ⁿ in one step (n ≤ 56), for ``branchFreeTanh(_:)``.
+  @inlinable @inline(__always)
+  static func exponentialOfNegative(_ y: Double) -> Double {
+    let shifter = 6_755_399_441_055_744.0  // 1.5 · 2⁵²
+    let shifted = y * -1.442_695_040_888_963_4 + shifter
+    let n = shifted - shifter
+    let r = (-y - n * 0x1.62e42fee00000p-1) - n * 0x1.a39ef35793c76p-33
+    var p = 1.0 / 6_227_020_800
+    p = p * r + 1.0 / 479_001_600
+    p = p * r + 1.0 / 39_916_800
+    p = p * r + 1.0 / 3_628_800
+    p = p * r + 1.0 / 362_880
+    p = p * r + 1.0 / 40_320
+    p = p * r + 1.0 / 5_040
+    p = p * r + 1.0 / 720
+    p = p * r + 1.0 / 120
+    p = p * r + 1.0 / 24
+    p = p * r + 1.0 / 6
+    p = p * r + 0.5
+    p = p * r + 1
+    p = p * r + 1
+    let k = Int64(bitPattern: shifted.bitPattern &- shifter.bitPattern)
+    return p * Double(bitPattern: UInt64(bitPattern: (k &+ 1023) << 52))
   }
 
   /// The logistic function 1 / (1 + e⁻ˣ) without branches, for vectorised loops.
