@@ -45,7 +45,8 @@ let package = Package(
     .target(
       name: "RankCollapseNetwork",
       dependencies: [
-        "RankCollapseTensor", .product(name: "RealModule", package: "swift-numerics"),
+        "RankCollapseTensor", "RankCollapseData",
+        .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
     .target(
@@ -101,7 +102,7 @@ let package = Package(
     .testTarget(
       name: "RankCollapseNetworkTests",
       dependencies: [
-        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseSpectral",
+        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseSpectral", "RankCollapseData",
         "_RankCollapseTestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]

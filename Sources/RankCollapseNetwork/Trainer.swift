@@ -101,8 +101,11 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     var lastPenalty = 0.0
     var lastNorm = Double.nan
 
-    func finish(_ reason: StopReason) -> TrainingSummary {
+    func finish(_ reason: StopReason) throws(TrainingError) -> TrainingSummary {
       network = current
+      if let policy = configuration.checkpoint {
+        try saveCheckpoint(of: current, to: policy.path)
+      }
       let elapsed = clock.now - started
       let seconds =
         Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -119,7 +122,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
       var stepInputs = inputs
       var stepTargets = targets
       if !fullBatch {
-        if currentEpochPosition == 0 { shuffle(n) }
+        if currentEpochPosition == 0 || permutation.count != n { shuffle(n) }
         let size = Swift.min(batch, n - currentEpochPosition)
         if size == batch {
           gather(inputs, targets, from: currentEpochPosition, count: size)
@@ -168,21 +171,21 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
         let snapshot = TrainingSnapshot(
           step: currentStep, epoch: epoch, loss: loss, penalty: penaltyValue, gradientNorm: norm,
           learningRate: rate, network: current, gradients: gradients!)
-        if observer(snapshot) == .stop { return finish(.observer) }
+        if observer(snapshot) == .stop { return try finish(.observer) }
       }
       if let tolerance = configuration.gradientTolerance, norm <= tolerance {
-        return finish(.gradientTolerance)
+        return try finish(.gradientTolerance)
       }
       if fullBatch, let tolerance = configuration.relativeChangeTolerance,
         let previous = previousObjective, abs(objective - previous) <= tolerance * abs(previous)
       {
-        return finish(.relativeChangeTolerance)
+        return try finish(.relativeChangeTolerance)
       }
       if let maximum = configuration.maximumSteps, currentStep >= maximum {
-        return finish(.maximumSteps)
+        return try finish(.maximumSteps)
       }
       if let maximum = configuration.maximumEpochs, epoch >= maximum {
-        return finish(.maximumEpochs)
+        return try finish(.maximumEpochs)
       }
       if fullBatch { previousObjective = objective }
 
@@ -210,10 +213,13 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
             let previous = previousObjective, abs(mean - previous) <= tolerance * abs(previous)
           {
             previousObjective = mean
-            return finish(.relativeChangeTolerance)
+            return try finish(.relativeChangeTolerance)
           }
           previousObjective = mean
         }
+      }
+      if let policy = configuration.checkpoint, currentStep % policy.everySteps == 0 {
+        try saveCheckpoint(of: current, to: policy.path)
       }
     }
   }

@@ -32,6 +32,8 @@ public struct TrainingConfiguration: Sendable, Hashable {
   public var observerInterval: Int
   /// What progress to print on standard error.
   public var progress: ProgressStyle
+  /// Where and how often to write a ``Checkpoint`` (also written when training stops).
+  public var checkpoint: CheckpointPolicy?
 
   /// A configuration.
   ///
@@ -46,11 +48,13 @@ public struct TrainingConfiguration: Sendable, Hashable {
   ///   - maximumEpochs: Budget of epochs.
   ///   - observerInterval: Steps between observer calls.
   ///   - progress: Progress output.
+  ///   - checkpoint: Periodic checkpoints, or `nil` for none.
   public init(
     loss: Loss, learningRate: LearningRateSchedule, batchSize: Int? = nil,
     shuffleSeed: UInt64 = 0, gradientTolerance: Double? = nil,
     relativeChangeTolerance: Double? = nil, maximumSteps: Int? = nil, maximumEpochs: Int? = nil,
-    observerInterval: Int = 1, progress: ProgressStyle = .silent
+    observerInterval: Int = 1, progress: ProgressStyle = .silent,
+    checkpoint: CheckpointPolicy? = nil
   ) {
     self.loss = loss
     self.learningRate = learningRate
@@ -62,6 +66,7 @@ public struct TrainingConfiguration: Sendable, Hashable {
     self.maximumEpochs = maximumEpochs
     self.observerInterval = observerInterval
     self.progress = progress
+    self.checkpoint = checkpoint
   }
 
   /// Checks every option; the message names the bad one.
@@ -88,9 +93,31 @@ public struct TrainingConfiguration: Sendable, Hashable {
       throw .invalidConfiguration(
         "set maximumSteps or maximumEpochs: a tolerance alone may never be reached")
     }
+    if let checkpoint, checkpoint.everySteps < 1 || checkpoint.path.isEmpty {
+      throw .invalidConfiguration(
+        "checkpoints need a path and everySteps ≥ 1, got '\(checkpoint.path)' every \(checkpoint.everySteps)")
+    }
     if observerInterval < 1 {
       throw .invalidConfiguration("observerInterval must be at least 1, got \(observerInterval)")
     }
+  }
+}
+
+/// Where a ``Trainer`` writes checkpoints, and how often.
+public struct CheckpointPolicy: Sendable, Hashable {
+  /// The checkpoint file (replaced atomically each time).
+  public var path: String
+  /// Steps between checkpoints.
+  public var everySteps: Int
+
+  /// A policy.
+  ///
+  /// - Parameters:
+  ///   - path: The checkpoint file.
+  ///   - everySteps: Steps between checkpoints (≥ 1).
+  public init(path: String, everySteps: Int) {
+    self.path = path
+    self.everySteps = everySteps
   }
 }
 
