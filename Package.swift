@@ -102,7 +102,8 @@ let package = Package(
     .testTarget(
       name: "RankCollapseNetworkTests",
       dependencies: [
-        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseSpectral", "RankCollapseData",
+        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseSpectral",
+        "RankCollapseData",
         "_RankCollapseTestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]

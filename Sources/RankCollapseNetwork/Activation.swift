@@ -1,7 +1,7 @@
 import RankCollapseTensor
 import RealModule
 
-/// The entrywise nonlinearity σ_l of a layer (paper eq. 1).
+/// The entrywise nonlinearity σ_l of a layer (paper equation 1).
 ///
 /// Every activation is applied in one vectorised pass fused with the bias addition, and its
 /// derivative is computed from the layer's output z = σ(a) wherever that is possible, so the

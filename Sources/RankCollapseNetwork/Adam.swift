@@ -56,8 +56,10 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
   ) {
     if firstMoments.count != 2 * current.depth {
       firstMoments = current.layers.flatMap { layer -> [Matrix<Scalar>] in
-        [.zeros(rows: layer.weight.rows, columns: layer.weight.columns),
-         .zeros(rows: 1, columns: layer.outputSize)]
+        [
+          .zeros(rows: layer.weight.rows, columns: layer.weight.columns),
+          .zeros(rows: 1, columns: layer.outputSize),
+        ]
       }
       secondMoments = firstMoments.map { .zeros(rows: $0.rows, columns: $0.columns) }
     }
@@ -103,7 +105,7 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
 
   /// The step count and the moments `m.layers.<l>.weight|bias`, `v.layers.<l>.weight|bias`.
   public var state: OptimizerState<Scalar> {
-    var tensors = [String: Matrix<Scalar>]()
+    var tensors: [String: Matrix<Scalar>] = [:]
     for slot in firstMoments.indices {
       let name = parameterName(slot / 2, isBias: slot % 2 == 1)
       tensors["m." + name] = firstMoments[slot]
@@ -122,8 +124,8 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
       throw .incompatibleCheckpoint("optimizer state is for '\(state.name)', not '\(name)'")
     }
     let layers = state.tensors.count / 4
-    var first = [Matrix<Scalar>]()
-    var second = [Matrix<Scalar>]()
+    var first: [Matrix<Scalar>] = []
+    var second: [Matrix<Scalar>] = []
     for l in 0..<layers {
       for isBias in [false, true] {
         let name = parameterName(l, isBias: isBias)

@@ -59,8 +59,8 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
       file.append(SafeTensor(name: "network.layers.\(l).weight", matrix: layer.weight))
       file.append(SafeTensor(name: "network.layers.\(l).bias", vector: layer.bias.elements))
     }
-    for name in optimizer.tensors.keys.sorted() {
-      file.append(SafeTensor(name: "optimizer." + name, matrix: optimizer.tensors[name]!))
+    for (name, buffer) in optimizer.tensors.sorted(by: { $0.key < $1.key }) {
+      file.append(SafeTensor(name: "optimizer." + name, matrix: buffer))
     }
     var metadata = configuration
     metadata["format"] = Self.formatName
@@ -135,22 +135,26 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
     }
     guard metadata["format"] == Self.formatName else {
       throw .incompatibleCheckpoint(
-        "not a RankCollapse checkpoint (metadata 'format' is \(metadata["format"].map { "'\($0)'" } ?? "missing"))")
+        "not a RankCollapse checkpoint (metadata 'format' is \(metadata["format"].map { "'\($0)'" } ?? "missing"))"
+      )
     }
-    guard try entry("version") == "1" else {
-      throw .incompatibleCheckpoint("checkpoint version \(metadata["version"]!) is not supported")
+    let version = try entry("version")
+    guard version == "1" else {
+      throw .incompatibleCheckpoint("checkpoint version \(version) is not supported")
     }
     let expectedScalar = Scalar.self == Float.self ? "Float" : "Double"
-    guard try entry("scalar") == expectedScalar else {
+    let scalar = try entry("scalar")
+    guard scalar == expectedScalar else {
       throw .incompatibleCheckpoint(
-        "the checkpoint holds \(metadata["scalar"]!) parameters, not \(expectedScalar)")
+        "the checkpoint holds \(scalar) parameters, not \(expectedScalar)")
     }
     let activationNames = try entry("activations").split(separator: ",").map(String.init)
     let biasFlags = try entry("biases").split(separator: ",").map(String.init)
     guard !activationNames.isEmpty, biasFlags.count == activationNames.count else {
-      throw .incompatibleCheckpoint("metadata 'activations' and 'biases' do not describe the layers")
+      throw .incompatibleCheckpoint(
+        "metadata 'activations' and 'biases' do not describe the layers")
     }
-    var layers = [Dense<Scalar>]()
+    var layers: [Dense<Scalar>] = []
     for (l, name) in activationNames.enumerated() {
       guard let activation = Activation(description: name) else {
         throw .incompatibleCheckpoint("unknown activation '\(name)' for layer \(l + 1)")
@@ -183,7 +187,7 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
       throw .incompatibleCheckpoint(error.description)
     }
     // Optimizer buffers must be shaped like the parameter they belong to.
-    var tensors = [String: Matrix<Scalar>]()
+    var tensors: [String: Matrix<Scalar>] = [:]
     for tensor in file.tensors where tensor.name.hasPrefix("optimizer.") {
       let name = String(tensor.name.dropFirst("optimizer.".count))
       guard let parameter = Checkpoint.parameterShape(of: name, in: network) else {
@@ -193,7 +197,8 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
         matrix.rows == parameter.rows, matrix.columns == parameter.columns
       else {
         throw .incompatibleCheckpoint(
-          "optimizer buffer '\(name)' has shape \(tensor.shape), its parameter \(parameter.rows)×\(parameter.columns)")
+          "optimizer buffer '\(name)' has shape \(tensor.shape), its parameter \(parameter.rows)×\(parameter.columns)"
+        )
       }
       tensors[name] = matrix
     }
@@ -206,7 +211,7 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
     previousObjective = previous.isEmpty ? nil : try bits(previous, "previousObjective")
     epochObjectiveSum = try bits(try entry("epochObjectiveSum"), "epochObjectiveSum")
     epochBatches = try integer("epochBatches")
-    var configuration = [String: String]()
+    var configuration: [String: String] = [:]
     for key in Checkpoint.configurationKeys {
       configuration[key] = metadata[key]
     }
@@ -301,9 +306,11 @@ extension Trainer {
     -> Network<Scalar>
   {
     let expected = Checkpoint<Scalar>.describe(configuration)
-    for key in Checkpoint<Scalar>.configurationKeys where checkpoint.configuration[key] != expected[key] {
+    for key in Checkpoint<Scalar>.configurationKeys
+    where checkpoint.configuration[key] != expected[key] {
       throw .incompatibleCheckpoint(
-        "\(key) is '\(checkpoint.configuration[key] ?? "missing")' in the checkpoint but '\(expected[key]!)' now")
+        "\(key) is '\(checkpoint.configuration[key] ?? "missing")' in the checkpoint but '\(expected[key] ?? "")' now"
+      )
     }
     try optimizer.restore(checkpoint.optimizer)
     currentStep = checkpoint.step

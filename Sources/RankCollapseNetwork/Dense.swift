@@ -1,6 +1,6 @@
 import RankCollapseTensor
 
-/// A fully connected layer z = σ(W x + b) (paper eq. 1), applied to a batch as
+/// A fully connected layer z = σ(W x + b) (paper equation 1), applied to a batch as
 /// `Z_out = σ(Z_in Wᵀ + 1 bᵀ)` with one sample per row.
 ///
 /// The weight W has shape d_out × d_in as in the paper; the bias b is stored as a 1 × d_out row
@@ -13,7 +13,9 @@ public struct Dense<Scalar: MatrixScalar>: Sendable, Equatable {
   public var bias: Matrix<Scalar>
   /// The entrywise nonlinearity σ_l.
   public var activation: Activation
-  /// Whether the layer has a trainable bias. Without one, ``bias`` stays zero: its gradient is
+  /// Whether the layer has a trainable bias.
+  ///
+  /// Without one, ``bias`` stays zero: its gradient is
   /// reported as zero, so no optimizer or penalty moves it (the deep linear networks of paper
   /// section 5 have no biases).
   public var hasBias: Bool
@@ -77,24 +79,20 @@ public struct Dense<Scalar: MatrixScalar>: Sendable, Equatable {
       "Dense: input \(input.shapeDescription) does not fit a \(weight.shapeDescription) weight")
     var output = Matrix<Scalar>.zeros(rows: input.rows, columns: outputSize)
     output.gemm(input, weight, transposeB: true)
-    var preActivation: Matrix<Scalar>? =
-      activation.needsPreActivation ? output : nil
+    // GELU writes its pre-activation into a scratch buffer it does not need afterwards.
+    var scratch = Matrix<Scalar>.zeros(
+      rows: activation.needsPreActivation ? input.rows : 0, columns: outputSize)
+    let usesScratch = activation.needsPreActivation
     output.withUnsafeMutableBufferPointer { z in
       bias.withUnsafeBufferPointer { b in
-        if preActivation != nil {
-          preActivation!.withUnsafeMutableBufferPointer { a in
-            activation.applyWithBias(
-              z.baseAddress!, bias: b.baseAddress!, rows: 0..<input.rows, columns: outputSize,
-              preActivation: a.baseAddress)
-          }
-        } else {
+        scratch.withUnsafeMutableBufferPointer { a in
           activation.applyWithBias(
-            z.baseAddress!, bias: b.baseAddress!, rows: 0..<input.rows, columns: outputSize,
-            preActivation: nil)
+            z.baseAddress.unsafelyUnwrapped, bias: b.baseAddress.unsafelyUnwrapped,
+            rows: 0..<input.rows, columns: outputSize,
+            preActivation: usesScratch ? a.baseAddress : nil)
         }
       }
     }
     return output
   }
 }
-

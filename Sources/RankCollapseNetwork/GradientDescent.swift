@@ -46,8 +46,10 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
   ) {
     if momentum > 0 && velocities.count != 2 * current.depth {
       velocities = current.layers.flatMap {
-        [Matrix<Scalar>.zeros(rows: $0.weight.rows, columns: $0.weight.columns),
-         Matrix<Scalar>.zeros(rows: 1, columns: $0.outputSize)]
+        [
+          Matrix<Scalar>.zeros(rows: $0.weight.rows, columns: $0.weight.columns),
+          Matrix<Scalar>.zeros(rows: 1, columns: $0.outputSize),
+        ]
       }
     }
     let eta = learningRate
@@ -88,7 +90,7 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
 
   /// The step count and, with momentum, the velocities `v.layers.<l>.weight|bias`.
   public var state: OptimizerState<Scalar> {
-    var tensors = [String: Matrix<Scalar>]()
+    var tensors: [String: Matrix<Scalar>] = [:]
     for (slot, v) in velocities.enumerated() {
       tensors["v." + parameterName(slot / 2, isBias: slot % 2 == 1)] = v
     }
@@ -106,7 +108,7 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
     steps = state.step
     guard momentum > 0 else { return }
     let count = state.tensors.count / 2
-    var restored = [Matrix<Scalar>]()
+    var restored: [Matrix<Scalar>] = []
     for l in 0..<count {
       for isBias in [false, true] {
         guard let v = state.tensors["v." + parameterName(l, isBias: isBias)] else {

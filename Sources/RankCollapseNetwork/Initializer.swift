@@ -1,6 +1,8 @@
 import RankCollapseTensor
 
-/// How a dense layer's weight matrix W (d_out × d_in) is drawn. Biases start at zero.
+/// How a dense layer's weight matrix W (d_out × d_in) is drawn.
+///
+/// Biases start at zero.
 ///
 /// With fan-in n = d_in and fan-out m = d_out:
 ///
@@ -81,7 +83,7 @@ public enum Initializer: Sendable, Hashable, Codable {
     // Orthonormalise the shorter side's vectors, stored as rows of `basis`.
     let count = Swift.min(rows, columns)
     let length = Swift.max(rows, columns)
-    var basis = [[Double]]()
+    var basis: [[Double]] = []
     basis.reserveCapacity(count)
     let gaussian = Matrix<Double>.randomNormal(
       rows: count, columns: length, mean: 0, standardDeviation: 1, using: &generator)

@@ -2,7 +2,7 @@ import RankCollapseTensor
 import RealModule
 
 /// The per-sample loss ℓ(f(Θ, x), y) of the objective L_0(Θ) = (1/N) Σ_i ℓ(f(Θ, x_i), y_i)
-/// (paper eq. 3).
+/// (paper equation 3).
 ///
 /// - ``squaredError``: ℓ(f, y) = ‖f − y‖², the paper's convention (no factor ½), so
 ///   ∂ℓ/∂f = 2 (f − y).
@@ -185,14 +185,16 @@ extension Network {
           case .values(let y):
             y.rows(start..<end).withUnsafeBufferPointer { yb in
               loss.evaluate(
-                outputs: f.baseAddress!, columns: outputSize, rows: 0..<rows,
-                values: yb.baseAddress, labels: nil, scale: 1, gradient: g.baseAddress!)
+                outputs: f.baseAddress.unsafelyUnwrapped, columns: outputSize, rows: 0..<rows,
+                values: yb.baseAddress, labels: nil, scale: 1,
+                gradient: g.baseAddress.unsafelyUnwrapped)
             }
           case .labels(let labels):
             Array(labels[start..<end]).withUnsafeBufferPointer { lb in
               loss.evaluate(
-                outputs: f.baseAddress!, columns: outputSize, rows: 0..<rows, values: nil,
-                labels: lb.baseAddress, scale: 1, gradient: g.baseAddress!)
+                outputs: f.baseAddress.unsafelyUnwrapped, columns: outputSize, rows: 0..<rows,
+                values: nil,
+                labels: lb.baseAddress, scale: 1, gradient: g.baseAddress.unsafelyUnwrapped)
             }
           }
         }

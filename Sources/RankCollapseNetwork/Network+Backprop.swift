@@ -60,7 +60,7 @@ extension Network {
   ///   - gradients: Receives the gradients; reused without allocation when shaped like the
   ///     network.
   ///   - embeddingGradients: Embedding indices j ∈ 0…L whose gradient ∂L_0/∂Z^j to keep in
-  ///     `gradients.embeddings` (paper eq. 5 looks at the loss from layer j).
+  ///     `gradients.embeddings` (paper equation 5 looks at the loss from layer j).
   /// - Returns: L_0, accumulated in `Double`.
   /// - Throws: ``NetworkError`` when the data does not fit the network or an embedding index is
   ///   outside 0…L.
@@ -121,7 +121,7 @@ extension Network {
     try targets.validate(count: inputs.rows, outputs: outputSize)
     var workspace = Workspace(for: self, batchSize: 1)
     var gradients = Gradients(zeroingParametersOf: self)
-    var result = [Matrix<Scalar>]()
+    var result: [Matrix<Scalar>] = []
     for i in 0..<inputs.rows {
       _ = lossAndGradientsUnchecked(
         inputs: inputs.rows(i..<(i + 1)), targets: targets.samples(at: [i]), loss: loss,

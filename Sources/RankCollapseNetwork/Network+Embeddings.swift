@@ -27,8 +27,8 @@ extension Network {
         let columns = layers[l].outputSize
         workspace.buffers[l].withUnsafeBufferPointer { source in
           result[l + 1].withUnsafeMutableBufferPointer { target in
-            (target.baseAddress! + start * columns).update(
-              from: source.baseAddress!, count: (end - start) * columns)
+            (target.baseAddress.unsafelyUnwrapped + start * columns).update(
+              from: source.baseAddress.unsafelyUnwrapped, count: (end - start) * columns)
           }
         }
       }

@@ -1,7 +1,7 @@
 import RankCollapseTensor
 
 /// A fully connected feed-forward network f(Θ, x) = z^L with z^l = σ_l(W_l z^{l−1} + b_l) and
-/// z^0 = x (paper eq. 1).
+/// z^0 = x (paper equation 1).
 ///
 /// Layers are numbered 1…L as in the paper and stored 0-based: `layers[l − 1]` holds W_l, b_l
 /// and σ_l. Data is one sample per row: a batch X (N × d_0) gives Z^l = σ_l(Z^{l−1} W_lᵀ + 1 b_lᵀ).
@@ -33,7 +33,8 @@ public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
           layer: index + 1, expected: layers[index - 1].outputSize, got: layer.inputSize)
       }
       if layer.bias.rows != 1 || layer.bias.columns != layer.outputSize {
-        throw .biasShapeMismatch(layer: index + 1, expected: layer.outputSize, got: layer.bias.count)
+        throw .biasShapeMismatch(
+          layer: index + 1, expected: layer.outputSize, got: layer.bias.count)
       }
       if case .leakyReLU(let slope) = layer.activation, !(slope >= 0 && slope < 1) {
         throw .invalidSlope(layer: index + 1, slope: slope)
@@ -63,7 +64,7 @@ public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
     guard activations.count == widths.count - 1 else {
       throw .activationCountMismatch(layers: widths.count - 1, activations: activations.count)
     }
-    var layers = [Dense<Scalar>]()
+    var layers: [Dense<Scalar>] = []
     for l in 1..<widths.count {
       layers.append(
         Dense(
@@ -91,7 +92,8 @@ public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
   ) throws(NetworkError) {
     let layerCount = Swift.max(widths.count - 1, 0)
     let activations =
-      layerCount == 0 ? [] : Array(repeating: activation, count: layerCount - 1) + [outputActivation]
+      layerCount == 0
+      ? [] : Array(repeating: activation, count: layerCount - 1) + [outputActivation]
     try self.init(
       widths: widths, activations: activations, initializer: initializer, biases: biases,
       using: &generator)
@@ -116,7 +118,7 @@ public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
   public var weights: [Matrix<Scalar>] { layers.map(\.weight) }
 
   /// The squared norm ‖Θ‖² of the parameters: Σ_l ‖W_l‖_F² plus, with `includingBiases`,
-  /// Σ_l ‖b_l‖² (paper eq. 3).
+  /// Σ_l ‖b_l‖² (paper equation 3).
   ///
   /// - Parameter includingBiases: Whether the biases count.
   /// - Returns: ‖Θ‖², accumulated in `Double`.

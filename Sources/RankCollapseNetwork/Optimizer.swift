@@ -49,7 +49,8 @@ extension Optimizer {
   ) {
     var next = network
     for l in next.layers.indices {
-      next.layers[l].weight = .zeros(rows: next.layers[l].weight.rows, columns: next.layers[l].weight.columns)
+      next.layers[l].weight = .zeros(
+        rows: next.layers[l].weight.rows, columns: next.layers[l].weight.columns)
       next.layers[l].bias = .zeros(rows: 1, columns: next.layers[l].bias.columns)
     }
     step(

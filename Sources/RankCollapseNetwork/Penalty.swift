@@ -1,6 +1,6 @@
 import RankCollapseTensor
 
-/// A regularisation term R(Θ) added to the data loss: L_λ(Θ) = L_0(Θ) + R(Θ) (paper eq. 3 has
+/// A regularisation term R(Θ) added to the data loss: L_λ(Θ) = L_0(Θ) + R(Θ) (paper equation 3 has
 /// R(Θ) = λ‖Θ‖²).
 ///
 /// The network module only defines this protocol; `RankCollapseRegularization` provides weight

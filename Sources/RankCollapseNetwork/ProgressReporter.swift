@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #elseif canImport(Musl)
-  import Musl
+import Musl
 #elseif canImport(Darwin)
-  import Darwin
+import Darwin
 #endif
 
 /// Prints training progress on standard error as ``ProgressStyle`` asks.
@@ -77,7 +77,8 @@ struct ProgressReporter {
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     let done = step - (firstStep ?? step)
     let rate = seconds > 0 ? Double(done) / seconds : 0
-    var line = "step \(step)  epoch \(epoch)  L_λ \(format(objective))  ‖∇L_λ‖ \(format(gradientNorm))"
+    var line =
+      "step \(step)  epoch \(epoch)  L_λ \(format(objective))  ‖∇L_λ‖ \(format(gradientNorm))"
     if let learningRate { line += "  η \(format(learningRate))" }
     line += "  \(format(rate)) steps/s"
     return line

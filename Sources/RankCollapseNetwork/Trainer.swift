@@ -1,6 +1,6 @@
 import RankCollapseTensor
 
-/// Trains a ``Network`` on the objective L_λ(Θ) = (1/N) Σ_i ℓ(f(Θ, x_i), y_i) + R(Θ) (paper eq. 3)
+/// Trains a ``Network`` on the objective L_λ(Θ) = (1/N) Σ_i ℓ(f(Θ, x_i), y_i) + R(Θ) (paper equation 3)
 /// with an ``Optimizer`` and a ``Penalty``.
 ///
 /// ```swift
@@ -38,13 +38,6 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
   /// L_λ of the previous step (or epoch), for the relative-change criterion.
   @usableFromInline var previousObjective: Double?
 
-  @usableFromInline var workspace: Network<Scalar>.Workspace?
-  @usableFromInline var tailWorkspace: Network<Scalar>.Workspace?
-  @usableFromInline var gradients: Gradients<Scalar>?
-  @usableFromInline var spare: Network<Scalar>?
-  @usableFromInline var batchInputs: Matrix<Scalar>?
-  @usableFromInline var batchValues: Matrix<Scalar>?
-  @usableFromInline var batchLabels: [Int] = []
   @usableFromInline var permutation: [Int] = []
   @usableFromInline var epochObjectiveSum = 0.0
   @usableFromInline var epochBatches = 0
@@ -89,7 +82,28 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     let n = inputs.rows
     let batch = Swift.min(configuration.batchSize ?? n, n)
     let fullBatch = batch == n
-    prepareBuffers(network, batch: batch, n: n, targets: targets)
+    // Buffers reused by every step of this call.
+    var workspace = Network.Workspace(for: network, batchSize: batch)
+    var tailWorkspace = workspace
+    var gradients = Gradients(zeroingParametersOf: network)
+    // The spare parameters get their own storage, so that writing θ_{t+1} into them never
+    // triggers a copy-on-write allocation.
+    var spare = network
+    for l in spare.layers.indices {
+      spare.layers[l].weight = .zeros(
+        rows: network.layers[l].weight.rows, columns: network.layers[l].weight.columns)
+      spare.layers[l].bias = .zeros(rows: 1, columns: network.layers[l].outputSize)
+    }
+    var spareHoldsPrevious = false
+    var batchInputs = Matrix<Scalar>.zeros(rows: fullBatch ? 0 : batch, columns: network.inputSize)
+    var batchValues = Matrix<Scalar>.zeros(rows: 0, columns: 0)
+    var batchLabels: [Int] = []
+    if !fullBatch {
+      switch targets {
+      case .values(let y): batchValues = .zeros(rows: batch, columns: y.columns)
+      case .labels: batchLabels = Array(repeating: 0, count: batch)
+      }
+    }
     var current = network
     let rates = (0..<network.depth).map { l in
       (
@@ -125,9 +139,17 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
         if currentEpochPosition == 0 || permutation.count != n { shuffle(n) }
         let size = Swift.min(batch, n - currentEpochPosition)
         if size == batch {
-          gather(inputs, targets, from: currentEpochPosition, count: size)
-          stepInputs = batchInputs!
-          stepTargets = currentBatchTargets(targets)
+          let start = currentEpochPosition
+          Trainer.gatherRows(inputs, permutation, start, size, into: &batchInputs)
+          stepInputs = batchInputs
+          switch targets {
+          case .values(let y):
+            Trainer.gatherRows(y, permutation, start, size, into: &batchValues)
+            stepTargets = .values(batchValues)
+          case .labels(let labels):
+            for i in 0..<size { batchLabels[i] = labels[permutation[start + i]] }
+            stepTargets = .labels(batchLabels)
+          }
         } else {
           // The last, smaller batch of an epoch (allocates once per epoch).
           let indices = Array(permutation[currentEpochPosition..<(currentEpochPosition + size)])
@@ -140,22 +162,20 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
       if rows == batch {
         loss = current.lossAndGradientsUnchecked(
           inputs: stepInputs, targets: stepTargets, loss: configuration.loss,
-          workspace: &workspace!, gradients: &gradients!, embeddingGradients: [])
+          workspace: &workspace, gradients: &gradients, embeddingGradients: [])
       } else {
-        if tailWorkspace == nil || tailWorkspace!.batchSize != rows {
-          tailWorkspace = Network.Workspace(for: current, batchSize: rows)
-        }
+        tailWorkspace.prepare(for: current, batchSize: rows)
         loss = current.lossAndGradientsUnchecked(
           inputs: stepInputs, targets: stepTargets, loss: configuration.loss,
-          workspace: &tailWorkspace!, gradients: &gradients!, embeddingGradients: [])
+          workspace: &tailWorkspace, gradients: &gradients, embeddingGradients: [])
       }
       let penaltyValue = penalty.value(of: current)
-      penalty.addGradient(of: current, to: &gradients!)
-      let norm = Trainer.regularizedNorm(current, gradients!, rates).squareRoot()
+      penalty.addGradient(of: current, to: &gradients)
+      let norm = Trainer.regularizedNorm(current, gradients, rates).squareRoot()
       let objective = loss + penaltyValue
       guard objective.isFinite, norm.isFinite else {
         // `current` produced non-finite values: hand back the previous parameters.
-        network = spareHoldsPrevious ? spare! : current
+        network = spareHoldsPrevious ? spare : current
         reporter.finish(
           step: currentStep, epoch: epoch, objective: objective, gradientNorm: norm, reason: nil)
         throw .diverged(step: currentStep, objective: objective, gradientNorm: norm)
@@ -165,12 +185,13 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
       lastNorm = norm
       let rate = configuration.learningRate.rate(atStep: currentStep)
       reporter.report(
-        step: currentStep, epoch: epoch, objective: objective, gradientNorm: norm, learningRate: rate)
+        step: currentStep, epoch: epoch, objective: objective, gradientNorm: norm,
+        learningRate: rate)
 
       if let observer, currentStep % configuration.observerInterval == 0 {
         let snapshot = TrainingSnapshot(
           step: currentStep, epoch: epoch, loss: loss, penalty: penaltyValue, gradientNorm: norm,
-          learningRate: rate, network: current, gradients: gradients!)
+          learningRate: rate, network: current, gradients: gradients)
         if observer(snapshot) == .stop { return try finish(.observer) }
       }
       if let tolerance = configuration.gradientTolerance, norm <= tolerance {
@@ -191,9 +212,9 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
 
       // θ_{t+1} into the spare buffer, then swap: `spare` keeps θ_t.
       optimizer.step(
-        from: current, to: &spare!, gradients: gradients!, learningRate: Scalar(rate),
+        from: current, to: &spare, gradients: gradients, learningRate: Scalar(rate),
         decoupledRates: rates)
-      swap(&current, &spare!)
+      swap(&current, &spare)
       spareHoldsPrevious = true
       currentStep += 1
 
@@ -224,41 +245,6 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     }
   }
 
-  /// Whether `spare` holds θ_{t−1} (false until the first update of a call).
-  @usableFromInline var spareHoldsPrevious = false
-
-  @inlinable
-  mutating func prepareBuffers(
-    _ network: Network<Scalar>, batch: Int, n: Int, targets: Targets<Scalar>
-  ) {
-    if workspace == nil {
-      workspace = Network.Workspace(for: network, batchSize: batch)
-    } else {
-      workspace!.prepare(for: network, batchSize: batch)
-    }
-    if gradients == nil || !Network.fits(gradients!, network) {
-      gradients = Gradients(zeroingParametersOf: network)
-    }
-    // The spare parameters need their own storage: writing into a copy of `network` would
-    // trigger copy-on-write allocations on the first step only, then none.
-    var fresh = network
-    for l in fresh.layers.indices {
-      fresh.layers[l].weight = .zeros(
-        rows: network.layers[l].weight.rows, columns: network.layers[l].weight.columns)
-      fresh.layers[l].bias = .zeros(rows: 1, columns: network.layers[l].outputSize)
-    }
-    spare = fresh
-    spareHoldsPrevious = false
-    if batch < n {
-      batchInputs = .zeros(rows: batch, columns: network.inputSize)
-      if case .values(let y) = targets {
-        batchValues = .zeros(rows: batch, columns: y.columns)
-      } else {
-        batchLabels = Array(repeating: 0, count: batch)
-      }
-    }
-  }
-
   /// Draws epoch `epoch`'s sample order from a generator seeded by (seed, epoch).
   @inlinable
   mutating func shuffle(_ n: Int) {
@@ -267,20 +253,6 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     if permutation.count != n { permutation = Array(0..<n) }
     for i in 0..<n { permutation[i] = i }
     permutation.shuffle(using: &generator)
-  }
-
-  /// Copies the rows `permutation[start ..< start + count]` into the batch buffers.
-  @inlinable
-  mutating func gather(
-    _ inputs: Matrix<Scalar>, _ targets: Targets<Scalar>, from start: Int, count: Int
-  ) {
-    let indices = permutation
-    Trainer.gatherRows(inputs, indices, start, count, into: &batchInputs!)
-    switch targets {
-    case .values(let y): Trainer.gatherRows(y, indices, start, count, into: &batchValues!)
-    case .labels(let labels):
-      for i in 0..<count { batchLabels[i] = labels[indices[start + i]] }
-    }
   }
 
   @inlinable
@@ -292,18 +264,10 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     source.withUnsafeBufferPointer { s in
       target.withUnsafeMutableBufferPointer { t in
         for i in 0..<count {
-          (t.baseAddress! + i * columns).update(
-            from: s.baseAddress! + indices[start + i] * columns, count: columns)
+          (t.baseAddress.unsafelyUnwrapped + i * columns).update(
+            from: s.baseAddress.unsafelyUnwrapped + indices[start + i] * columns, count: columns)
         }
       }
-    }
-  }
-
-  @inlinable
-  func currentBatchTargets(_ targets: Targets<Scalar>) -> Targets<Scalar> {
-    switch targets {
-    case .values: .values(batchValues!)
-    case .labels: .labels(batchLabels)
     }
   }
 

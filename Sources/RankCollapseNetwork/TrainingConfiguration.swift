@@ -17,7 +17,9 @@ public struct TrainingConfiguration: Sendable, Hashable {
   public var learningRate: LearningRateSchedule
   /// Samples per step; `nil` for full-batch gradient descent.
   public var batchSize: Int?
-  /// Seeds the order of samples in each epoch (minibatches only). Epoch e uses a permutation
+  /// Seeds the order of samples in each epoch (minibatches only).
+  ///
+  /// Epoch e uses a permutation
   /// drawn from a generator seeded by (seed, e), so a resumed run sees the same batches.
   public var shuffleSeed: UInt64
   /// Stop when ‖∇L_λ‖ ≤ this.
@@ -95,7 +97,8 @@ public struct TrainingConfiguration: Sendable, Hashable {
     }
     if let checkpoint, checkpoint.everySteps < 1 || checkpoint.path.isEmpty {
       throw .invalidConfiguration(
-        "checkpoints need a path and everySteps ≥ 1, got '\(checkpoint.path)' every \(checkpoint.everySteps)")
+        "checkpoints need a path and everySteps ≥ 1, got '\(checkpoint.path)' every \(checkpoint.everySteps)"
+      )
     }
     if observerInterval < 1 {
       throw .invalidConfiguration("observerInterval must be at least 1, got \(observerInterval)")
@@ -243,4 +246,3 @@ public struct TrainingSummary: Sendable, Hashable {
     self.seconds = seconds
   }
 }
-

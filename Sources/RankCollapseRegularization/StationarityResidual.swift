@@ -3,7 +3,7 @@ import RankCollapseTensor
 
 /// How far a layer is from the stationarity condition of weight-decay training.
 ///
-/// At a critical point of L_λ = L_0 + λ‖Θ‖², ∇_{W_l}L_0 + 2λW_l = 0 (paper eq. 4, with the factor
+/// At a critical point of L_λ = L_0 + λ‖Θ‖², ∇_{W_l}L_0 + 2λW_l = 0 (paper equation 4, with the factor
 /// 2 of this library's convention written out). The residual measures the violation relative to
 /// the size of the decay term:
 ///
@@ -63,7 +63,8 @@ extension WeightDecay {
       let g = dataGradients.weights[index]
       precondition(
         g.rows == layer.weight.rows && g.columns == layer.weight.columns,
-        "stationarityResiduals: gradient \(g.shapeDescription) for weight \(layer.weight.shapeDescription)")
+        "stationarityResiduals: gradient \(g.shapeDescription) for weight \(layer.weight.shapeDescription)"
+      )
       var gradient = 0.0
       var decay = 0.0
       var residual = 0.0

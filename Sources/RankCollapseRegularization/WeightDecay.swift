@@ -1,7 +1,7 @@
 import RankCollapseNetwork
 import RankCollapseTensor
 
-/// Weight decay R(Θ) = λ‖Θ‖² = Σ_l λ_l (‖W_l‖_F² + ‖b_l‖²), the regulariser of paper eq. (3).
+/// Weight decay R(Θ) = λ‖Θ‖² = Σ_l λ_l (‖W_l‖_F² + ‖b_l‖²), the regulariser of paper equation (3).
 ///
 /// Its gradient is 2λ_l W_l (and 2λ_l b_l): this library keeps the factor 2 that the paper's
 /// eq. (4) absorbs into λ, so a stationary point satisfies W_l = −∇_{W_l}L_0 / (2λ) and every
@@ -97,7 +97,8 @@ public struct WeightDecay<Scalar: MatrixScalar>: Penalty {
 
   /// `target ← target + factor · source`.
   @inlinable
-  static func addScaled(_ source: Matrix<Scalar>, _ factor: Scalar, to target: inout Matrix<Scalar>) {
+  static func addScaled(_ source: Matrix<Scalar>, _ factor: Scalar, to target: inout Matrix<Scalar>)
+  {
     precondition(
       source.rows == target.rows && source.columns == target.columns,
       "WeightDecay: parameter \(source.shapeDescription) and gradient \(target.shapeDescription)")

@@ -29,7 +29,9 @@ struct CheckpointTests {
     return Setup(network: network, x: x, labels: labels)
   }
 
-  static func configuration(steps: Int, checkpoint: CheckpointPolicy? = nil) -> TrainingConfiguration {
+  static func configuration(steps: Int, checkpoint: CheckpointPolicy? = nil)
+    -> TrainingConfiguration
+  {
     TrainingConfiguration(
       loss: .softmaxCrossEntropy, learningRate: .step(initial: 0.01, factor: 0.7, every: 5),
       batchSize: 8, shuffleSeed: 12, maximumSteps: steps, checkpoint: checkpoint)
@@ -48,7 +50,8 @@ struct CheckpointTests {
     let path = Self.temporaryPath("run.safetensors")
     var first = setup.network
     var interrupted = Trainer(
-      configuration: Self.configuration(steps: 11, checkpoint: CheckpointPolicy(path: path, everySteps: 4)),
+      configuration: Self.configuration(
+        steps: 11, checkpoint: CheckpointPolicy(path: path, everySteps: 4)),
       optimizer: Adam<Float>(), penalty: DecoupledWeightDecay<Float>(lambda: 1e-3))
     _ = try interrupted.fit(&first, inputs: setup.x, targets: .labels(setup.labels))
     var resumed = Trainer(
@@ -66,7 +69,8 @@ struct CheckpointTests {
   func resumeFullBatchMomentum() throws {
     let setup = try Self.setup()
     func configuration(_ steps: Int) -> TrainingConfiguration {
-      TrainingConfiguration(loss: .softmaxCrossEntropy, learningRate: .constant(0.05), maximumSteps: steps)
+      TrainingConfiguration(
+        loss: .softmaxCrossEntropy, learningRate: .constant(0.05), maximumSteps: steps)
     }
     var reference = setup.network
     var trainer = Trainer(
@@ -79,7 +83,8 @@ struct CheckpointTests {
       penalty: WeightDecay<Float>(lambda: 1e-2))
     _ = try first.fit(&partial, inputs: setup.x, targets: .labels(setup.labels))
     let checkpoint = first.checkpoint(of: partial)
-    let decoded = try Checkpoint<Float>(try SafeTensors.decode(SafeTensors.encode(checkpoint.safeTensorsFile())))
+    let decoded = try Checkpoint<Float>(
+      try SafeTensors.decode(SafeTensors.encode(checkpoint.safeTensorsFile())))
     #expect(decoded == checkpoint)
     var second = Trainer(
       configuration: configuration(12), optimizer: GradientDescent<Float>(momentum: 0.9),
@@ -125,7 +130,9 @@ struct CheckpointTests {
     #expect(incompatible(decodeError(badActivation), "swish"))
     var badBuffer = good
     badBuffer.removeTensor(named: "optimizer.m.layers.0.weight")
-    badBuffer.append(SafeTensor(name: "optimizer.m.layers.0.weight", matrix: Matrix<Float>.zeros(rows: 2, columns: 2)))
+    badBuffer.append(
+      SafeTensor(
+        name: "optimizer.m.layers.0.weight", matrix: Matrix<Float>.zeros(rows: 2, columns: 2)))
     #expect(incompatible(decodeError(badBuffer), "optimizer buffer"))
     var badCounter = good
     badCounter.metadata["step"] = "-4"

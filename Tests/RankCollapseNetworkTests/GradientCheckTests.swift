@@ -42,8 +42,8 @@ struct GradientCheckTests {
   func gradientMatchesFiniteDifferences(_ testCase: Case) throws {
     // Several random networks of random depth and widths per case.
     // A seed from the case's name (Hasher is randomised per process, so fold the bytes).
-    let seed = testCase.description.utf8.reduce(UInt64(1469598103934665603)) {
-      ($0 ^ UInt64($1)) &* 1099511628211
+    let seed = testCase.description.utf8.reduce(UInt64(1_469_598_103_934_665_603)) {
+      ($0 ^ UInt64($1)) &* 1_099_511_628_211
     }
     var generator = SeededGenerator(seed: seed)
     for trial in 0..<4 {

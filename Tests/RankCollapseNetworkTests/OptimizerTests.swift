@@ -114,7 +114,8 @@ struct OptimizerTests {
       var generator = SeededGenerator(seed: seed)
       let depth = Int.random(in: 1...3, using: &generator)
       let widths = (0...depth).map { _ in Int.random(in: (k + 3)...(k + 10), using: &generator) }
-      let activation = [Activation.tanh, .relu, .sigmoid, .gelu][Int.random(in: 0..<4, using: &generator)]
+      let activation = [Activation.tanh, .relu, .sigmoid, .gelu][
+        Int.random(in: 0..<4, using: &generator)]
       guard
         let network = try? Network<Double>(
           widths: widths, activation: activation, using: &generator)
@@ -124,7 +125,9 @@ struct OptimizerTests {
       }
       let x = Matrix<Double>.randomNormal(rows: k, columns: widths[0], using: &generator)
       let y = Matrix<Double>.randomNormal(rows: k, columns: widths[depth], using: &generator)
-      guard let (_, gradients) = try? network.gradients(inputs: x, targets: .values(y), loss: .squaredError),
+      guard
+        let (_, gradients) = try? network.gradients(
+          inputs: x, targets: .values(y), loss: .squaredError),
         let samples = try? network.sampleGradients(
           inputs: x, targets: .values(y), loss: .squaredError, layer: depth)
       else {
@@ -137,7 +140,9 @@ struct OptimizerTests {
           return
         }
         // Full-rank candidates: d_l, d_{l−1} ≥ K + 3, so rank ≤ K is a real restriction.
-        #expect(spectrum.numericalRank() <= k, "layer \(l + 1): rank \(spectrum.numericalRank()) > K = \(k)")
+        #expect(
+          spectrum.numericalRank() <= k,
+          "layer \(l + 1): rank \(spectrum.numericalRank()) > K = \(k)")
       }
       for sample in samples {
         #expect((try? sample.spectrum().numericalRank()).map { $0 <= 1 } == true)

@@ -83,7 +83,8 @@ struct TrainingTests {
   func divergence() throws {
     var generator = SeededGenerator(seed: 8)
     var network = try Network<Float>(widths: [3, 16, 3], activation: .relu, using: &generator)
-    let x = Matrix<Float>.randomNormal(rows: 64, columns: 3, standardDeviation: 10, using: &generator)
+    let x = Matrix<Float>.randomNormal(
+      rows: 64, columns: 3, standardDeviation: 10, using: &generator)
     var trainer = Trainer(
       configuration: TrainingConfiguration(
         loss: .squaredError, learningRate: .constant(50), maximumSteps: 10_000),
@@ -130,8 +131,10 @@ struct TrainingTests {
     var generator = SeededGenerator(seed: 1)
     var network = try Network<Float>(widths: [3, 2], activation: .tanh, using: &generator)
     let x = Matrix<Float>.zeros(rows: 4, columns: 3)
-    func error(_ configuration: TrainingConfiguration, inputs: Matrix<Float>? = nil,
-               targets: Targets<Float>? = nil) -> TrainingError? {
+    func error(
+      _ configuration: TrainingConfiguration, inputs: Matrix<Float>? = nil,
+      targets: Targets<Float>? = nil
+    ) -> TrainingError? {
       var trainer = Trainer(
         configuration: configuration, optimizer: GradientDescent<Float>(),
         penalty: NoPenalty<Float>())
@@ -155,9 +158,11 @@ struct TrainingTests {
     badBatch.batchSize = 0
     #expect(error(badBatch)?.description.contains("batchSize") == true)
     #expect(
-      error(base, inputs: .zeros(rows: 4, columns: 5)) == .invalidData(.inputWidthMismatch(expected: 3, got: 5)))
+      error(base, inputs: .zeros(rows: 4, columns: 5))
+        == .invalidData(.inputWidthMismatch(expected: 3, got: 5)))
     #expect(
-      error(base, targets: .labels([0, 1, 2, 0])) == .invalidData(.labelOutOfRange(index: 2, label: 2, classes: 2)))
+      error(base, targets: .labels([0, 1, 2, 0]))
+        == .invalidData(.labelOutOfRange(index: 2, label: 2, classes: 2)))
     #expect(error(base, targets: .labels([0])) != nil)
     #expect(throws: NetworkError.tooFewWidths(count: 1)) {
       try Network<Float>(widths: [3], activation: .tanh, using: &generator)

@@ -72,7 +72,8 @@ struct BranchFreeMathTests {
       let x = Double.random(in: -scale...scale, using: &generator)
       worstExp = max(worstExp, Self.ulpError(Double.branchFreeExp(x), Foundation.exp(x)))
       worstTanh = max(worstTanh, Self.ulpError(Double.branchFreeTanh(x), Foundation.tanh(x)))
-      let logistic = x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
+      let logistic =
+        x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
       worstLogistic = max(worstLogistic, Self.ulpError(Double.branchFreeLogistic(x), logistic))
     }
     #expect(worstExp <= 3, "exp: \(worstExp) ulp")

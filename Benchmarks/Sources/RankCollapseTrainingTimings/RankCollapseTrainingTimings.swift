@@ -17,7 +17,7 @@ import ArgumentParser
 import RankCollapse
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 enum TrainingOperation: String, CaseIterable, ExpressibleByArgument {
@@ -33,7 +33,8 @@ struct RankCollapseTrainingTimings: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time RankCollapse training steps and print JSON (seconds per step).")
 
-  @Option(help: "The operation: \(TrainingOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
+  @Option(
+    help: "The operation: \(TrainingOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
   var op: TrainingOperation
 
   @Option(help: "Timed steps.")
