@@ -4,7 +4,7 @@ import RankCollapseTensor
 /// `Z_out = σ(Z_in Wᵀ + 1 bᵀ)` with one sample per row.
 ///
 /// The weight W has shape d_out × d_in as in the paper; the bias b is stored as a 1 × d_out row
-/// vector so that every parameter of a network is a ``Matrix`` (optimizers and penalties treat
+/// vector so that every parameter of a network is a `Matrix` (optimizers and penalties treat
 /// them alike).
 public struct Dense<Scalar: MatrixScalar>: Sendable, Equatable {
   /// The weight matrix W_l, d_out × d_in.

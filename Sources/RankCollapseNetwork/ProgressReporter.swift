@@ -88,7 +88,7 @@ struct ProgressReporter {
     guard value.isFinite else { return "\(value)" }
     var buffer = [CChar](repeating: 0, count: 32)
     _ = withVaList([value]) { vsnprintf(&buffer, 32, "%.4g", $0) }
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   func emit(_ text: String) {
