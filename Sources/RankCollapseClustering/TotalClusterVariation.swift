@@ -280,32 +280,50 @@ public enum TotalClusterVariation {
       }
     }
     for t in 0..<d { mean[t] /= Double(n) }
+    // Centring in the data's own type (one rounding per element), rows split across threads.
+    let centre = mean.map { S($0) }
     let blockRows = Swift.max(64, Swift.min(4096, (1 << 22) / Swift.max(d, 1)))
     var scatter = Matrix<S>.zeros(rows: d, columns: d)
     var block = Matrix<S>.zeros(rows: Swift.min(blockRows, n), columns: d)
     var trace = 0.0
     var start = 0
+    let emptyTargets = Matrix<S>.zeros(rows: 0, columns: 0)
     while start < n {
       let rows = Swift.min(blockRows, n - start)
       if rows != block.rows { block = Matrix<S>.zeros(rows: rows, columns: d) }
+      let parts = Kernels.partCount(rows: rows)
+      let first = start
+      var partial = [Double](repeating: 0, count: parts)
       block.withUnsafeMutableBufferPointer { b in
+        let b = SharedPointer(b.baseAddress.unsafelyUnwrapped)
         points.withUnsafeBufferPointer { z in
-          for r in 0..<rows {
-            let source = z.baseAddress.unsafelyUnwrapped + (start + r) * dz
-            for t in 0..<dz { b[r * d + t] = S(Double(source[t]) - mean[t]) }
-          }
-        }
-        if let targets, dy > 0 {
-          targets.withUnsafeBufferPointer { y in
-            for r in 0..<rows {
-              let source = y.baseAddress.unsafelyUnwrapped + (start + r) * dy
-              for t in 0..<dy { b[r * d + dz + t] = S(Double(source[t]) - mean[dz + t]) }
+          let z = SharedConstPointer(z.baseAddress.unsafelyUnwrapped)
+          (targets ?? emptyTargets).withUnsafeBufferPointer { y in
+            let y = y.baseAddress.map { SharedConstPointer($0) }
+            centre.withUnsafeBufferPointer { m in
+              let m = SharedConstPointer(m.baseAddress.unsafelyUnwrapped)
+              partial.withUnsafeMutableBufferPointer { partial in
+                let partial = SharedPointer(partial.baseAddress.unsafelyUnwrapped)
+                Kernels.forEachPart(parts) { part in
+                  var sum = 0.0
+                  for r in Kernels.range(part: part, of: parts, count: rows) {
+                    let row = b.base + r * d
+                    let source = z.base + (first + r) * dz
+                    for t in 0..<dz { row[t] = source[t] - m.base[t] }
+                    if let y, dy > 0 {
+                      let target = y.base + (first + r) * dy
+                      for t in 0..<dy { row[dz + t] = target[t] - m.base[dz + t] }
+                    }
+                    sum += Kernels.sumOfSquares(UnsafePointer(row), count: d)
+                  }
+                  partial.base[part] = sum
+                }
+              }
             }
           }
         }
-        trace += Kernels.sumOfSquares(
-          UnsafePointer(b.baseAddress.unsafelyUnwrapped), count: rows * d)
       }
+      trace += partial.reduce(0, +)
       scatter.gemm(block, block, transposeA: true, beta: 1)
       start += rows
     }
