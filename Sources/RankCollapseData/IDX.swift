@@ -207,12 +207,15 @@ struct IDXHeader: Equatable {
       for b in 0..<4 { value = value << 8 | Int(prefix[4 + 4 * d + b]) }
       shape.append(value)
     }
+    // Every partial product must fit too (a zero dimension makes the total 0, but the images'
+    // row length is the product of the others), so the non-zero dimensions are multiplied.
     var bytes = dataType.itemSize
-    for dimension in shape {
+    for dimension in shape where dimension != 0 {
       let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
       guard !overflow else { throw .sizeOverflow(shape: shape) }
       bytes = product
     }
+    if shape.contains(0) { bytes = 0 }
     return IDXHeader(dataType: dataType, shape: shape, length: length, payloadByteCount: bytes)
   }
 }

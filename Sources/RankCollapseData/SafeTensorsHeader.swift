@@ -146,12 +146,15 @@ struct SafeTensorsHeader: Equatable {
       throw .invalidHeader(
         reason: "tensor '\(name)': data_offsets [\(begin), \(end)] end before they begin")
     }
+    // Every partial product must fit too (a zero dimension makes the total 0, but a tensor is
+    // stored as d₀ × (d₁·…)), so the non-zero dimensions are multiplied.
     var bytes = dataType.itemSize
-    for dimension in shape {
+    for dimension in shape where dimension != 0 {
       let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
       guard !overflow else { throw .sizeOverflow(tensor: name, shape: shape) }
       bytes = product
     }
+    if shape.contains(0) { bytes = 0 }
     guard bytes == end - begin else {
       throw .sizeMismatch(
         tensor: name, shape: shape, dataType: dataType, expectedBytes: bytes,

@@ -146,12 +146,20 @@ struct IDXTests {
   }
 
   @Test("absurd dimensions are refused before allocating")
-  func absurdDimensions() {
+  func absurdDimensions() throws {
     let huge = IDXFixture.file(
       shape: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], data: [])
     #expect(throws: IDXError.sizeOverflow(shape: [4_294_967_295, 4_294_967_295, 4_294_967_295])) {
       try IDX.decodeImages(huge, as: Float.self)
     }
+    // A zero dimension makes the total 0, but the row length (the other dimensions' product)
+    // would overflow: found by the fuzzer.
+    let zero = IDXFixture.file(shape: [0, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], data: [])
+    #expect(
+      throws: IDXError.sizeOverflow(shape: [0, 4_294_967_295, 4_294_967_295, 4_294_967_295])
+    ) { try IDX.decodeImages(zero, as: Float.self) }
+    let empty = try IDX.decodeImages(IDXFixture.file(shape: [0, 28, 28], data: []), as: Float.self)
+    #expect(empty.rows == 0 && empty.columns == 784)
     let big = IDXFixture.file(shape: [60000, 28, 28], data: [1, 2, 3])
     #expect(
       throws: IDXError.truncatedData(

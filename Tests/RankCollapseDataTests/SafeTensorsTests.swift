@@ -331,6 +331,11 @@ struct SafeTensorsMalformedTests {
     #expect(throws: SafeTensorsError.sizeOverflow(tensor: "w", shape: shape)) {
       try decode("{" + Fixture.entry("w", "F32", shape, 0, 4) + "}", data: [0, 0, 0, 0])
     }
+    // Zero elements, but d₁·d₂ (the stored row length) overflows: found by the fuzzer in IDX.
+    let zero = [0, 1 << 40, 1 << 40]
+    #expect(throws: SafeTensorsError.sizeOverflow(tensor: "w", shape: zero)) {
+      try decode("{" + Fixture.entry("w", "F32", zero, 0, 0) + "}")
+    }
     // A plausible-looking huge tensor whose offsets run past the end of the file.
     #expect(
       throws: SafeTensorsError.dataSizeMismatch(expectedBytes: 4_000_000_000, actualBytes: 4)

@@ -1,0 +1,2 @@
+// Nothing to compile: the target only exports CFuzzerDriver.h to Swift.
+#include "CFuzzerDriver.h"

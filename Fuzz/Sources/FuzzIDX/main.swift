@@ -1,0 +1,21 @@
+// libFuzzer harness: `IDX.decodeImages` and `IDX.decodeLabels` must throw an IDXError or return,
+// never crash, on any bytes (raw or gzipped).
+import CFuzzerDriver
+import RankCollapse
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libFuzzer's test function: decodes one input as an IDX image file and as a label file.
+func fuzzIDX(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+  guard let data else { return 0 }
+  let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+  _ = try? IDX.decodeImages(bytes, as: Float.self)
+  _ = try? IDX.decodeLabels(bytes)
+  return 0
+}
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzIDX($0, $1) })

@@ -1,0 +1,20 @@
+// libFuzzer harness: `NumPy.decodeArchive` must throw a NumPyError or return, never crash.
+import CFuzzerDriver
+import RankCollapse
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libFuzzer's test function: decodes one input as a `.npz` archive.
+func fuzzNumPyArchive(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+  guard let data else { return 0 }
+  if let archive = try? NumPy.decodeArchive(UnsafeRawBufferPointer(start: data, count: size)) {
+    for (_, array) in archive.elements { _ = array.vector(as: Float.self) }
+  }
+  return 0
+}
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzNumPyArchive($0, $1) })
