@@ -41,7 +41,11 @@ let package = Package(
       ]
     ),
     .target(name: "RankCollapseSpectral", dependencies: ["RankCollapseTensor"]),
-    .target(name: "RankCollapseClustering", dependencies: ["RankCollapseTensor"]),
+    // Vectorised kernels (AVX2 + FMA per function, chosen at run time); not for users.
+    .target(name: "_RankCollapseKernels"),
+    .target(
+      name: "RankCollapseClustering", dependencies: ["RankCollapseTensor", "_RankCollapseKernels"]
+    ),
     .target(
       name: "RankCollapseNetwork",
       dependencies: [

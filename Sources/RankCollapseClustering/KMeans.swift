@@ -22,8 +22,12 @@ import RankCollapseTensor
 ///   best, by resulting potential `Σ_i min_j ‖x_i − c_j‖²`, of `2 + ⌊ln K⌋` candidates drawn with
 ///   probability proportional to the current squared distance.
 /// - Iterations: an assignment step then a centroid (mean) step. The squared distances of a
-///   block of points to all centroids come from one matrix product,
-///   `‖x‖² − 2 x·c + ‖c‖²`, with the row norms `‖x_i‖²` computed once per fit.
+///   point to all centroids are `‖x‖² − 2 x·c + ‖c‖²`, with the row norms `‖x_i‖²` computed
+///   once per fit. A full assignment pass reads every point once: for `Float` data on
+///   processors with AVX2 and FMA one fused kernel computes the products of each pair of rows
+///   with all centroids, picks the nearest and adds the rows to their cluster's sum (prefetching
+///   the rows ahead); otherwise one BLAS product per block of 256 rows feeds the same argmin
+///   and accumulation loop.
 ///   ``Algorithm/hamerly`` (Hamerly 2010) keeps for every point an upper bound on the distance to
 ///   its centroid and a lower bound on the distance to the second closest, and recomputes
 ///   distances only for points whose bounds no longer prove the assignment; it gives the same

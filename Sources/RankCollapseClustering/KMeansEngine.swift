@@ -1,4 +1,5 @@
 import RankCollapseTensor
+import _RankCollapseKernels
 
 /// The buffers and loops of one k-means fit on fixed points.
 ///
@@ -40,6 +41,13 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
   let gathered: UnsafeMutablePointer<S>  // parts × chunk × d
   let deltaSums: UnsafeMutablePointer<Double>  // parts × k × d
   let blockSums: UnsafeMutablePointer<S>  // parts × k × d
+  let blockLabels: UnsafeMutablePointer<Int64>  // parts × chunk
+  let blockBest: UnsafeMutablePointer<Float>  // parts × chunk
+  let blockSecond: UnsafeMutablePointer<Float>  // parts × chunk
+  let kernelScratch: UnsafeMutablePointer<Float>  // parts × 2k
+  /// Whether the assignment pass uses the fused AVX2 + FMA kernel (`Float` data on a processor
+  /// that has it) instead of a BLAS product followed by a scalar loop.
+  let fused: Bool
   let deltaCounts: UnsafeMutablePointer<Int>  // parts × k
   let partChanged: UnsafeMutablePointer<Int>  // parts
   let partInertia: UnsafeMutablePointer<Double>  // parts
@@ -68,6 +76,11 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
     gathered = .allocate(capacity: parts * chunk * d)
     deltaSums = .allocate(capacity: parts * k * d)
     blockSums = .allocate(capacity: parts * k * d)
+    blockLabels = .allocate(capacity: parts * chunk)
+    blockBest = .allocate(capacity: parts * chunk)
+    blockSecond = .allocate(capacity: parts * chunk)
+    kernelScratch = .allocate(capacity: parts * 2 * k)
+    fused = S.self == Float.self && Kernels.fusedAssignmentAvailable
     deltaCounts = .allocate(capacity: parts * k)
     partChanged = .allocate(capacity: parts)
     partInertia = .allocate(capacity: parts)
@@ -78,6 +91,10 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
       pointer.deallocate()
     }
     centroidNorms.deallocate()
+    blockLabels.deallocate()
+    blockBest.deallocate()
+    blockSecond.deallocate()
+    kernelScratch.deallocate()
     for pointer in [exactCentroids, sums, upper, lower, halfSeparation, deltaSums, partInertia] {
       pointer.deallocate()
     }
@@ -155,6 +172,38 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
         // The block's rows are summed in the data's scalar type (a few hundred terms), then
         // added to the Double sums once per block.
         blockSums.update(repeating: 0, count: k * d)
+        if fused {
+          // One pass over the rows: products, argmin and accumulation (the rows are read once).
+          let labels = self.blockLabels + part * chunk
+          let best = self.blockBest + part * chunk
+          let second = self.blockSecond + part * chunk
+          func float(_ pointer: UnsafePointer<S>) -> UnsafePointer<Float> {
+            UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
+          }
+          rc_kmeans_assign_f32_avx2(
+            float(x + start * d), Int64(rows), Int64(d), float(norms + start), float(centroids),
+            float(centroidNorms), Int64(k), labels, best, second,
+            UnsafeMutableRawPointer(blockSums).assumingMemoryBound(to: Float.self),
+            kernelScratch + part * 2 * k)
+          for r in 0..<rows {
+            let i = start + r
+            let j = Int(labels[r])
+            if self.labels[i] != j {
+              changed &+= 1
+              self.labels[i] = j
+            }
+            let bestDistance = Double(best[r])
+            if updateBounds {
+              upper[i] = bestDistance.squareRoot()
+              lower[i] = Double(second[r]).squareRoot()
+            }
+            inertia += bestDistance
+            partCounts[j] &+= 1
+          }
+          for t in 0..<(k * d) { partSums[t] += Double(blockSums[t]) }
+          start += rows
+          continue
+        }
         products(x + start * d, rows: rows, into: dots)
         for r in 0..<rows {
           let i = start + r

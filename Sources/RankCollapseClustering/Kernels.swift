@@ -1,5 +1,6 @@
 import Dispatch
 import RankCollapseTensor
+import _RankCollapseKernels
 
 /// Small loops shared by the clustering routines, written so that the optimiser keeps several
 /// independent accumulators (floating-point sums are not reassociated automatically).
@@ -95,6 +96,9 @@ enum Kernels {
   ) {
     for t in 0..<count { sum[t] -= Double(a[t]) }
   }
+
+  /// Whether this processor runs the fused AVX2 + FMA assignment kernel (checked once).
+  static let fusedAssignmentAvailable = rc_kernels_have_avx2_fma() != 0
 
   /// How many contiguous row ranges the threaded loops split `rows` rows into.
   ///

@@ -190,3 +190,58 @@ struct ThreadedClusteringTests {
     // change the process-wide thread count while this one runs.)
   }
 }
+
+@Suite("Float assignment kernel")
+struct FloatAssignmentTests {
+  @Test("Float Lloyd iterations match a naive Double assignment for awkward shapes")
+  func awkwardShapes() async {
+    // d not a multiple of 8, K not a multiple of 5 (and above 40), odd N: every tail of the
+    // vectorised Float kernel (used on processors with AVX2 + FMA) and of the BLAS path.
+    await propertyCheck(
+      count: 40, input: Gen.int(in: 1...301), Gen.int(in: 1...37), Gen.int(in: 1...45),
+      Gen.uint64()
+    ) { n, d, k, seed in
+      let clusters = Swift.min(k, n)
+      var generator = SeededGenerator(seed: seed)
+      let points = Matrix<Float>.randomNormal(rows: n, columns: d, using: &generator)
+      var centroids = points.rows(0..<clusters)
+      let old = Matrix<Double>(centroids)
+      var assignment: [Int] = []
+      let outcome = KMeans.lloydIteration(
+        points: points, squaredNorms: KMeans.squaredRowNorms(points), centroids: &centroids,
+        assignment: &assignment)
+      #expect(assignment.count == n)
+      var inertia = 0.0
+      var sums = [Double](repeating: 0, count: clusters * d)
+      var counts = [Int](repeating: 0, count: clusters)
+      for i in 0..<n {
+        var distances: [Double] = []
+        for j in 0..<clusters {
+          var distance = 0.0
+          for t in 0..<d {
+            let difference = Double(points[i, t]) - old[j, t]
+            distance += difference * difference
+          }
+          distances.append(distance)
+        }
+        let sorted = distances.sorted()
+        let chosen = distances[assignment[i]]
+        // Float products carry relative error ~1e-6 of ‖x‖² + ‖c‖²: the chosen centroid is the
+        // nearest up to that.
+        let slack = 1e-4 * (1 + sorted[0] + (distances.max() ?? 0))
+        #expect(chosen <= sorted[0] + slack)
+        inertia += sorted[0]
+        counts[assignment[i]] += 1
+        for t in 0..<d { sums[assignment[i] * d + t] += Double(points[i, t]) }
+      }
+      #expect(abs(outcome.inertia - inertia) <= 1e-4 * Swift.max(1, inertia))
+      // New centroids: the means of the assigned points (in Double; Float sums of ≤ 256 rows).
+      for j in 0..<clusters where counts[j] > 0 {
+        for t in 0..<d {
+          let mean = sums[j * d + t] / Double(counts[j])
+          #expect(abs(Double(centroids[j, t]) - mean) <= 1e-5 * (1 + abs(mean)))
+        }
+      }
+    }
+  }
+}
