@@ -10,7 +10,9 @@ NumPy side (what a Python user writes):
 RankCollapse side: `MNISTDataSet<Float>(folder:split: .train)` through the `DataTimings`
 executable of this package (release build). Each measurement is a fresh subprocess doing the same
 warm-up and timed repetitions; rounds alternate which side runs first, so drifts of this shared
-machine hit both alike. ratio = RankCollapse median / NumPy median (below 1: RankCollapse faster).
+machine hit both alike. ratio = RankCollapse median / NumPy median (below 1: RankCollapse faster),
+for wall-clock time and for the process's CPU time (which other programs on a busy machine
+disturb less).
 
     cd Benchmarks && swift build -c release --product DataTimings && python3 compare_data_numpy.py
 """
@@ -47,12 +49,14 @@ def numpy_worker(op: str, folder: str, reps: int, warmup: int) -> dict:
 
     for _ in range(warmup):
         body()
-    times = []
+    times, cpu = [], []
     for _ in range(reps):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         body()
+        cpu.append(time.process_time() - cpu_start)
         times.append(time.perf_counter() - start)
-    return {"median": statistics.median(times), "min": min(times), "times": times}
+    return {"median": statistics.median(times), "min": min(times), "times": times,
+            "cpu_median": statistics.median(cpu)}
 
 
 def run_numpy(op, folder, reps, warmup):
@@ -89,14 +93,15 @@ def main():
             order = ["numpy", "swift"] if round_ % 2 == 0 else ["swift", "numpy"]
             for side in order:
                 if side == "numpy":
-                    numpy.append(run_numpy(op, args.folder, args.reps, args.warmup)["median"])
+                    numpy.append(run_numpy(op, args.folder, args.reps, args.warmup))
                 else:
-                    swift.append(run_swift(args.binary, op, args.folder, args.reps,
-                                           args.warmup)["median"])
-        s, n = statistics.median(swift), statistics.median(numpy)
-        print(f"{op:22s} RankCollapse {s * 1000:7.1f} ms   NumPy {n * 1000:7.1f} ms   "
-              f"ratio {s / n:.2f}   (per-round ratios: "
-              + ", ".join(f"{a / b:.2f}" for a, b in zip(swift, numpy)) + ")")
+                    swift.append(run_swift(args.binary, op, args.folder, args.reps, args.warmup))
+        for key, label in [("median", "wall"), ("cpu_median", "cpu ")]:
+            s = statistics.median(r[key] for r in swift)
+            n = statistics.median(r[key] for r in numpy)
+            print(f"{op:20s} {label} RankCollapse {s * 1000:7.1f} ms   NumPy {n * 1000:7.1f} ms   "
+                  f"ratio {s / n:.2f}   (per round: "
+                  + ", ".join(f"{a[key] / b[key]:.2f}" for a, b in zip(swift, numpy)) + ")")
     return 0
 
 

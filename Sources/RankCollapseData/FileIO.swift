@@ -302,3 +302,22 @@ private func systemRead(_ descriptor: Int32, _ bytes: UnsafeMutableRawPointer, _
 {
   read(descriptor, bytes, count)
 }
+
+/// Asks the kernel to back a large, not yet touched buffer with transparent huge pages.
+///
+/// Filling a fresh multi-megabyte buffer costs one page fault per 4 KiB page; with huge pages
+/// it costs one per 2 MiB (NumPy advises the same for its large arrays). It is advice only: on
+/// systems without transparent huge pages, or for buffers under 4 MiB, nothing happens.
+///
+/// - Parameter buffer: Memory about to be written for the first time.
+func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+  #if os(Linux)
+  let minimum = 4 << 20
+  guard buffer.count >= minimum, let base = buffer.baseAddress else { return }
+  let page = 4096
+  let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
+  let end = (Int(bitPattern: base) + buffer.count) & ~(page - 1)
+  guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+  _ = madvise(address, end - start, MADV_HUGEPAGE)
+  #endif
+}

@@ -114,6 +114,7 @@ extension NumPy {
     var failure: NumPyError?
     let matrix = Matrix<T>(rows: rows, columns: columns) { output in
       let raw = UnsafeMutableRawBufferPointer(output)
+      adviseHugePages(raw)
       failure = fill(raw)
       if failure != nil {
         output.initialize(repeating: 0)  // leave no uninitialised elements behind

@@ -104,6 +104,7 @@ public enum SafeTensors {
     case .float32:
       storage = .float32(
         Matrix(rows: rows, columns: columns) { output in
+          adviseHugePages(UnsafeMutableRawBufferPointer(output))
           failure = fill(UnsafeMutableRawBufferPointer(output))
           if failure != nil { output.initialize(repeating: 0) }
           if swap { swapInPlace(output, as: UInt32.self) }
@@ -111,6 +112,7 @@ public enum SafeTensors {
     case .float64:
       storage = .float64(
         Matrix(rows: rows, columns: columns) { output in
+          adviseHugePages(UnsafeMutableRawBufferPointer(output))
           failure = fill(UnsafeMutableRawBufferPointer(output))
           if failure != nil { output.initialize(repeating: 0) }
           if swap { swapInPlace(output, as: UInt64.self) }

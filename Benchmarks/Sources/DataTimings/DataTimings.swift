@@ -72,20 +72,32 @@ struct DataTimings: ParsableCommand {
     var checksum = 0.0
     for _ in 0..<warmup { checksum += try body() }
     var times: [Double] = []
+    var cpuTimes: [Double] = []
     for _ in 0..<reps {
       let start = monotonicSeconds()
+      let cpuStart = processSeconds()
       checksum += try body()
+      cpuTimes.append(processSeconds() - cpuStart)
       times.append(monotonicSeconds() - start)
     }
     let sorted = times.sorted()
     let median = sorted[sorted.count / 2]
+    let cpuMedian = cpuTimes.sorted()[cpuTimes.count / 2]
     let list = times.map { "\($0)" }.joined(separator: ", ")
     print(
       """
       {"op": "\(op.rawValue)", "reps": \(reps), "median": \(median), "min": \(sorted[0]), \
-      "times": [\(list)], "checksum": \(checksum)}
+      "cpu_median": \(cpuMedian), "times": [\(list)], "checksum": \(checksum)}
       """)
   }
+}
+
+/// CPU seconds this process has used (all threads), which a busy machine disturbs less than
+/// wall-clock time.
+private func processSeconds() -> Double {
+  var now = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }
 
 /// Seconds on the monotonic clock.
