@@ -101,11 +101,24 @@ extension Loss {
         let gRow = g + offset
         var sum: Scalar = 0
         if let y {
+          // Sixteen partial sums so that the loop vectorises.
           let yRow = y + offset
-          for j in 0..<columns {
+          var accumulator = SIMD16<Scalar>(repeating: 0)
+          var j = 0
+          while j + 16 <= columns {
+            let fv = UnsafeRawPointer(fRow + j).loadUnaligned(as: SIMD16<Scalar>.self)
+            let yv = UnsafeRawPointer(yRow + j).loadUnaligned(as: SIMD16<Scalar>.self)
+            let r = fv - yv
+            accumulator += r * r
+            UnsafeMutableRawPointer(gRow + j).storeBytes(of: twice * r, as: SIMD16<Scalar>.self)
+            j += 16
+          }
+          sum = accumulator.sum()
+          while j < columns {
             let r = fRow[j] - yRow[j]
             sum += r * r
             gRow[j] = twice * r
+            j += 1
           }
         } else {
           let label = labels.unsafelyUnwrapped[i]

@@ -134,20 +134,7 @@ public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
 
   @inlinable
   static func squaredNorm(_ matrix: Matrix<Scalar>) -> Double {
-    matrix.withUnsafeBufferPointer { buffer in
-      var sum: Scalar = 0
-      var total = 0.0
-      var index = 0
-      // Blocks of 256 in Scalar, totals in Double: vectorised and accurate.
-      while index < buffer.count {
-        let end = Swift.min(index + 256, buffer.count)
-        sum = 0
-        for i in index..<end { sum += buffer[i] * buffer[i] }
-        total += Double(sum)
-        index = end
-      }
-      return total
-    }
+    matrix.squaredFrobeniusNorm
   }
 
   /// The network's output f(Θ, X) for a batch.

@@ -31,6 +31,16 @@ public protocol Penalty<Scalar>: Sendable {
   ///   - gradients: Gradients to add to.
   func addGradient(of network: Network<Scalar>, to gradients: inout Gradients<Scalar>)
 
+  /// Adds the coupled gradient to `gradients` and returns R(Θ), in one pass where the penalty
+  /// can fuse the two (the trainer calls this once per step).
+  ///
+  /// - Parameters:
+  ///   - network: The parameters Θ.
+  ///   - gradients: Gradients to add to.
+  /// - Returns: R(Θ).
+  func valueAddingGradient(of network: Network<Scalar>, to gradients: inout Gradients<Scalar>)
+    -> Double
+
   /// The decoupled decay rate r of layer `layer`'s weight (or bias): the optimizer shrinks the
   /// parameter by η·r·θ after its update. Zero for coupled penalties.
   ///
@@ -39,6 +49,23 @@ public protocol Penalty<Scalar>: Sendable {
   ///   - isBias: Whether the parameter is b_l rather than W_l.
   /// - Returns: r ≥ 0.
   func decoupledRate(layer: Int, isBias: Bool) -> Scalar
+}
+
+extension Penalty {
+  /// ``value(of:)`` followed by ``addGradient(of:to:)``.
+  ///
+  /// - Parameters:
+  ///   - network: The parameters Θ.
+  ///   - gradients: Gradients to add to.
+  /// - Returns: R(Θ).
+  @inlinable
+  public func valueAddingGradient(
+    of network: Network<Scalar>, to gradients: inout Gradients<Scalar>
+  ) -> Double {
+    let result = value(of: network)
+    addGradient(of: network, to: &gradients)
+    return result
+  }
 }
 
 /// No regularisation: R(Θ) = 0.

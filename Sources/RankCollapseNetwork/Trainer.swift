@@ -169,8 +169,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
           inputs: stepInputs, targets: stepTargets, loss: configuration.loss,
           workspace: &tailWorkspace, gradients: &gradients, embeddingGradients: [])
       }
-      let penaltyValue = penalty.value(of: current)
-      penalty.addGradient(of: current, to: &gradients)
+      let penaltyValue = penalty.valueAddingGradient(of: current, to: &gradients)
       let norm = Trainer.regularizedNorm(current, gradients, rates).squareRoot()
       let objective = loss + penaltyValue
       guard objective.isFinite, norm.isFinite else {
@@ -278,27 +277,17 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     _ rates: [(weight: Scalar, bias: Scalar)]
   ) -> Double {
     var total = 0.0
-    for l in network.layers.indices {
-      for isBias in [false, true] {
-        let theta = isBias ? network.layers[l].bias : network.layers[l].weight
-        let g = isBias ? gradients.biases[l] : gradients.weights[l]
-        let r = isBias ? rates[l].bias : rates[l].weight
-        theta.withUnsafeBufferPointer { t in
-          g.withUnsafeBufferPointer { g in
-            var index = 0
-            while index < t.count {
-              let end = Swift.min(index + 256, t.count)
-              var sum: Scalar = 0
-              for i in index..<end {
-                let value = g[i] + r * t[i]
-                sum += value * value
-              }
-              total += Double(sum)
-              index = end
-            }
-          }
+    func add(_ theta: Matrix<Scalar>, _ g: Matrix<Scalar>, _ r: Scalar) {
+      theta.withUnsafeBufferPointer { t in
+        g.withUnsafeBufferPointer { g in
+          total +=
+            r == 0 ? Reductions.sumOfSquares(g) : Reductions.sumOfSquares(g, plus: r, times: t)
         }
       }
+    }
+    for l in network.layers.indices {
+      add(network.layers[l].weight, gradients.weights[l], rates[l].weight)
+      add(network.layers[l].bias, gradients.biases[l], rates[l].bias)
     }
     return total
   }

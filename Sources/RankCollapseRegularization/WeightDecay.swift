@@ -86,6 +86,72 @@ public struct WeightDecay<Scalar: MatrixScalar>: Penalty {
     }
   }
 
+  /// Adds 2λ_l θ to each gradient and returns Σ_l λ_l ‖θ_l‖², in one vectorised pass per
+  /// parameter.
+  ///
+  /// - Parameters:
+  ///   - network: Θ.
+  ///   - gradients: ∇L_0, becomes ∇L_λ.
+  /// - Returns: R(Θ).
+  @inlinable
+  public func valueAddingGradient(
+    of network: Network<Scalar>, to gradients: inout Gradients<Scalar>
+  ) -> Double {
+    var total = 0.0
+    for (index, layer) in network.layers.enumerated() {
+      let lambda = lambda(layer: index + 1)
+      guard lambda != 0 else { continue }
+      total +=
+        lambda
+        * WeightDecay.fusedAdd(layer.weight, Scalar(2 * lambda), to: &gradients.weights[index])
+      if includesBiases {
+        total +=
+          lambda
+          * WeightDecay.fusedAdd(layer.bias, Scalar(2 * lambda), to: &gradients.biases[index])
+      }
+    }
+    return total
+  }
+
+  /// `target ← target + factor · source`, returning ‖source‖² (vectorised, Double block sums).
+  @inlinable
+  static func fusedAdd(
+    _ source: Matrix<Scalar>, _ factor: Scalar, to target: inout Matrix<Scalar>
+  ) -> Double {
+    precondition(
+      source.rows == target.rows && source.columns == target.columns,
+      "WeightDecay: parameter \(source.shapeDescription) and gradient \(target.shapeDescription)")
+    return source.withUnsafeBufferPointer { s in
+      target.withUnsafeMutableBufferPointer { t in
+        let n = s.count
+        guard let ps = s.baseAddress, let pt = t.baseAddress, n > 0 else { return 0 }
+        var total = 0.0
+        var start = 0
+        while start < n {
+          let end = Swift.min(start + 4096, n)
+          var accumulator = SIMD16<Scalar>(repeating: 0)
+          var i = start
+          while i + 16 <= end {
+            let x = UnsafeRawPointer(ps + i).loadUnaligned(as: SIMD16<Scalar>.self)
+            let y = UnsafeRawPointer(pt + i).loadUnaligned(as: SIMD16<Scalar>.self)
+            UnsafeMutableRawPointer(pt + i).storeBytes(of: y + factor * x, as: SIMD16<Scalar>.self)
+            accumulator += x * x
+            i += 16
+          }
+          var block = Double(accumulator.sum())
+          while i < end {
+            pt[i] += factor * ps[i]
+            block += Double(ps[i] * ps[i])
+            i += 1
+          }
+          total += block
+          start = end
+        }
+        return total
+      }
+    }
+  }
+
   /// Zero: ordinary weight decay acts through the gradient.
   ///
   /// - Parameters:
@@ -169,16 +235,5 @@ public struct DecoupledWeightDecay<Scalar: MatrixScalar>: Penalty {
 /// ‖M‖_F² accumulated in `Double`.
 @inlinable
 func squaredNorm<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>) -> Double {
-  matrix.withUnsafeBufferPointer { buffer in
-    var total = 0.0
-    var index = 0
-    while index < buffer.count {
-      let end = Swift.min(index + 256, buffer.count)
-      var sum: Scalar = 0
-      for i in index..<end { sum += buffer[i] * buffer[i] }
-      total += Double(sum)
-      index = end
-    }
-    return total
-  }
+  matrix.squaredFrobeniusNorm
 }

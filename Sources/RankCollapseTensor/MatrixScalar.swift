@@ -10,7 +10,7 @@ import RealModule
 ///
 /// Every LAPACK wrapper returns LAPACK's `info` value unchanged: zero for success, negative for an
 /// illegal argument, positive for a numerical failure whose meaning depends on the routine.
-public protocol MatrixScalar: BinaryFloatingPoint, Real, Sendable, Codable
+public protocol MatrixScalar: BinaryFloatingPoint, Real, Sendable, Codable, SIMDScalar
 where Magnitude == Self {
   /// General matrix product `C ← α op(A) op(B) + β C` (BLAS `?gemm`), row-major.
   ///
