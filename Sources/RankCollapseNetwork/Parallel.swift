@@ -33,11 +33,8 @@ enum RowBlocks {
       body(0, 0..<rows)
       return
     }
-    withoutActuallyEscaping(body) { body in
-      let shared = UncheckedSendable(body)
-      DispatchQueue.concurrentPerform(iterations: blocks) { index in
-        shared.value(index, range(index, of: blocks, rows: rows))
-      }
+    Parallel.run(blocks: blocks) { index in
+      body(index, range(index, of: blocks, rows: rows))
     }
   }
 }

@@ -115,7 +115,7 @@ public enum BLAS {
     let blocks = (length + block - 1) / block
     // The blocks write disjoint parts of C, so sharing the pointers across threads is safe.
     let operands = SharedOperands(a: a, b: b, c: c)
-    DispatchQueue.concurrentPerform(iterations: blocks) { index in
+    Parallel.run(blocks: blocks) { index in
       let (a, b, c) = (operands.a, operands.b, operands.c)
       let start = index * block
       let size = Swift.min(block, length - start)

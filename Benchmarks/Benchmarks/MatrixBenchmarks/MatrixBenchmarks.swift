@@ -45,6 +45,58 @@ private final class ElementwiseWorkspace {
   }
 }
 
+/// A training problem for the step benchmarks: the paper's autoencoder 784-400-300-400-784
+/// (tanh) on N samples, with every buffer a steady-state step reuses.
+private final class TrainingWorkspace {
+  var network: Network<Float>
+  var spare: Network<Float>
+  var workspace: Network<Float>.Workspace
+  var gradients: Gradients<Float>
+  var optimizer = GradientDescent<Float>()
+  let penalty = WeightDecay<Float>(lambda: 1e-3)
+  let x: Matrix<Float>
+  let steps: Int
+
+  init(samples: Int, steps: Int) {
+    var generator = SeededGenerator(seed: 5)
+    x = .randomNormal(rows: samples, columns: Shape.input, using: &generator)
+    // The widths are valid, so the initialiser cannot throw.
+    network = try! Network(
+      widths: [Shape.input, Shape.hidden, 300, Shape.hidden, Shape.input], activation: .tanh,
+      using: &generator)
+    spare = network
+    for l in spare.layers.indices {
+      spare.layers[l].weight = spare.layers[l].weight * 1
+      spare.layers[l].bias = spare.layers[l].bias * 1
+    }
+    workspace = Network<Float>.Workspace(for: network, batchSize: samples)
+    gradients = Gradients(zeroingParametersOf: network)
+    self.steps = steps
+  }
+
+  /// One step as `Trainer.fit` takes it: loss and gradients, penalty, norm, update, swap.
+  func step() throws {
+    let loss = try network.gradients(
+      inputs: x, targets: .values(x), loss: .squaredError, workspace: &workspace,
+      into: &gradients)
+    let penaltyValue = penalty.valueAddingGradient(of: network, to: &gradients)
+    blackHole(loss + penaltyValue + gradients.squaredNorm())
+    optimizer.step(
+      from: network, to: &spare, gradients: gradients, learningRate: 1e-3,
+      decoupledRates: Array(repeating: (0, 0), count: network.depth))
+    swap(&network, &spare)
+  }
+
+  /// `Trainer.fit` for `steps` updates, from a fresh trainer.
+  func fit() throws {
+    var trainer = Trainer(
+      configuration: TrainingConfiguration(
+        loss: .squaredError, learningRate: .constant(1e-3), maximumSteps: steps),
+      optimizer: GradientDescent<Float>(), penalty: penalty)
+    blackHole(try trainer.fit(&network, inputs: x, targets: .values(x)))
+  }
+}
+
 /// A Float64 matrix with standard normal elements.
 private func gaussian(rows: Int, columns: Int, seed: UInt64) -> Matrix<Double> {
   var generator = SeededGenerator(seed: seed)
@@ -112,6 +164,27 @@ let benchmarks: @Sendable () -> Void = {
       state: gaussian(rows: Shape.input, columns: Shape.input, seed: 3)
     ) { matrix in
       blackHole(try matrix.singularValues())
+    }
+
+    // A steady-state training step reuses every buffer: its malloc count is what the step
+    // itself allocates (the `decoupledRates` array, and at 2 threads Dispatch's bookkeeping for
+    // the concurrent blocks).
+    blasBenchmark(
+      "training step autoencoder Float32 N=2000", threads: threads,
+      state: TrainingWorkspace(samples: 2000, steps: 0)
+    ) { work in
+      try work.step()
+    }
+
+    // `Trainer.fit` allocates its buffers once per call: the difference between the malloc counts
+    // of these two, divided by 10, is what one step of `fit` allocates.
+    for steps in [1, 11] {
+      blasBenchmark(
+        "Trainer.fit \(steps) steps autoencoder Float32 N=2000", threads: threads,
+        state: TrainingWorkspace(samples: 2000, steps: steps)
+      ) { work in
+        try work.fit()
+      }
     }
 
     blasBenchmark(

@@ -26,6 +26,7 @@ enum TrainingOperation: String, CaseIterable, ExpressibleByArgument {
   case autoencoderGEMMsF32 = "ae-gemms-f32"
   case autoencoderGEMMsF64 = "ae-gemms-f64"
   case classifierSGDF32 = "mlp-sgd-f32"
+  case autoencoderGEMMShapesF32 = "ae-gemm-shapes-f32"
 }
 
 @main
@@ -59,6 +60,9 @@ struct RankCollapseTrainingTimings: ParsableCommand {
     case .autoencoderGEMMsF32: times = autoencoderGEMMs(Float.self)
     case .autoencoderGEMMsF64: times = autoencoderGEMMs(Double.self)
     case .classifierSGDF32: times = try classifierSteps()
+    case .autoencoderGEMMShapesF32:
+      autoencoderGEMMShapes()
+      return
     }
     let sorted = times.sorted()
     let median =
@@ -111,6 +115,48 @@ struct RankCollapseTrainingTimings: ParsableCommand {
     return try timeSteps(
       network: &network, inputs: x, targets: .labels(labels), loss: .softmaxCrossEntropy,
       batchSize: 128, learningRate: 1e-2)
+  }
+
+  /// Median time of each product of the autoencoder step, printed as one JSON object.
+  func autoencoderGEMMShapes() {
+    var generator = SeededGenerator(seed: 1)
+    let widths = [784, 400, 300, 400, 784]
+    let n = 10_000
+    let x = Matrix<Float>.randomNormal(rows: n, columns: 784, using: &generator)
+    let weights = (1..<widths.count).map {
+      Matrix<Float>.randomNormal(rows: widths[$0], columns: widths[$0 - 1], using: &generator)
+    }
+    var outputs = widths.dropFirst().map { Matrix<Float>.zeros(rows: n, columns: $0) }
+    var deltas = outputs
+    var gradients = weights.map { Matrix<Float>.zeros(rows: $0.rows, columns: $0.columns) }
+    var entries: [String] = []
+    func time(_ name: String, _ body: () -> Void) {
+      var times: [Double] = []
+      for round in 0..<(warmup + steps) {
+        let start = monotonicSeconds()
+        body()
+        if round >= warmup { times.append(monotonicSeconds() - start) }
+      }
+      entries.append("\"\(name)\": \(times.sorted()[times.count / 2])")
+    }
+    for l in weights.indices {
+      let input = l == 0 ? x : outputs[l - 1]
+      time("forward \(l + 1): \(n)x\(input.columns) . (\(weights[l].rows)x\(weights[l].columns))T") {
+        outputs[l].gemm(input, weights[l], transposeB: true)
+      }
+    }
+    for l in weights.indices.reversed() {
+      let input = l == 0 ? x : outputs[l - 1]
+      time("weight gradient \(l + 1): (\(n)x\(deltas[l].columns))T . \(n)x\(input.columns)") {
+        gradients[l].gemm(deltas[l], input, transposeA: true)
+      }
+      if l > 0 {
+        time("backprop \(l + 1): \(n)x\(deltas[l].columns) . \(weights[l].rows)x\(weights[l].columns)") {
+          deltas[l - 1].gemm(deltas[l], weights[l])
+        }
+      }
+    }
+    print("{\"threads\": \(BLAS.threadCount), \"threading\": \"\(threading)\", " + entries.joined(separator: ", ") + "}")
   }
 
   func autoencoderGEMMs<S: MatrixScalar>(_: S.Type) -> [Double] {

@@ -1,0 +1,107 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs independent blocks of work on a persistent pool of threads.
+///
+/// Partitioned matrix products (see ``BLAS/Threading/partitionOutput``) and the elementwise
+/// passes of a training step split their work into a few blocks per call. Starting those blocks
+/// with `DispatchQueue.concurrentPerform` costs a few allocations per call; this pool keeps its
+/// threads parked on semaphores between calls, so a steady-state training step allocates
+/// nothing. The calling thread runs block 0 itself.
+///
+/// Blocks write disjoint memory and each block's arithmetic does not depend on which thread runs
+/// it, so results are the same whether the blocks run concurrently or one after another. When the
+/// pool is already busy (another thread is using it, or a block calls ``run(blocks:_:)`` again),
+/// the blocks run one after another on the calling thread.
+public enum Parallel {
+  /// Calls `body(0)`, …, `body(blocks − 1)`, concurrently where threads are free, and returns
+  /// when all have finished.
+  ///
+  /// - Parameters:
+  ///   - blocks: The number of blocks (at least 1 runs anything).
+  ///   - body: The work of one block; blocks must not write the same memory.
+  @inlinable
+  public static func run(blocks: Int, _ body: (Int) -> Void) {
+    if blocks <= 1 {
+      if blocks == 1 { body(0) }
+      return
+    }
+    WorkerPool.shared.run(blocks: blocks, body)
+  }
+}
+
+/// The threads behind ``Parallel``.
+@usableFromInline
+final class WorkerPool: @unchecked Sendable {
+  @usableFromInline static let shared = WorkerPool()
+
+  /// Set while a call is using the workers.
+  let busy = Atomic<Bool>(false)
+  /// The parked workers; only touched by the call that holds `busy`.
+  var workers: [Worker] = []
+  /// The current call's work, readable by the workers between their start and done signals.
+  var job: ((Int) -> Void)?
+
+  @usableFromInline
+  func run(blocks: Int, _ body: (Int) -> Void) {
+    guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+    else {
+      for index in 0..<blocks { body(index) }
+      return
+    }
+    defer { busy.store(false, ordering: .releasing) }
+    while workers.count < blocks - 1 { workers.append(Worker(pool: self)) }
+    withoutActuallyEscaping(body) { body in
+      job = body
+      for index in 1..<blocks {
+        let worker = workers[index - 1]
+        worker.index = index
+        worker.start.signal()
+      }
+      body(0)
+      for index in 1..<blocks { workers[index - 1].done.wait() }
+      job = nil
+    }
+  }
+}
+
+/// One parked thread of the ``WorkerPool``.
+final class Worker: @unchecked Sendable {
+  let start = DispatchSemaphore(value: 0)
+  let done = DispatchSemaphore(value: 0)
+  unowned let pool: WorkerPool
+  /// The block to run next, set before `start` is signalled.
+  var index = 0
+
+  init(pool: WorkerPool) {
+    self.pool = pool
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(self).toOpaque()
+    let status = pthread_create(
+      &thread, nil,
+      { context in
+        guard let context else { return nil }
+        let worker = Unmanaged<Worker>.fromOpaque(context).takeRetainedValue()
+        worker.loop()
+        return nil
+      }, context)
+    precondition(status == 0, "Parallel: could not start a worker thread (error \(status))")
+    pthread_detach(thread)
+  }
+
+  func loop() {
+    while true {
+      start.wait()
+      if let job = pool.job { job(index) }
+      done.signal()
+    }
+  }
+}
