@@ -195,6 +195,15 @@ let benchmarks: @Sendable () -> Void = {
     }
   }
 
+  // Starting two concurrent blocks on the worker pool: no allocation.
+  for blocks in [1, 2] {
+    Benchmark("Parallel.run \(blocks) empty blocks") { benchmark in
+      for _ in benchmark.scaledIterations {
+        Parallel.run(blocks: blocks) { index in blackHole(index) }
+      }
+    }
+  }
+
   // Element-wise tanh over a 10000×400 activation: no BLAS, so one thread count. The malloc
   // counts are the point: 1 per iteration for `map` (its result), 0 for `apply`. Repeated in
   // place, `apply` shrinks the values towards 0 (as `np.tanh(x, out=x)` does in
