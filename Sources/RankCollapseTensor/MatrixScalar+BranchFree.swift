@@ -7,10 +7,8 @@
 //
 // exp(x) = 2ⁿ · eʳ with n = round(x / ln 2), r = x − n·ln 2 (ln 2 split in a high and a low part
 // so the reduction is exact), eʳ from its Taylor series (|r| ≤ ln 2 / 2), and 2ⁿ built from its
-// exponent bits. In double precision tanh(|x|) = (1 − e^(−2|x|)) / (1 + e^(−2|x|)) for
-// |x| ≥ 1/4, and its Taylor series x + c₃x³ + … (coefficients 2²ⁿ(2²ⁿ − 1)B₂ₙ/(2n)!, B the
-// Bernoulli numbers) below, where the subtraction would cancel digits; single precision uses a
-// rational approximation. The logistic function uses e^(−|x|) so it never overflows.
+// exponent bits. tanh uses rational approximations (see each function); the logistic function
+// uses e^(−|x|) so it never overflows.
 
 extension Float {
   /// eˣ without branches, for loops the compiler vectorises (relative error below 4·10⁻⁷).
@@ -143,7 +141,13 @@ extension Double {
     return result
   }
 
-  /// tanh(x) without branches, for loops the compiler vectorises (error of a few ulp).
+  /// tanh(x) without branches, for loops the compiler vectorises (within 4 ulp).
+  ///
+  /// Two rational forms share one division. Below |x| = 1/4, the convergent
+  /// x(2027025 + 270270x² + 6930x⁴ + 36x⁶) / (2027025 + 945945x² + 51975x⁴ + 630x⁶ + x⁸) of
+  /// Lambert's continued fraction tanh x = x/(1 + x²/(3 + x²/(5 + …))). Above, with
+  /// e^(−2|x|) = 2ⁿ·P(r)/P(−r) (range reduction as in ``branchFreeExp(_:)``, P the [6/6] Padé
+  /// numerator of eʳ), tanh|x| = (P(−r) − 2ⁿP(r)) / (P(−r) + 2ⁿP(r)).
   ///
   /// - Parameter x: The argument.
   /// - Returns: tanh(x); `NaN` for `NaN`.
@@ -152,49 +156,42 @@ extension Double {
     let signBit = x.bitPattern & 0x8000_0000_0000_0000
     let a = Double(bitPattern: x.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
     // Beyond 19.1, tanh rounds to 1 in double precision; NaN passes the clamp.
-    let clamped = a > 19.1 ? 19.1 : a
-    let e = exponentialOfNegative(2 * clamped)
-    let large = (1 - e) / (1 + e)
-    let a2 = a * a
-    var p = 0x1.967e18afcafadp-14
-    p = p * a2 - 0x1.f57d7734d1664p-13
-    p = p * a2 + 0x1.3558248036744p-11
-    p = p * a2 - 0x1.7da36452b75e3p-10
-    p = p * a2 + 0x1.d6d3d0e157de0p-9
-    p = p * a2 - 0x1.226e355e6c23dp-7
-    p = p * a2 + 0x1.664f4882c10fap-6
-    p = p * a2 - 0x1.ba1ba1ba1ba1cp-5
-    p = p * a2 + 0x1.1111111111111p-3
-    p = p * a2 - 0x1.5555555555555p-2
-    let small = a + a * a2 * p
-    let magnitude = a < 0.25 ? small : large
-    return Double(bitPattern: magnitude.bitPattern | signBit)
-  }
-
-  /// e⁻ʸ for y ∈ [0, 38.2] (or NaN): ``branchFreeExp(_:)`` without its range checks, scaling by
-  /// 2⁻ⁿ in one step (n ≤ 56), for ``branchFreeTanh(_:)``.
-  @inlinable @inline(__always)
-  static func exponentialOfNegative(_ y: Double) -> Double {
+    let c = a > 19.1 ? 19.1 : a
+    // Small arguments: the continued-fraction convergent in t = x².
+    let t = a * a
+    var smallNumerator = 0x1.29f6b20961c00p-16
+    smallNumerator = smallNumerator * t + 0x1.c01c01c01c01cp-9
+    smallNumerator = smallNumerator * t + 0x1.1111111111111p-3
+    smallNumerator = smallNumerator * t + 1
+    var smallDenominator = 0x1.08db48ebe51c7p-21
+    smallDenominator = smallDenominator * t + 0x1.45e5d2ba42ea0p-12
+    smallDenominator = smallDenominator * t + 0x1.a41a41a41a41ap-6
+    smallDenominator = smallDenominator * t + 0x1.ddddddddddddep-2
+    smallDenominator = smallDenominator * t + 1
+    // Large arguments: e^(−2c) = 2ⁿ · P(r) / P(−r), |r| ≤ ln 2 / 2.
     let shifter = 6_755_399_441_055_744.0  // 1.5 · 2⁵²
+    let y = 2 * c
     let shifted = y * -1.442_695_040_888_963_4 + shifter
     let n = shifted - shifter
     let r = (-y - n * 0x1.62e42fee00000p-1) - n * 0x1.a39ef35793c76p-33
-    var p = 1.0 / 6_227_020_800
-    p = p * r + 1.0 / 479_001_600
-    p = p * r + 1.0 / 39_916_800
-    p = p * r + 1.0 / 3_628_800
-    p = p * r + 1.0 / 362_880
-    p = p * r + 1.0 / 40_320
-    p = p * r + 1.0 / 5_040
-    p = p * r + 1.0 / 720
-    p = p * r + 1.0 / 120
-    p = p * r + 1.0 / 24
-    p = p * r + 1.0 / 6
-    p = p * r + 0.5
-    p = p * r + 1
-    p = p * r + 1
+    let r2 = r * r
+    var even = 0x1.937e11175f095p-20
+    even = even * r2 + 0x1.4afd6a052bf5bp-10
+    even = even * r2 + 0x1.d1745d1745d17p-4
+    even = even * r2 + 1
+    var odd = 0x1.08cabb37565e2p-14
+    odd = odd * r2 + 0x1.f07c1f07c1f08p-7
+    odd = odd * r2 + 0.5
+    odd *= r
     let k = Int64(bitPattern: shifted.bitPattern &- shifter.bitPattern)
-    return p * Double(bitPattern: UInt64(bitPattern: (k &+ 1023) << 52))
+    let scale = Double(bitPattern: UInt64(bitPattern: (k &+ 1023) << 52))
+    let scaledNumerator = scale * (even + odd)
+    let denominator = even - odd
+    let small = a < 0.25
+    let numerator = small ? a * smallNumerator : denominator - scaledNumerator
+    let divisor = small ? smallDenominator : denominator + scaledNumerator
+    let magnitude = numerator / divisor
+    return Double(bitPattern: magnitude.bitPattern | signBit)
   }
 
   /// The logistic function 1 / (1 + e⁻ˣ) without branches, for vectorised loops.

@@ -61,7 +61,7 @@ struct BranchFreeMathTests {
     #expect(worst <= 3, "worst \(worst) ulp")
   }
 
-  @Test("Double exp, tanh and logistic within 3 ulp on random arguments")
+  @Test("Double exp and logistic within 3 ulp, tanh within 4, on random arguments")
   func doubleFunctions() {
     var generator = SeededGenerator(seed: 11)
     var worstExp = 0.0
@@ -77,7 +77,7 @@ struct BranchFreeMathTests {
       worstLogistic = max(worstLogistic, Self.ulpError(Double.branchFreeLogistic(x), logistic))
     }
     #expect(worstExp <= 3, "exp: \(worstExp) ulp")
-    #expect(worstTanh <= 3, "tanh: \(worstTanh) ulp")
+    #expect(worstTanh <= 4, "tanh: \(worstTanh) ulp")
     #expect(worstLogistic <= 3, "logistic: \(worstLogistic) ulp")
   }
 
