@@ -82,7 +82,8 @@ struct StoppingTests {
     configuration.progress = .silent
     let (summary, network) = try Self.fit(configuration)
     let (_, x, y) = try Self.problem()
-    var (loss, gradients) = try network.gradients(inputs: x, targets: .values(y), loss: .squaredError)
+    var (loss, gradients) = try network.gradients(
+      inputs: x, targets: .values(y), loss: .squaredError)
     let penalty = WeightDecay<Double>(lambda: 1e-2)
     let value = penalty.valueAddingGradient(of: network, to: &gradients)
     #expect(abs(summary.loss - loss) < 1e-12)

@@ -60,10 +60,12 @@ private final class TrainingWorkspace {
   init(samples: Int, steps: Int) {
     var generator = SeededGenerator(seed: 5)
     x = .randomNormal(rows: samples, columns: Shape.input, using: &generator)
-    // The widths are valid, so the initialiser cannot throw.
-    network = try! Network(
-      widths: [Shape.input, Shape.hidden, 300, Shape.hidden, Shape.input], activation: .tanh,
-      using: &generator)
+    guard
+      let network = try? Network<Float>(
+        widths: [Shape.input, Shape.hidden, 300, Shape.hidden, Shape.input], activation: .tanh,
+        using: &generator)
+    else { fatalError("the benchmark's widths are valid") }
+    self.network = network
     spare = network
     for l in spare.layers.indices {
       spare.layers[l].weight = spare.layers[l].weight * 1

@@ -141,7 +141,8 @@ struct RankCollapseTrainingTimings: ParsableCommand {
     }
     for l in weights.indices {
       let input = l == 0 ? x : outputs[l - 1]
-      time("forward \(l + 1): \(n)x\(input.columns) . (\(weights[l].rows)x\(weights[l].columns))T") {
+      time("forward \(l + 1): \(n)x\(input.columns) . (\(weights[l].rows)x\(weights[l].columns))T")
+      {
         outputs[l].gemm(input, weights[l], transposeB: true)
       }
     }
@@ -151,12 +152,16 @@ struct RankCollapseTrainingTimings: ParsableCommand {
         gradients[l].gemm(deltas[l], input, transposeA: true)
       }
       if l > 0 {
-        time("backprop \(l + 1): \(n)x\(deltas[l].columns) . \(weights[l].rows)x\(weights[l].columns)") {
+        time(
+          "backprop \(l + 1): \(n)x\(deltas[l].columns) . \(weights[l].rows)x\(weights[l].columns)"
+        ) {
           deltas[l - 1].gemm(deltas[l], weights[l])
         }
       }
     }
-    print("{\"threads\": \(BLAS.threadCount), \"threading\": \"\(threading)\", " + entries.joined(separator: ", ") + "}")
+    print(
+      "{\"threads\": \(BLAS.threadCount), \"threading\": \"\(threading)\", "
+        + entries.joined(separator: ", ") + "}")
   }
 
   func autoencoderGEMMs<S: MatrixScalar>(_: S.Type) -> [Double] {
