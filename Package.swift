@@ -49,7 +49,7 @@ let package = Package(
     .target(
       name: "RankCollapseNetwork",
       dependencies: [
-        "RankCollapseTensor", "RankCollapseData",
+        "RankCollapseTensor", "RankCollapseData", "_RankCollapseKernels",
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),

@@ -1,5 +1,6 @@
 import RankCollapseTensor
 import RealModule
+import _RankCollapseKernels
 
 /// The entrywise nonlinearity σ_l of a layer (paper equation 1).
 ///
@@ -43,6 +44,9 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
     case .gelu: "gelu"
     }
   }
+
+  /// Whether the processor runs the AVX2 + FMA kernels (checked once).
+  @usableFromInline static let hasAVX2FMA = rc_kernels_have_avx2_fma() != 0
 
   /// Whether the derivative needs the pre-activation a (true only for ``gelu``).
   @inlinable
@@ -117,9 +121,23 @@ extension Activation {
         for j in 0..<columns { row[j] = row[j] + bias[j] }
       }
     case .tanh:
-      for i in rows {
-        let row = z + i &* columns
-        for j in 0..<columns { row[j] = Scalar.branchFreeTanh(row[j] + bias[j]) }
+      // Eight lanes with AVX2 + FMA where the processor has them (a C kernel compiled for that
+      // instruction set), four with the baseline Swift loop otherwise.
+      if Activation.hasAVX2FMA && Scalar.self == Float.self {
+        rc_tanh_bias_f32_avx2(
+          UnsafeMutableRawPointer(z).assumingMemoryBound(to: Float.self),
+          UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self), Int64(rows.lowerBound),
+          Int64(rows.upperBound), Int64(columns))
+      } else if Activation.hasAVX2FMA && Scalar.self == Double.self {
+        rc_tanh_bias_f64_avx2(
+          UnsafeMutableRawPointer(z).assumingMemoryBound(to: Double.self),
+          UnsafeRawPointer(bias).assumingMemoryBound(to: Double.self), Int64(rows.lowerBound),
+          Int64(rows.upperBound), Int64(columns))
+      } else {
+        for i in rows {
+          let row = z + i &* columns
+          for j in 0..<columns { row[j] = Scalar.branchFreeTanh(row[j] + bias[j]) }
+        }
       }
     case .relu:
       for i in rows {

@@ -1,3 +1,4 @@
+import Foundation
 import RankCollapseNetwork
 import RankCollapseRegularization
 import RankCollapseTensor
@@ -168,5 +169,38 @@ struct GradientCheckTests {
       optimizer: Adam<Double>(), penalty: DecoupledWeightDecay<Double>(lambda: 0.1))
     _ = try trainer.fit(&network, inputs: x, targets: .values(y))
     #expect(network.layers.allSatisfy { $0.bias.maxAbsoluteValue == 0 })
+  }
+}
+
+@Suite("Forward kernels")
+struct ForwardKernelTests {
+  @Test("The tanh layer (AVX2 kernel where available) is within a few ulp of tanh")
+  func tanhLayer() throws {
+    var generator = SeededGenerator(seed: 12)
+    let n = 4001
+    let x = Matrix<Double>.randomNormal(
+      rows: 1, columns: n, standardDeviation: 4, using: &generator)
+    let bias = Matrix<Double>.randomNormal(
+      rows: 1, columns: n, standardDeviation: 0.1, using: &generator)
+    let layer64 = Dense(weight: .identity(n), bias: bias, activation: .tanh)
+    let layer32 = Dense(
+      weight: Matrix<Float>.identity(n), bias: Matrix<Float>(bias), activation: .tanh)
+    let output64 = layer64(x)
+    let output32 = layer32(Matrix<Float>(x))
+    var worst64 = 0.0
+    var worst32 = 0.0
+    for j in 0..<n {
+      let argument = x[0, j] + bias[0, j]
+      let reference = Foundation.tanh(argument)
+      worst64 = max(worst64, abs(output64[0, j] - reference) / reference.ulp)
+      let argument32 = Float(x[0, j]) + Float(bias[0, j])
+      let reference32 = Foundation.tanh(Double(argument32))
+      worst32 = max(
+        worst32, abs(Double(output32[0, j]) - reference32) / Double(Float(reference32).ulp))
+    }
+    // Double: 4 ulp (the bound of branchFreeTanh); Float: 6 ulp. An error in a kernel's
+    // coefficients or its scaling is off by orders of magnitude.
+    #expect(worst64 <= 4, "Double: \(worst64) ulp")
+    #expect(worst32 <= 6, "Float: \(worst32) ulp")
   }
 }

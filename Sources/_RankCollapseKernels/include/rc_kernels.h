@@ -1,4 +1,5 @@
-// Small vectorised kernels for RankCollapseClustering (not meant to be imported by users).
+// Small vectorised kernels for RankCollapseClustering and RankCollapseNetwork (not meant to be
+// imported by users).
 #ifndef RC_KERNELS_H
 #define RC_KERNELS_H
 
@@ -25,6 +26,16 @@ void rc_kmeans_assign_f32_avx2(
     const float *x, int64_t rows, int64_t d, const float *row_norms, const float *centroids,
     const float *centroid_norms, int64_t k, int64_t *labels, float *best, float *second,
     float *sums, float *scratch);
+
+/// z_ij ← tanh(z_ij + bias_j) for rows [row_begin, row_end) of a row-major matrix with `columns`
+/// columns, float32, AVX2 + FMA (RankCollapseNetwork's forward pass). Call only when
+/// rc_kernels_have_avx2_fma() returned 1.
+void rc_tanh_bias_f32_avx2(
+    float *z, const float *bias, int64_t row_begin, int64_t row_end, int64_t columns);
+
+/// The float64 version of rc_tanh_bias_f32_avx2.
+void rc_tanh_bias_f64_avx2(
+    double *z, const double *bias, int64_t row_begin, int64_t row_end, int64_t columns);
 
 #ifdef __cplusplus
 }
