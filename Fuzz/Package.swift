@@ -17,11 +17,13 @@ let package = Package(
     // CI clones the library into a folder of another name, so the dependency is named explicitly.
     .package(name: "RankCollapse", path: "../")
   ],
-  targets: [.target(name: "CFuzzerDriver")]
+  targets: [.target(name: "CFuzzerDriver"), .target(name: "FuzzSupport")]
     + harnesses.map { name in
       .executableTarget(
         name: name,
-        dependencies: ["CFuzzerDriver", .product(name: "RankCollapse", package: "RankCollapse")],
+        dependencies: [
+          "CFuzzerDriver", "FuzzSupport", .product(name: "RankCollapse", package: "RankCollapse"),
+        ],
         // Debian's default linker, gold, crashes linking the sanitizer runtimes with SwiftPM's
         // renamed `main`; LLVM's lld (shipped with the Swift toolchain) links them.
         linkerSettings: [.unsafeFlags(["-use-ld=lld"])]

@@ -27,6 +27,8 @@ save("FuzzNumPy", "u1.npy", npy(np.array([[1, 2], [3, 4]], dtype="u1"), version=
 save("FuzzNumPy", "bool.npy", npy(np.array([True, False])))
 save("FuzzNumPy", "empty.npy", npy(np.zeros((0, 3), dtype="<f4")))
 
+# A bare .npy: the archive harness also wraps its input as a member of a valid archive.
+save("FuzzNumPyArchive", "member-i8.npy", npy(np.array([3, -1, 4], dtype="<i8")))
 for name, saver in [("stored.npz", np.savez), ("deflated.npz", np.savez_compressed)]:
     buf = io.BytesIO()
     saver(buf, x=m, labels=np.array([1, 2, 3]))

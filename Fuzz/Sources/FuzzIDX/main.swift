@@ -1,6 +1,7 @@
 // libFuzzer harness: `IDX.decodeImages` and `IDX.decodeLabels` must throw an IDXError or return,
 // never crash, on any bytes (raw or gzipped).
 import CFuzzerDriver
+import FuzzSupport
 import RankCollapse
 
 #if canImport(Glibc)
@@ -11,8 +12,11 @@ import Glibc
 func fuzzIDX(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   guard let data else { return 0 }
   let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-  _ = try? IDX.decodeImages(bytes, as: Float.self)
-  _ = try? IDX.decodeLabels(bytes)
+  // The input as it is, and wrapped in a valid gzip stream so the inflating path is reached.
+  for candidate in [bytes, gzipStored(bytes)] {
+    _ = try? IDX.decodeImages(candidate, as: Float.self)
+    _ = try? IDX.decodeLabels(candidate)
+  }
   return 0
 }
 

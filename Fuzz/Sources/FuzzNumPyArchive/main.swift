@@ -1,5 +1,6 @@
 // libFuzzer harness: `NumPy.decodeArchive` must throw a NumPyError or return, never crash.
 import CFuzzerDriver
+import FuzzSupport
 import RankCollapse
 
 #if canImport(Glibc)
@@ -9,8 +10,12 @@ import Glibc
 /// libFuzzer's test function: decodes one input as a `.npz` archive.
 func fuzzNumPyArchive(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   guard let data else { return 0 }
-  if let archive = try? NumPy.decodeArchive(UnsafeRawBufferPointer(start: data, count: size)) {
-    for (_, array) in archive.elements { _ = array.vector(as: Float.self) }
+  let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+  // The input as an archive, and as the member of a valid archive (past the CRC-32 check).
+  for candidate in [bytes, zipStored(bytes)] {
+    if let archive = try? NumPy.decodeArchive(candidate) {
+      for (_, array) in archive.elements { _ = array.vector(as: Float.self) }
+    }
   }
   return 0
 }
