@@ -298,7 +298,7 @@ public struct GaussianMixture<Scalar: MatrixScalar>: Sendable, Equatable {
       block.addRowVector(means.row(k))
       data.withUnsafeMutableBufferPointer { output in
         block.withUnsafeBufferPointer { input in
-          UnsafeMutableBufferPointer(rebasing: output[(start * d)..<((start + count) * d)])
+          _ = UnsafeMutableBufferPointer(rebasing: output[(start * d)..<((start + count) * d)])
             .update(fromContentsOf: input)
         }
       }
