@@ -84,14 +84,21 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
           nextTheta.withUnsafeMutableBufferPointer { out in
             first[slot].withUnsafeMutableBufferPointer { m in
               second[slot].withUnsafeMutableBufferPointer { v in
-                for i in 0..<th.count {
-                  let gi = g[i]
-                  let mi = b1 * m[i] + (1 - b1) * gi
-                  let vi = b2 * v[i] + (1 - b2) * gi * gi
-                  m[i] = mi
-                  v[i] = vi
-                  let update = (mi * correction1) / ((vi * correction2).squareRoot() + eps)
-                  out[i] = th[i] - eta * (update + r * th[i])
+                let count = th.count
+                let chunks = Parallel.chunkCount(elements: count)
+                let (tp, gp) = (th.baseAddress.unsafelyUnwrapped, g.baseAddress.unsafelyUnwrapped)
+                let (mp, vp) = (m.baseAddress.unsafelyUnwrapped, v.baseAddress.unsafelyUnwrapped)
+                let op = out.baseAddress.unsafelyUnwrapped
+                Parallel.run(blocks: chunks) { chunk in
+                  for i in Parallel.chunk(chunk, of: chunks, elements: count) {
+                    let gi = gp[i]
+                    let mi = b1 * mp[i] + (1 - b1) * gi
+                    let vi = b2 * vp[i] + (1 - b2) * gi * gi
+                    mp[i] = mi
+                    vp[i] = vi
+                    let update = (mi * correction1) / ((vi * correction2).squareRoot() + eps)
+                    op[i] = tp[i] - eta * (update + r * tp[i])
+                  }
                 }
               }
             }

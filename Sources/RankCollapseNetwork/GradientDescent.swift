@@ -66,18 +66,27 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
         g.withUnsafeBufferPointer { g in
           nextTheta.withUnsafeMutableBufferPointer { out in
             let count = t.count
+            let chunks = Parallel.chunkCount(elements: count)
+            let tp = t.baseAddress.unsafelyUnwrapped
+            let gp = g.baseAddress.unsafelyUnwrapped
+            let op = out.baseAddress.unsafelyUnwrapped
             if useMomentum {
               velocities[slot].withUnsafeMutableBufferPointer { v in
-                for i in 0..<count {
-                  let velocity = mu * v[i] + g[i]
-                  v[i] = velocity
-                  let u = useNesterov ? g[i] + mu * velocity : velocity
-                  out[i] = t[i] - eta * (u + r * t[i])
+                let vp = v.baseAddress.unsafelyUnwrapped
+                Parallel.run(blocks: chunks) { chunk in
+                  for i in Parallel.chunk(chunk, of: chunks, elements: count) {
+                    let velocity = mu * vp[i] + gp[i]
+                    vp[i] = velocity
+                    let u = useNesterov ? gp[i] + mu * velocity : velocity
+                    op[i] = tp[i] - eta * (u + r * tp[i])
+                  }
                 }
               }
             } else {
-              for i in 0..<count {
-                out[i] = t[i] - eta * (g[i] + r * t[i])
+              Parallel.run(blocks: chunks) { chunk in
+                for i in Parallel.chunk(chunk, of: chunks, elements: count) {
+                  op[i] = tp[i] - eta * (gp[i] + r * tp[i])
+                }
               }
             }
           }

@@ -280,8 +280,22 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     func add(_ theta: Matrix<Scalar>, _ g: Matrix<Scalar>, _ r: Scalar) {
       theta.withUnsafeBufferPointer { t in
         g.withUnsafeBufferPointer { g in
-          total +=
-            r == 0 ? Reductions.sumOfSquares(g) : Reductions.sumOfSquares(g, plus: r, times: t)
+          // Split long parameters across threads; partial sums are added in chunk order.
+          let count = g.count
+          let chunks = Parallel.chunkCount(elements: count)
+          withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partials in
+            let pp = partials.baseAddress.unsafelyUnwrapped
+            Parallel.run(blocks: chunks) { chunk in
+              let range = Parallel.chunk(chunk, of: chunks, elements: count)
+              let gc = UnsafeBufferPointer(rebasing: g[range])
+              pp[chunk] =
+                r == 0
+                ? Reductions.sumOfSquares(gc)
+                : Reductions.sumOfSquares(
+                  gc, plus: r, times: UnsafeBufferPointer(rebasing: t[range]))
+            }
+            for chunk in 0..<chunks { total += pp[chunk] }
+          }
         }
       }
     }

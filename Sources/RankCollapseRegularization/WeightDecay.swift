@@ -125,31 +125,51 @@ public struct WeightDecay<Scalar: MatrixScalar>: Penalty {
       target.withUnsafeMutableBufferPointer { t in
         let n = s.count
         guard let ps = s.baseAddress, let pt = t.baseAddress, n > 0 else { return 0 }
-        var total = 0.0
-        var start = 0
-        while start < n {
-          let end = Swift.min(start + 4096, n)
-          var accumulator = SIMD16<Scalar>(repeating: 0)
-          var i = start
-          while i + 16 <= end {
-            let x = UnsafeRawPointer(ps + i).loadUnaligned(as: SIMD16<Scalar>.self)
-            let y = UnsafeRawPointer(pt + i).loadUnaligned(as: SIMD16<Scalar>.self)
-            UnsafeMutableRawPointer(pt + i).storeBytes(of: y + factor * x, as: SIMD16<Scalar>.self)
-            accumulator += x * x
-            i += 16
+        // Long parameters are split across threads; partial sums are added in chunk order.
+        let chunks = Parallel.chunkCount(elements: n)
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partials in
+          let pp = partials.baseAddress.unsafelyUnwrapped
+          Parallel.run(blocks: chunks) { chunk in
+            let range = Parallel.chunk(chunk, of: chunks, elements: n)
+            pp[chunk] = WeightDecay.fusedAdd(ps, factor, to: pt, range)
           }
-          var block = Double(accumulator.sum())
-          while i < end {
-            pt[i] += factor * ps[i]
-            block += Double(ps[i] * ps[i])
-            i += 1
-          }
-          total += block
-          start = end
+          var total = 0.0
+          for chunk in 0..<chunks { total += pp[chunk] }
+          return total
         }
-        return total
       }
     }
+  }
+
+  /// `t[i] += factor · s[i]` for i in `range`, returning Σ s[i]² (vectorised, Double block sums).
+  @inlinable
+  static func fusedAdd(
+    _ ps: UnsafePointer<Scalar>, _ factor: Scalar, to pt: UnsafeMutablePointer<Scalar>,
+    _ range: Range<Int>
+  ) -> Double {
+    var total = 0.0
+    var start = range.lowerBound
+    while start < range.upperBound {
+      let end = Swift.min(start + 4096, range.upperBound)
+      var accumulator = SIMD16<Scalar>(repeating: 0)
+      var i = start
+      while i + 16 <= end {
+        let x = UnsafeRawPointer(ps + i).loadUnaligned(as: SIMD16<Scalar>.self)
+        let y = UnsafeRawPointer(pt + i).loadUnaligned(as: SIMD16<Scalar>.self)
+        UnsafeMutableRawPointer(pt + i).storeBytes(of: y + factor * x, as: SIMD16<Scalar>.self)
+        accumulator += x * x
+        i += 16
+      }
+      var block = Double(accumulator.sum())
+      while i < end {
+        pt[i] += factor * ps[i]
+        block += Double(ps[i] * ps[i])
+        i += 1
+      }
+      total += block
+      start = end
+    }
+    return total
   }
 
   /// Zero: ordinary weight decay acts through the gradient.

@@ -38,6 +38,35 @@ public enum Parallel {
   }
 }
 
+extension Parallel {
+  /// The number of chunks an elementwise pass over `elements` values is split into:
+  /// `BLAS.threadCount` when there are at least `minimum` values, else 1.
+  ///
+  /// - Parameters:
+  ///   - elements: The length of the pass.
+  ///   - minimum: The length below which splitting costs more than it saves.
+  /// - Returns: The number of chunks, at least 1.
+  @inlinable
+  public static func chunkCount(elements: Int, minimum: Int = 1 << 15) -> Int {
+    elements >= minimum ? Swift.max(1, Swift.min(BLAS.threadCount, elements / 64)) : 1
+  }
+
+  /// The range of chunk `index` out of `chunks` over `elements` values; boundaries are multiples
+  /// of 64, so vectorised loops over a chunk start aligned like the whole buffer.
+  ///
+  /// - Parameters:
+  ///   - index: The chunk, `0 ..< chunks`.
+  ///   - chunks: The number of chunks.
+  ///   - elements: The length of the pass.
+  /// - Returns: The chunk's element indices.
+  @inlinable
+  public static func chunk(_ index: Int, of chunks: Int, elements: Int) -> Range<Int> {
+    let size = ((elements + chunks - 1) / chunks + 63) & ~63
+    let start = Swift.min(index * size, elements)
+    return start..<Swift.min(start + size, elements)
+  }
+}
+
 /// The threads behind ``Parallel``.
 @usableFromInline
 final class WorkerPool: @unchecked Sendable {

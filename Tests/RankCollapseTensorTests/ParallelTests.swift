@@ -30,6 +30,23 @@ struct ParallelTests {
     }
   }
 
+  @Test("Chunks cover every element exactly once, in order, on 64-element boundaries")
+  func chunksPartition() {
+    for elements in [0, 1, 63, 64, 65, 1000, 32_768, 100_001] {
+      for chunks in 1...4 {
+        var next = 0
+        for index in 0..<chunks {
+          let range = Parallel.chunk(index, of: chunks, elements: elements)
+          #expect(range.lowerBound == next, "\(elements) in \(chunks): chunk \(index)")
+          #expect(range.lowerBound % 64 == 0 || range.isEmpty)
+          next = range.upperBound
+        }
+        #expect(next == elements, "\(elements) in \(chunks) chunks")
+      }
+    }
+    #expect(Parallel.chunkCount(elements: 100) == 1)
+  }
+
   @Test("Blocks that write disjoint memory produce the serial result")
   func disjointWrites() {
     var values = [Double](repeating: 0, count: 1000)
