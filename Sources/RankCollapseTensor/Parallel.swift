@@ -68,16 +68,25 @@ extension Parallel {
 }
 
 /// The threads behind ``Parallel``.
+///
+/// Hand-off: each worker counts the jobs requested of it and the jobs it completed. The caller
+/// publishes the job, increments every worker's `requested` and wakes those that are parked; it
+/// then runs block 0 and waits until every worker's `completed` catches up. A worker that finished
+/// a job spins on `requested` for a short while (a training step starts its parallel regions back
+/// to back) before it parks on its semaphore. A wake-up that finds nothing new just parks again,
+/// so a stale semaphore signal can never make a worker run a job twice.
 @usableFromInline
 final class WorkerPool: @unchecked Sendable {
   @usableFromInline static let shared = WorkerPool()
 
   /// Set while a call is using the workers.
   let busy = Atomic<Bool>(false)
-  /// The parked workers; only touched by the call that holds `busy`.
+  /// The workers; only touched by the call that holds `busy`.
   var workers: [Worker] = []
-  /// The current call's work, readable by the workers between their start and done signals.
+  /// The current call's work and its number of blocks, read by the workers between their
+  /// `requested` and `completed` increments.
   var job: ((Int) -> Void)?
+  var blocks = 0
 
   @usableFromInline
   func run(blocks: Int, _ body: (Int) -> Void) {
@@ -87,34 +96,50 @@ final class WorkerPool: @unchecked Sendable {
       return
     }
     defer { busy.store(false, ordering: .releasing) }
-    while workers.count < blocks - 1 { workers.append(Worker(pool: self)) }
-    // `job` is cleared before this function returns, after every worker has signalled that it
-    // finished, so the closure does not escape. (The conversion costs one small allocation for
-    // the closure's context per call; Dispatch's concurrentPerform costs three.)
+    while workers.count < blocks - 1 {
+      workers.append(Worker(pool: self, index: workers.count + 1))
+    }
+    let active = blocks - 1
+    // `job` is cleared before this function returns, after every worker has finished, so the
+    // closure does not escape. (The conversion costs one small allocation for the closure's
+    // context per call; Dispatch's concurrentPerform costs three.)
     withoutActuallyEscaping(body) { body in
       job = body
-      for index in 1..<blocks {
-        let worker = workers[index - 1]
-        worker.index = index
-        worker.start.signal()
+      self.blocks = blocks
+      for worker in workers[0..<active] {
+        let ticket = worker.requested.add(1, ordering: .sequentiallyConsistent).newValue
+        worker.ticket = ticket
+        if worker.sleeping.load(ordering: .sequentiallyConsistent) { worker.start.signal() }
       }
       body(0)
-      for index in 1..<blocks { workers[index - 1].done.wait() }
+      for worker in workers[0..<active] {
+        var spins = 0
+        while worker.completed.load(ordering: .sequentiallyConsistent) != worker.ticket {
+          spins += 1
+          if spins > 1000 { sched_yield() }
+        }
+      }
       job = nil
     }
   }
 }
 
-/// One parked thread of the ``WorkerPool``.
+/// One thread of the ``WorkerPool``; it runs block `index` of the jobs requested of it.
 final class Worker: @unchecked Sendable {
   let start = DispatchSemaphore(value: 0)
-  let done = DispatchSemaphore(value: 0)
+  /// Jobs requested of this worker, and jobs it has completed.
+  let requested = Atomic<Int>(0)
+  let completed = Atomic<Int>(0)
+  /// True while the worker is parked (or about to park) on `start`.
+  let sleeping = Atomic<Bool>(false)
+  /// The caller's copy of the latest request number (only touched by the caller).
+  var ticket = 0
   unowned let pool: WorkerPool
-  /// The block to run next, set before `start` is signalled.
-  var index = 0
+  let index: Int
 
-  init(pool: WorkerPool) {
+  init(pool: WorkerPool, index: Int) {
     self.pool = pool
+    self.index = index
     var thread = pthread_t()
     let context = Unmanaged.passRetained(self).toOpaque()
     let status = pthread_create(
@@ -130,10 +155,23 @@ final class Worker: @unchecked Sendable {
   }
 
   func loop() {
+    var done = 0
     while true {
-      start.wait()
-      if let job = pool.job { job(index) }
-      done.signal()
+      var spins = 0
+      while requested.load(ordering: .sequentiallyConsistent) == done {
+        spins += 1
+        if spins > 20_000 {
+          // Park. The caller checks `sleeping` after raising `requested`, so a request made
+          // after the check below is followed by a signal.
+          sleeping.store(true, ordering: .sequentiallyConsistent)
+          if requested.load(ordering: .sequentiallyConsistent) == done { start.wait() }
+          sleeping.store(false, ordering: .sequentiallyConsistent)
+          spins = 0
+        }
+      }
+      if index < pool.blocks, let job = pool.job { job(index) }
+      done += 1
+      completed.store(done, ordering: .sequentiallyConsistent)
     }
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RankCollapseTensor
 import Synchronization
 import Testing
@@ -28,6 +29,22 @@ struct ParallelTests {
       }
       for await ok in group { #expect(ok) }
     }
+  }
+
+  @Test("Back-to-back and spaced-out regions (workers spinning or parked) all complete")
+  func wakeUps() {
+    var total = 0
+    for round in 0..<20_000 {
+      let blocks = 2 + round % 3
+      let mask = Atomic<Int>(0)
+      Parallel.run(blocks: blocks) { index in
+        mask.bitwiseOr(1 << index, ordering: .relaxed)
+      }
+      if mask.load(ordering: .relaxed) == (1 << blocks) - 1 { total += 1 }
+      // Every 100th round, wait long enough for the workers to park on their semaphores.
+      if round % 100 == 99 { usleep(500) }
+    }
+    #expect(total == 20_000)
   }
 
   @Test("Chunks cover every element exactly once, in order, on 64-element boundaries")
