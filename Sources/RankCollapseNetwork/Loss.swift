@@ -59,6 +59,25 @@ public enum Targets<Scalar: MatrixScalar>: Sendable, Equatable {
     }
   }
 
+  /// The targets of samples `range`.
+  func samples(in range: Range<Int>) -> Targets {
+    switch self {
+    case .values(let y): .values(y.rows(range))
+    case .labels(let labels): .labels(Array(labels[range]))
+    }
+  }
+
+  /// Calls `body` with a pointer to the target values or to the labels (the other is `nil`).
+  @inlinable
+  func withUnsafePointers<R>(
+    _ body: (UnsafePointer<Scalar>?, UnsafePointer<Int>?) -> R
+  ) -> R {
+    switch self {
+    case .values(let y): y.withUnsafeBufferPointer { body($0.baseAddress, nil) }
+    case .labels(let labels): labels.withUnsafeBufferPointer { body(nil, $0.baseAddress) }
+    }
+  }
+
   /// Checks that the targets fit N inputs and a network output of width `outputs`.
   @usableFromInline
   func validate(count n: Int, outputs: Int) throws(NetworkError) {
@@ -183,36 +202,20 @@ extension Network {
   public func loss(
     inputs: Matrix<Scalar>, targets: Targets<Scalar>, loss: Loss, batchSize: Int = 4096
   ) throws(NetworkError) -> Double {
-    try validate(inputs: inputs)
-    try targets.validate(count: inputs.rows, outputs: outputSize)
     var total = 0.0
-    var start = 0
-    while start < inputs.rows {
-      let end = Swift.min(start + Swift.max(batchSize, 1), inputs.rows)
-      let outputs = self(inputs.rows(start..<end))
+    try forEachOutputBatch(inputs: inputs, targets: targets, batchSize: batchSize) {
+      start, end, outputs in
       var gradient = outputs
       let rows = end - start
       total += outputs.withUnsafeBufferPointer { f in
         gradient.withUnsafeMutableBufferPointer { g in
-          switch targets {
-          case .values(let y):
-            y.rows(start..<end).withUnsafeBufferPointer { yb in
-              loss.evaluate(
-                outputs: f.baseAddress.unsafelyUnwrapped, columns: outputSize, rows: 0..<rows,
-                values: yb.baseAddress, labels: nil, scale: 1,
-                gradient: g.baseAddress.unsafelyUnwrapped)
-            }
-          case .labels(let labels):
-            Array(labels[start..<end]).withUnsafeBufferPointer { lb in
-              loss.evaluate(
-                outputs: f.baseAddress.unsafelyUnwrapped, columns: outputSize, rows: 0..<rows,
-                values: nil,
-                labels: lb.baseAddress, scale: 1, gradient: g.baseAddress.unsafelyUnwrapped)
-            }
+          targets.samples(in: start..<end).withUnsafePointers { yp, lp in
+            loss.evaluate(
+              outputs: f.baseAddress.unsafelyUnwrapped, columns: outputSize, rows: 0..<rows,
+              values: yp, labels: lp, scale: 1, gradient: g.baseAddress.unsafelyUnwrapped)
           }
         }
       }
-      start = end
     }
     return total / Double(inputs.rows)
   }
@@ -229,13 +232,9 @@ extension Network {
   public func accuracy(
     inputs: Matrix<Scalar>, targets: Targets<Scalar>, batchSize: Int = 4096
   ) throws(NetworkError) -> Double {
-    try validate(inputs: inputs)
-    try targets.validate(count: inputs.rows, outputs: outputSize)
     var correct = 0
-    var start = 0
-    while start < inputs.rows {
-      let end = Swift.min(start + Swift.max(batchSize, 1), inputs.rows)
-      let outputs = self(inputs.rows(start..<end))
+    try forEachOutputBatch(inputs: inputs, targets: targets, batchSize: batchSize) {
+      start, end, outputs in
       for i in 0..<(end - start) {
         let predicted = Network.argmax(outputs, row: i)
         let expected: Int
@@ -245,9 +244,24 @@ extension Network {
         }
         if predicted == expected { correct += 1 }
       }
-      start = end
     }
     return Double(correct) / Double(inputs.rows)
+  }
+
+  /// Validates the data, then calls `body(start, end, f(Θ, X[start ..< end]))` for consecutive
+  /// batches of at most `batchSize` samples.
+  func forEachOutputBatch(
+    inputs: Matrix<Scalar>, targets: Targets<Scalar>, batchSize: Int,
+    _ body: (Int, Int, Matrix<Scalar>) -> Void
+  ) throws(NetworkError) {
+    try validate(inputs: inputs)
+    try targets.validate(count: inputs.rows, outputs: outputSize)
+    var start = 0
+    while start < inputs.rows {
+      let end = Swift.min(start + Swift.max(batchSize, 1), inputs.rows)
+      body(start, end, self(inputs.rows(start..<end)))
+      start = end
+    }
   }
 
   static func argmax(_ matrix: Matrix<Scalar>, row: Int) -> Int {

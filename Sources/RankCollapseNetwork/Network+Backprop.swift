@@ -165,24 +165,11 @@ extension Network {
           let fp = f.baseAddress.unsafelyUnwrapped
           let gp = g.baseAddress.unsafelyUnwrapped
           let pp = partials.baseAddress.unsafelyUnwrapped
-          switch targets {
-          case .values(let y):
-            y.withUnsafeBufferPointer { yb in
-              let yp = yb.baseAddress
-              RowBlocks.run(blocks: blocks, rows: n) { block, rows in
-                pp[block] = loss.evaluate(
-                  outputs: fp, columns: outputColumns, rows: rows, values: yp, labels: nil,
-                  scale: scale, gradient: gp)
-              }
-            }
-          case .labels(let labels):
-            labels.withUnsafeBufferPointer { lb in
-              let lp = lb.baseAddress
-              RowBlocks.run(blocks: blocks, rows: n) { block, rows in
-                pp[block] = loss.evaluate(
-                  outputs: fp, columns: outputColumns, rows: rows, values: nil, labels: lp,
-                  scale: scale, gradient: gp)
-              }
+          targets.withUnsafePointers { yp, lp in
+            RowBlocks.run(blocks: blocks, rows: n) { block, rows in
+              pp[block] = loss.evaluate(
+                outputs: fp, columns: outputColumns, rows: rows, values: yp, labels: lp,
+                scale: scale, gradient: gp)
             }
           }
         }
