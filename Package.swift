@@ -104,6 +104,15 @@ let package = Package(
       ]
     ),
     .testTarget(
+      name: "RankCollapseBoundsTests",
+      dependencies: [
+        "RankCollapseBounds", "RankCollapseNetwork", "RankCollapseRegularization",
+        "RankCollapseClustering", "RankCollapseSpectral", "RankCollapseData",
+        "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
       name: "RankCollapseNetworkTests",
       dependencies: [
         "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseSpectral",

@@ -1,1 +1,0 @@
-// RankCollapseBounds: filled by a later issue (see DESIGN.md for what belongs here).
