@@ -69,6 +69,15 @@ let package = Package(
       ]
     ),
 
+    // Times Theorem 3.4 (NetworkBounds.evaluate) for the Figure 1 autoencoder; prints JSON.
+    .executableTarget(
+      name: "NetworkBoundsTimings",
+      dependencies: [
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
     // Times training steps; `compare_training.py` runs it beside NumPy, PyTorch and JAX.
     .executableTarget(
       name: "RankCollapseTrainingTimings",
