@@ -60,6 +60,15 @@ let package = Package(
       ]
     ),
 
+    // Times evaluating Theorems 5.3 and 5.4 (deep linear case) at d = 784, N = 10000.
+    .executableTarget(
+      name: "BoundsTimings",
+      dependencies: [
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
     // Times k-means pieces on .npy data; `compare_sklearn.py` runs it beside scikit-learn.
     .executableTarget(
       name: "KMeansTimings",

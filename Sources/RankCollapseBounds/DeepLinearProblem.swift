@@ -71,7 +71,8 @@ public struct DeepLinearProblem: Sendable {
   /// - Throws: ``DeepLinearError/emptyData(samples:inputDimension:outputDimension:)``,
   ///   ``DeepLinearError/sampleCountMismatch(inputs:targets:)`` or
   ///   ``DeepLinearError/nonFiniteData``.
-  /// - Complexity: O(N·d·(d + c)) for ``gram`` and ``crossProduct``.
+  /// - Complexity: O(N·d·(d + c)) for ``gram`` and ``crossProduct`` (O(N·d²) when the targets
+  ///   equal the inputs: one Gram matrix serves both).
   public init<S: MatrixScalar>(inputs: Matrix<S>, targets: Matrix<S>) throws(DeepLinearError) {
     guard inputs.rows == targets.rows else {
       throw .sampleCountMismatch(inputs: inputs.rows, targets: targets.rows)
@@ -80,19 +81,24 @@ public struct DeepLinearProblem: Sendable {
       throw .emptyData(
         samples: inputs.rows, inputDimension: inputs.columns, outputDimension: targets.columns)
     }
-    guard inputs.isFinite, targets.isFinite else { throw .nonFiniteData }
-    let x = Matrix<Double>(inputs)
-    let y = Matrix<Double>(targets)
+    // Convert through concrete types: this generic initialiser is not specialised for callers.
+    let x = promoted(inputs)
+    let y = promoted(targets)
+    guard x.isFinite, y.isFinite else { throw .nonFiniteData }
+    let gram = x.matmul(x, transposeSelf: true)
+    // An autoencoder (targets equal to the inputs, Figure 2) shares one Gram matrix.
+    let autoencoder = x == y
     self.init(
-      inputs: x, targets: y, gram: x.matmul(x, transposeSelf: true),
-      crossProduct: y.matmul(x, transposeSelf: true), targetEnergy: squaredNorm(y),
-      normalization: x.rows)
+      inputs: x, targets: y, gram: gram,
+      crossProduct: autoencoder ? gram : y.matmul(x, transposeSelf: true),
+      targetEnergy: squaredNorm(y), normalization: x.rows, targetsAreInputs: autoencoder)
   }
 
   /// A problem from precomputed parts (no validation).
   init(
     inputs: Matrix<Double>, targets: Matrix<Double>, gram: Matrix<Double>,
-    crossProduct: Matrix<Double>, targetEnergy: Double, normalization: Int
+    crossProduct: Matrix<Double>, targetEnergy: Double, normalization: Int,
+    targetsAreInputs: Bool = false
   ) {
     self.inputs = inputs
     self.targets = targets
@@ -100,6 +106,16 @@ public struct DeepLinearProblem: Sendable {
     self.crossProduct = crossProduct
     self.targetEnergy = targetEnergy
     self.normalization = normalization
+    self.targetsAreInputs = targetsAreInputs
+  }
+
+  /// Whether ``targets`` equals ``inputs`` (an autoencoder), so that `Y Xᵀ = Y Yᵀ = X Xᵀ` are all
+  /// ``gram`` and need no further products.
+  let targetsAreInputs: Bool
+
+  /// The paper's `Y Yᵀ` (`c × c`), here `Y_rowsᵀ Y_rows`.
+  var targetGram: Matrix<Double> {
+    targetsAreInputs ? gram : targets.matmul(targets, transposeSelf: true)
   }
 
   // MARK: Loss and gradient
@@ -280,6 +296,13 @@ public struct DeepLinearProblem: Sendable {
         + "c × d = \(outputDimension)×\(inputDimension) (targets \(targets.shapeDescription), "
         + "inputs \(inputs.shapeDescription))")
   }
+}
+
+/// `a` as `Matrix<Double>`, converting `Float` through the concrete (specialised) initialiser.
+func promoted<S: MatrixScalar>(_ a: Matrix<S>) -> Matrix<Double> {
+  if let double = a as? Matrix<Double> { return double }
+  if let float = a as? Matrix<Float> { return Matrix<Double>(float) }
+  return Matrix<Double>(a)
 }
 
 /// `‖A‖_F²` accumulated in `Double`.

@@ -154,8 +154,8 @@ extension DeepLinearProblem {
   /// - Returns: The report, with every term.
   /// - Throws: ``DeepLinearError`` for invalid `K` or `λ`, a labels partition with more than `K`
   ///   sets, or a failed estimator or factorisation.
-  /// - Complexity: O(d³) (eigendecomposition of `X Xᵀ + Nλ I`) + O(N·c²) for `Y Yᵀ`, plus the
-  ///   estimator.
+  /// - Complexity: O(d³) (eigendecomposition of `X Xᵀ + Nλ I`) + O(N·c²) for `Y Yᵀ` (nothing
+  ///   when the targets equal the inputs), plus the estimator.
   public func theorem54(rank: Int, lambda: Double, estimator: LinearTCVEstimator)
     throws(DeepLinearError) -> BoundReport
   {
@@ -186,7 +186,7 @@ extension DeepLinearProblem {
     // Σ_{j>K} σ_j(Y)²: the smallest c − K eigenvalues of YᵀY (rows), summed directly.
     let yTail: Double
     do {
-      let values = try targets.matmul(targets, transposeSelf: true).symmetricEigenvalues()
+      let values = try targetGram.symmetricEigenvalues()
       yTail = values.dropLast(rank).reduce(0) { $0 + Swift.max($1, 0) }
     } catch {
       throw .linearAlgebra(error)

@@ -211,6 +211,27 @@ struct DeepLinearTests {
     }
   }
 
+  @Test("An autoencoder (targets = inputs) shares one Gram matrix and the theorems still hold")
+  func autoencoder() async throws {
+    await propertyCheck(count: 30, input: Gen.uint64()) { seed in
+      let instance = try #require(try? LinearInstance(seed: seed))
+      let x = instance.problem.inputs
+      let problem = try #require(try? DeepLinearProblem(inputs: x, targets: x))
+      let reference = naiveProduct(x.transposed(), x)
+      #expect(maxDifference(problem.crossProduct, reference) <= 1e-10 * frobenius(reference))
+      let report = try #require(
+        try? problem.theorem54(
+          rank: instance.d, lambda: instance.lambda,
+          estimator: .labels(Array(0..<x.rows).map { _ in 0 })))
+      #expect(report.holds, "seed \(seed): \(report)")
+      let tail = try #require(report.terms.first { $0.name == "Σ_{j>K}σ_j(Y)²" }?.value)
+      #expect(tail <= 1e-10 * problem.targetEnergy)
+      let k53 = try #require(
+        try? problem.theorem53(lambda: instance.lambda, estimator: .labels(instance.labels)))
+      #expect(k53.holds, "seed \(seed): \(k53)")
+    }
+  }
+
   @Test("Invalid inputs throw typed errors")
   func invalidInputs() throws {
     let x = Matrix<Double>([[1, 2], [3, 4], [5, 7]])
