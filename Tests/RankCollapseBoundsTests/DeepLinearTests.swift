@@ -232,6 +232,18 @@ struct DeepLinearTests {
     }
   }
 
+  @Test("Float data are promoted to Double exactly")
+  func floatData() throws {
+    var g = SeededGenerator(seed: 3)
+    let x = Matrix<Float>.randomNormal(rows: 30, columns: 4, using: &g)
+    let y = Matrix<Float>.randomNormal(rows: 30, columns: 2, using: &g)
+    let fromFloat = try DeepLinearProblem(inputs: x, targets: y)
+    let fromDouble = try DeepLinearProblem(inputs: Matrix<Double>(x), targets: Matrix<Double>(y))
+    #expect(fromFloat.inputs == fromDouble.inputs)
+    #expect(fromFloat.gram == fromDouble.gram)
+    #expect(try fromFloat.minimizer(lambda: 0.1) == fromDouble.minimizer(lambda: 0.1))
+  }
+
   @Test("Invalid inputs throw typed errors")
   func invalidInputs() throws {
     let x = Matrix<Double>([[1, 2], [3, 4], [5, 7]])
