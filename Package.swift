@@ -6,6 +6,7 @@ let package = Package(
   name: "RankCollapse",
   products: [
     .library(name: "RankCollapse", targets: ["RankCollapse"]),
+    .library(name: "RankCollapsePlots", targets: ["RankCollapsePlots"]),
     .executable(name: "rankcollapse", targets: ["rankcollapse"]),
   ],
   dependencies: [
@@ -74,6 +75,9 @@ let package = Package(
       ]
     ),
 
+    // SVG charts for the command and the examples; no dependencies, not in the umbrella.
+    .target(name: "RankCollapsePlots"),
+
     // The thin command-line tool.
     .executableTarget(
       name: "rankcollapse",
@@ -132,6 +136,7 @@ let package = Package(
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),
+    .testTarget(name: "RankCollapsePlotsTests", dependencies: ["RankCollapsePlots"]),
     .testTarget(
       name: "RankCollapseCLITests",
       dependencies: ["rankcollapse", "RankCollapse", "_RankCollapseTestSupport"]

@@ -1,0 +1,48 @@
+/// Why a chart could not be drawn or written.
+public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// A point on a logarithmic axis is zero or negative.
+  ///
+  /// - Parameters:
+  ///   - series: The series' name.
+  ///   - axis: `"x"` or `"y"`.
+  ///   - value: The offending value.
+  case nonPositiveValueOnLogAxis(series: String, axis: String, value: Double)
+  /// A series' x and y arrays differ in length.
+  case mismatchedSeriesLengths(series: String, xCount: Int, yCount: Int)
+  /// A heatmap has no cells.
+  case emptyHeatmap
+  /// A heatmap's value grid does not match its axes: `row` has `actual` values, not `expected`,
+  /// or (with `row == nil`) the grid has `actual` rows, not `expected`.
+  case heatmapShapeMismatch(row: Int?, expected: Int, actual: Int)
+  /// An explicitly given value range is empty, reversed or not finite.
+  case invalidRange(lower: Double, upper: Double)
+  /// Writing the file failed.
+  ///
+  /// - Parameters:
+  ///   - path: The destination.
+  ///   - operation: What failed (`"create"`, `"write"`, `"rename"`).
+  ///   - code: The `errno` value.
+  case io(path: String, operation: String, code: Int32)
+
+  /// A sentence describing the problem.
+  public var description: String {
+    switch self {
+    case .nonPositiveValueOnLogAxis(let series, let axis, let value):
+      "series \"\(series)\" has \(axis) = \(value), which a logarithmic \(axis) axis cannot show"
+    case .mismatchedSeriesLengths(let series, let xCount, let yCount):
+      "series \"\(series)\" has \(xCount) x values but \(yCount) y values"
+    case .emptyHeatmap:
+      "the heatmap has no cells"
+    case .heatmapShapeMismatch(let row, let expected, let actual):
+      if let row {
+        "heatmap row \(row) has \(actual) values, but the x axis has \(expected) ticks"
+      } else {
+        "the heatmap has \(actual) rows, but the y axis has \(expected) ticks"
+      }
+    case .invalidRange(let lower, let upper):
+      "the range \(lower)…\(upper) is not a finite, non-empty interval"
+    case .io(let path, let operation, let code):
+      "could not \(operation) \(path) (errno \(code))"
+    }
+  }
+}
