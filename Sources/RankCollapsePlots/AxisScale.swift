@@ -41,18 +41,18 @@ struct AxisLayout {
         low -= pad
         high += pad
       }
-      let step = AxisLayout.niceStep((high - low) / 5)
+      // Divided before subtracting so that even ±greatestFiniteMagnitude give a finite step.
+      let step = AxisLayout.niceStep(high / 5 - low / 5)
       let first = (low / step).rounded(.down)
       let last = (high / step).rounded(.up)
-      lower = first * step
-      upper = last * step
+      // At the edge of the representable range, a rounded-out end may overflow: keep the data's.
+      lower = (first * step).isFinite ? first * step : low
+      upper = (last * step).isFinite ? last * step : high
       let decimals = max(0, -Int((log10(step)).rounded(.down)))
-      var ticks: [(Double, String)] = []
-      var index = first
-      while index <= last + 0.5 {
-        let value = index * step
-        ticks.append((value, SVGText.fixed(value, decimals: decimals)))
-        index += 1
+      // Counted in integers: near 2⁵³ and beyond, `first + 1` may equal `first`.
+      let count = min(Int(last - first), 20)
+      let ticks = (0...count).map { (first + Double($0)) * step }.filter(\.isFinite).map {
+        ($0, SVGText.fixed($0, decimals: decimals))
       }
       self.ticks = ticks
     case .logarithmic:

@@ -23,12 +23,13 @@ enum SVGText {
   }
 
   /// `value` with exactly `decimals` digits after the point (no exponent), for coordinates and
-  /// tick labels; magnitudes beyond 1e15 fall back to Swift's shortest representation.
+  /// tick labels; magnitudes beyond 1e15 or more than 15 decimals fall back to Swift's shortest representation.
   static func fixed(_ value: Double, decimals: Int) -> String {
-    guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
+    guard value.isFinite, abs(value) < 1e15, decimals <= 15 else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = (abs(value) * scale).rounded()
+    guard scaled < 9e18 else { return "\(value)" }
     let negative = value < 0 && scaled != 0
     let whole = Int64(scaled)
     let divisor = Int64(scale)

@@ -215,6 +215,42 @@ final class SVGSummary: NSObject, XMLParserDelegate {
     #expect(negative.ticks.map(\.label) == ["-40", "-30", "-20", "-10", "0", "10", "20"])
   }
 
+  @Test func extremeRangesStayFiniteAndTerminate() {
+    let huge = AxisLayout(
+      scale: .linear, values: [-.greatestFiniteMagnitude, .greatestFiniteMagnitude])
+    #expect(huge.lower.isFinite && huge.upper.isFinite && huge.ticks.count >= 2)
+    // Beyond 2⁵³, adding 1 to a double tick index does nothing: the layout must still stop.
+    let offset = AxisLayout(scale: .linear, values: [1e17, 1e17 + 16])
+    #expect(offset.ticks.count >= 2 && offset.ticks.count <= 21)
+    let tiny = AxisLayout(scale: .linear, values: [1e-300, 3e-300])
+    #expect(tiny.ticks.count >= 2)
+    #expect(SVGText.fixed(9e14, decimals: 6) == "\(9e14)")
+  }
+
+  @Test func randomRangesAreCoveredByDistinctIncreasingTicks() {
+    // A small seeded linear congruential generator keeps the instances reproducible.
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func uniform() -> Double {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Double(state >> 11) / Double(1 << 53)
+    }
+    for _ in 0..<2000 {
+      let magnitude = AxisLayout.power(Int(uniform() * 40) - 20)
+      let a = (uniform() * 2 - 1) * magnitude
+      let b = a + uniform() * magnitude
+      for scale in [AxisScale.linear, .logarithmic] {
+        let values = scale == .linear ? [a, b] : [abs(a) + magnitude * 1e-3, abs(b) + magnitude]
+        let axis = AxisLayout(scale: scale, values: values)
+        let low = values.min() ?? 0
+        let high = values.max() ?? 0
+        #expect(axis.lower <= low && axis.upper >= high, "\(scale) \(values)")
+        #expect((2...21).contains(axis.ticks.count), "\(scale) \(values)")
+        #expect(zip(axis.ticks, axis.ticks.dropFirst()).allSatisfy { $0.value < $1.value })
+        #expect(Set(axis.ticks.map(\.label)).count == axis.ticks.count, "\(scale) \(values)")
+      }
+    }
+  }
+
   @Test func emptyChartIsStillAPicture() throws {
     let summary = SVGSummary(try LineChart(title: "nothing", xLabel: "x", yLabel: "y").svg())
     #expect(summary.counts["path"] == nil)
