@@ -139,7 +139,7 @@ public struct Heatmap: Sendable {
 
     var svg = SVGText.header(width: width, height: height)
     svg += SVGText.label(title, x: left + plotWidth / 2, y: 24, size: 15)
-    svg += "<g class=\"cells\" stroke=\"none\">\n"
+    svg += "<g class=\"cells\" stroke=\"none\" shape-rendering=\"crispEdges\">\n"
     var texts = ""
     for (rowIndex, row) in values.enumerated() {
       let y = top + plotHeight - Double(rowIndex + 1) * cellHeight
