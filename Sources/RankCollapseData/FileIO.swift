@@ -21,6 +21,28 @@ enum FileFailure: Error, Equatable {
   case permissionDenied(path: String)
   /// Another input or output error.
   case io(path: String, operation: String, message: String)
+
+  /// The file or folder the failure names.
+  var path: String {
+    switch self {
+    case .fileNotFound(let path), .isDirectory(let path), .notRegularFile(let path),
+      .permissionDenied(let path), .io(let path, _, _):
+      return path
+    }
+  }
+
+  /// The sentence every format's error prints for this failure; `kind` names what the file
+  /// should have been, such as `"a .npy file"`.
+  func description(expecting kind: String) -> String {
+    switch self {
+    case .fileNotFound(let path): "no such file or folder: \(path)"
+    case .isDirectory(let path): "\(path) is a folder, not \(kind)"
+    case .notRegularFile(let path):
+      "\(path) is not a regular file (a pipe or device cannot be read as \(kind))"
+    case .permissionDenied(let path): "permission denied: \(path)"
+    case .io(let path, let operation, let message): "cannot \(operation) \(path): \(message)"
+    }
+  }
 }
 
 /// The operating system's message for an `errno` value.

@@ -57,13 +57,8 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
 
   /// The file or folder a file-system error names; `nil` for the other errors.
   public var path: String? {
-    switch self {
-    case .fileNotFound(let path), .isDirectory(let path), .notRegularFile(let path),
-      .permissionDenied(let path), .io(let path, _, _), .missingDataSetFile(let path, _):
-      return path
-    default:
-      return nil
-    }
+    if case .missingDataSetFile(let folder, _) = self { return folder }
+    return fileFailure?.path
   }
 
   /// A sentence that says what is wrong, naming the offending value.
@@ -101,16 +96,21 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
       return "the image file holds \(images) images but the label file \(labels) labels"
     case .missingDataSetFile(let folder, let name):
       return "\(folder) has no \(name) or \(name).gz"
-    case .fileNotFound(let path):
-      return "no such file or folder: \(path)"
-    case .isDirectory(let path):
-      return "\(path) is a folder, not an IDX file"
-    case .notRegularFile(let path):
-      return "\(path) is not a regular file"
-    case .permissionDenied(let path):
-      return "permission denied: \(path)"
+    case .fileNotFound, .isDirectory, .notRegularFile, .permissionDenied, .io:
+      return fileFailure?.description(expecting: "an IDX file") ?? ""
+    }
+  }
+
+  /// The file-system failure this error reports, `nil` for a format error.
+  var fileFailure: FileFailure? {
+    switch self {
+    case .fileNotFound(let path): .fileNotFound(path: path)
+    case .isDirectory(let path): .isDirectory(path: path)
+    case .notRegularFile(let path): .notRegularFile(path: path)
+    case .permissionDenied(let path): .permissionDenied(path: path)
     case .io(let path, let operation, let message):
-      return "cannot \(operation) \(path): \(message)"
+      .io(path: path, operation: operation, message: message)
+    default: nil
     }
   }
 

@@ -122,15 +122,7 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
 
   /// The file or folder a file-system error names; `nil` for a format error, whose description
   /// does not say which file it came from.
-  public var path: String? {
-    switch self {
-    case .fileNotFound(let path), .isDirectory(let path), .notRegularFile(let path),
-      .permissionDenied(let path), .io(let path, _, _):
-      return path
-    default:
-      return nil
-    }
-  }
+  public var path: String? { fileFailure?.path }
 
   /// A sentence that says what is wrong, naming the offending value.
   public var description: String {
@@ -214,16 +206,8 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
       return
         "the archive would be \(bytes) bytes, more than the 4 GiB a zip file holds without "
         + "zip64, which RankCollapse does not write"
-    case .fileNotFound(let path):
-      return "no such file or folder: \(path)"
-    case .isDirectory(let path):
-      return "\(path) is a folder, not a .npy file"
-    case .notRegularFile(let path):
-      return "\(path) is not a regular file (a pipe or device cannot be read as .npy)"
-    case .permissionDenied(let path):
-      return "permission denied: \(path)"
-    case .io(let path, let operation, let message):
-      return "cannot \(operation) \(path): \(message)"
+    case .fileNotFound, .isDirectory, .notRegularFile, .permissionDenied, .io:
+      return fileFailure?.description(expecting: "a .npy file") ?? ""
     }
   }
 
@@ -251,6 +235,19 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension NumPyError {
+  /// The file-system failure this error reports, `nil` for a format error.
+  var fileFailure: FileFailure? {
+    switch self {
+    case .fileNotFound(let path): .fileNotFound(path: path)
+    case .isDirectory(let path): .isDirectory(path: path)
+    case .notRegularFile(let path): .notRegularFile(path: path)
+    case .permissionDenied(let path): .permissionDenied(path: path)
+    case .io(let path, let operation, let message):
+      .io(path: path, operation: operation, message: message)
+    default: nil
+    }
+  }
+
   /// The case for a file-system failure.
   init(_ failure: FileFailure) {
     switch failure {

@@ -73,15 +73,7 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
   case io(path: String, operation: String, message: String)
 
   /// The file or folder a file-system error names; `nil` for the other errors.
-  public var path: String? {
-    switch self {
-    case .fileNotFound(let path), .isDirectory(let path), .notRegularFile(let path),
-      .permissionDenied(let path), .io(let path, _, _):
-      return path
-    default:
-      return nil
-    }
-  }
+  public var path: String? { fileFailure?.path }
 
   /// A sentence that says what is wrong, naming the offending value.
   public var description: String {
@@ -131,16 +123,21 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case .integerOverflow(let tensor, let index, let value):
       return
         "element \(index) of tensor '\(tensor)', \(value), does not fit in a 64-bit signed integer"
-    case .fileNotFound(let path):
-      return "no such file or folder: \(path)"
-    case .isDirectory(let path):
-      return "\(path) is a folder, not a safetensors file"
-    case .notRegularFile(let path):
-      return "\(path) is not a regular file (a pipe or device cannot be read as safetensors)"
-    case .permissionDenied(let path):
-      return "permission denied: \(path)"
+    case .fileNotFound, .isDirectory, .notRegularFile, .permissionDenied, .io:
+      return fileFailure?.description(expecting: "a safetensors file") ?? ""
+    }
+  }
+
+  /// The file-system failure this error reports, `nil` for a format error.
+  var fileFailure: FileFailure? {
+    switch self {
+    case .fileNotFound(let path): .fileNotFound(path: path)
+    case .isDirectory(let path): .isDirectory(path: path)
+    case .notRegularFile(let path): .notRegularFile(path: path)
+    case .permissionDenied(let path): .permissionDenied(path: path)
     case .io(let path, let operation, let message):
-      return "cannot \(operation) \(path): \(message)"
+      .io(path: path, operation: operation, message: message)
+    default: nil
     }
   }
 

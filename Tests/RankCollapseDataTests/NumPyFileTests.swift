@@ -188,6 +188,15 @@ struct NumPyFileTests {
     #expect(
       NumPyError.io(path: "/a/b.npy", operation: "write", message: "No space left on device")
         .description == "cannot write /a/b.npy: No space left on device")
+    // Every format words file problems the same way, naming what the file should have been.
+    #expect(
+      SafeTensorsError.isDirectory(path: "/m").description
+        == "/m is a folder, not a safetensors file")
+    #expect(
+      IDXError.notRegularFile(path: "/p").description
+        == "/p is not a regular file (a pipe or device cannot be read as an IDX file)")
+    #expect(IDXError.permissionDenied(path: "/q").path == "/q")
+    #expect(SafeTensorsError.notIntegerTensor(tensor: "t", dataType: .float32).path == nil)
   }
 }
 
