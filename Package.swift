@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "RankCollapse", targets: ["RankCollapse"]),
     .library(name: "RankCollapsePlots", targets: ["RankCollapsePlots"]),
+    .library(name: "RankCollapseExperiments", targets: ["RankCollapseExperiments"]),
     .executable(name: "rankcollapse", targets: ["rankcollapse"]),
   ],
   dependencies: [
@@ -78,13 +79,51 @@ let package = Package(
     // SVG charts for the command and the examples; no dependencies, not in the umbrella.
     .target(name: "RankCollapsePlots"),
 
+    // The paper's experiments as library code (shared by the command and the examples):
+    // sweeps that persist every grid point and resume, shards, tidy CSV, figures.
+    .target(name: "RankCollapseExperiments", dependencies: ["RankCollapse", "RankCollapsePlots"]),
+
     // The thin command-line tool.
     .executableTarget(
       name: "rankcollapse",
       dependencies: [
-        "RankCollapse",
+        "RankCollapse", "RankCollapsePlots", "RankCollapseExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
+    ),
+
+    // One example program per paper figure (Examples/<Name>), sharing the library only.
+    .executableTarget(
+      name: "GaussianBlobsAutoencoder",
+      dependencies: [
+        "RankCollapseExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/GaussianBlobsAutoencoder"
+    ),
+    .executableTarget(
+      name: "DeepLinearCentroids",
+      dependencies: [
+        "RankCollapseExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/DeepLinearCentroids"
+    ),
+    .executableTarget(
+      name: "MNISTRankEvolution",
+      dependencies: [
+        "RankCollapseExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/MNISTRankEvolution"
+    ),
+    .executableTarget(
+      name: "WidthDepthSweep",
+      dependencies: [
+        "RankCollapseExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/WidthDepthSweep"
     ),
 
     // Tests.
@@ -137,6 +176,13 @@ let package = Package(
       ]
     ),
     .testTarget(name: "RankCollapsePlotsTests", dependencies: ["RankCollapsePlots"]),
+    .testTarget(
+      name: "RankCollapseExperimentsTests",
+      dependencies: [
+        "RankCollapseExperiments", "RankCollapse", "RankCollapsePlots", "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
     .testTarget(
       name: "RankCollapseCLITests",
       dependencies: ["rankcollapse", "RankCollapse", "_RankCollapseTestSupport"]
