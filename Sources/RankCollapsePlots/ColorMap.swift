@@ -23,6 +23,28 @@ public struct ColorMap: Sendable {
     RGBColor(hex: 0x5EC962), RGBColor(hex: 0xADDC30), RGBColor(hex: 0xFDE725),
   ])
 
+  /// `count` colours equally spaced along a part of the map, in order: for a family of lines
+  /// indexed by an ordered quantity (curves coloured by epoch, by λ or by depth).
+  ///
+  /// ```swift
+  /// let colors = ColorMap.viridis.colors(count: epochs.count)
+  /// for (epoch, color) in zip(epochs, colors) {
+  ///   chart.series.append(.init(name: "epoch \(epoch)", x: r, y: e[epoch], color: color))
+  /// }
+  /// ```
+  ///
+  /// - Parameters:
+  ///   - count: The number of colours (0 gives none; 1 gives the colour of the range's start).
+  ///   - range: The part of the map to use. The default stops at 0.9, short of viridis' light
+  ///     yellow end, which is hard to see as a thin line on white.
+  /// - Returns: The colours at `range.lowerBound + i · (range.upperBound − range.lowerBound) /
+  ///   (count − 1)` for `i = 0 ..< count`.
+  public func colors(count: Int, in range: ClosedRange<Double> = 0...0.9) -> [RGBColor] {
+    guard count > 1 else { return count == 1 ? [color(at: range.lowerBound)] : [] }
+    let step = (range.upperBound - range.lowerBound) / Double(count - 1)
+    return (0..<count).map { color(at: range.lowerBound + Double($0) * step) }
+  }
+
   /// The colour of `t`.
   ///
   /// - Parameter t: A position in [0, 1]; values outside are clamped and NaN gives the colour

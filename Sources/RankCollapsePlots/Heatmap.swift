@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A heatmap: a grid of values drawn as coloured cells, with categorical tick labels on both
 /// axes and a colour bar, as in the paper's Figure 1 (λ on one axis, σ on the other, τ₁₀ as
 /// colour).
@@ -35,6 +43,14 @@ public struct Heatmap: Sendable {
   public var colorBarLabel: String
   /// The colour map.
   public var colorMap: ColorMap
+  /// How values map to colours: ``AxisScale/linear`` (the default) or
+  /// ``AxisScale/logarithmic``, which spaces powers of ten equally along the colour map and the
+  /// colour bar (for values spanning decades, such as τ₁₀ between 10⁻⁶ and 1).
+  ///
+  /// On a logarithmic scale the automatic range covers the positive finite values only, and
+  /// zero or negative values lie below any range, so they are drawn in the colour of its lower
+  /// end (as every value below the range is).
+  public var colorScale: AxisScale
   /// Whether to print each cell's value inside it (two decimals).
   public var showsValues: Bool
   /// The image's width in pixels.
@@ -57,11 +73,12 @@ public struct Heatmap: Sendable {
   ///   - showsValues: Whether to print the values in the cells.
   ///   - width: The width in pixels.
   ///   - height: The height in pixels.
+  ///   - colorScale: Linear or logarithmic mapping of values to colours.
   public init(
     title: String, xLabel: String, yLabel: String, xTicks: [String], yTicks: [String],
     values: [[Double]], valueRange: ClosedRange<Double>? = nil, colorBarLabel: String = "",
     colorMap: ColorMap = .viridis, showsValues: Bool = false, width: Double = 520,
-    height: Double = 420
+    height: Double = 420, colorScale: AxisScale = .linear
   ) {
     self.title = title
     self.xLabel = xLabel
@@ -75,6 +92,7 @@ public struct Heatmap: Sendable {
     self.showsValues = showsValues
     self.width = width
     self.height = height
+    self.colorScale = colorScale
   }
 
   /// Tick labels for numeric grid values, in Swift's shortest decimal representation.
@@ -98,9 +116,16 @@ public struct Heatmap: Sendable {
   /// - Returns: The SVG text, with one `<rect class="cell">` per cell and a colour bar (one
   ///   `<rect class="color-bar">` filled with a gradient, with numeric ticks).
   /// - Throws: ``PlotError/emptyHeatmap``, ``PlotError/heatmapShapeMismatch(row:expected:actual:)``
-  ///   or ``PlotError/invalidRange(lower:upper:)``.
+  ///   or ``PlotError/invalidRange(lower:upper:)`` (also for a range that is not positive on a
+  ///   logarithmic ``colorScale``).
   /// - Complexity: O(rows × columns).
   public func svg() throws(PlotError) -> String {
+    SVGText.header(width: width, height: height) + (try body(idPrefix: "")) + "</svg>\n"
+  }
+
+  /// The heatmap's elements without the document around them, for ``svg()`` and for a panel of
+  /// a ``FigureGrid``; `idPrefix` keeps element ids unique among several charts in one document.
+  func body(idPrefix: String) throws(PlotError) -> String {
     guard !xTicks.isEmpty && !yTicks.isEmpty else { throw .emptyHeatmap }
     guard values.count == yTicks.count else {
       throw .heatmapShapeMismatch(row: nil, expected: yTicks.count, actual: values.count)
@@ -108,22 +133,36 @@ public struct Heatmap: Sendable {
     for (index, row) in values.enumerated() where row.count != xTicks.count {
       throw .heatmapShapeMismatch(row: index, expected: xTicks.count, actual: row.count)
     }
-    let finite = values.joined().filter(\.isFinite)
-    var low = finite.min() ?? 0
-    var high = finite.max() ?? 1
+    let logarithmic = colorScale == .logarithmic
+    let finite = values.joined().filter { $0.isFinite && (!logarithmic || $0 > 0) }
+    var low = finite.min() ?? (logarithmic ? 1 : 0)
+    var high = finite.max() ?? (logarithmic ? 10 : 1)
     if let valueRange {
       guard
         valueRange.lowerBound.isFinite && valueRange.upperBound.isFinite
           && valueRange.lowerBound < valueRange.upperBound
+          && (!logarithmic || valueRange.lowerBound > 0)
       else {
         throw .invalidRange(lower: valueRange.lowerBound, upper: valueRange.upperBound)
       }
       low = valueRange.lowerBound
       high = valueRange.upperBound
     } else if low == high {
-      let pad = low == 0 ? 1 : abs(low) / 2
-      low -= pad
-      high += pad
+      if logarithmic {
+        low /= 10
+        high *= 10
+      } else {
+        let pad = low == 0 ? 1 : abs(low) / 2
+        low -= pad
+        high += pad
+      }
+    }
+    // The position of a value along the colour map (below 0 or above 1 outside the range).
+    let (lowEnd, highEnd) = (low, high)
+    func position(_ value: Double) -> Double {
+      guard logarithmic else { return (value - lowEnd) / (highEnd - lowEnd) }
+      guard value > 0 else { return 0 }
+      return (log10(value) - log10(lowEnd)) / (log10(highEnd) - log10(lowEnd))
     }
 
     let c = SVGText.coordinate
@@ -137,8 +176,7 @@ public struct Heatmap: Sendable {
     let cellWidth = plotWidth / Double(xTicks.count)
     let cellHeight = plotHeight / Double(yTicks.count)
 
-    var svg = SVGText.header(width: width, height: height)
-    svg += SVGText.label(title, x: left + plotWidth / 2, y: 24, size: 15)
+    var svg = SVGText.label(title, x: left + plotWidth / 2, y: 24, size: 15)
     svg += "<g class=\"cells\" stroke=\"none\" shape-rendering=\"crispEdges\">\n"
     var texts = ""
     for (rowIndex, row) in values.enumerated() {
@@ -146,13 +184,14 @@ public struct Heatmap: Sendable {
       for (columnIndex, value) in row.enumerated() {
         let x = left + Double(columnIndex) * cellWidth
         let fill =
-          value.isFinite ? colorMap.color(at: (value - low) / (high - low)).hexString : "#d9d9d9"
+          value.isFinite ? colorMap.color(at: position(value)).hexString : "#d9d9d9"
         svg += "<rect class=\"cell\" x=\"\(c(x))\" y=\"\(c(y))\" width=\"\(c(cellWidth))\" "
         svg += "height=\"\(c(cellHeight))\" fill=\"\(fill)\"/>\n"
         if showsValues && value.isFinite {
-          let light = (value - low) / (high - low) < 0.6
+          let light = position(value) < 0.6
           texts += SVGText.label(
-            SVGText.fixed(value, decimals: 2), x: x + cellWidth / 2, y: y + cellHeight / 2 + 4,
+            logarithmic ? SVGText.significant(value) : SVGText.fixed(value, decimals: 2),
+            x: x + cellWidth / 2, y: y + cellHeight / 2 + 4,
             size: 10, extra: " fill=\"\(light ? "#ffffff" : "#000000")\"")
         }
       }
@@ -175,7 +214,8 @@ public struct Heatmap: Sendable {
 
     // Colour bar: a vertical gradient (value `high` at the top), with ticks.
     let barLeft = left + plotWidth + 20
-    svg += "<defs><linearGradient id=\"color-bar\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n"
+    let gradientID = idPrefix + "color-bar"
+    svg += "<defs><linearGradient id=\"\(gradientID)\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n"
     let stops = 32
     for stop in 0...stops {
       let t = Double(stop) / Double(stops)
@@ -184,10 +224,17 @@ public struct Heatmap: Sendable {
     }
     svg += "</linearGradient></defs>\n"
     svg += "<rect class=\"color-bar\" x=\"\(c(barLeft))\" y=\"\(c(top))\" width=\"\(c(barWidth))\" "
-    svg += "height=\"\(c(plotHeight))\" fill=\"url(#color-bar)\" stroke=\"#000000\"/>\n"
-    let barAxis = AxisLayout(scale: .linear, values: [low, high])
-    for tick in barAxis.ticks where tick.value >= low - 1e-12 && tick.value <= high + 1e-12 {
-      let y = top + (1 - (tick.value - low) / (high - low)) * plotHeight
+    svg += "height=\"\(c(plotHeight))\" fill=\"url(#\(gradientID))\" stroke=\"#000000\"/>\n"
+    var barTicks = AxisLayout(scale: colorScale, values: [low, high]).ticks.filter {
+      (-1e-9...(1 + 1e-9)).contains(position($0.value))
+    }
+    if barTicks.count < 2 {
+      // A log range inside one decade has no power of ten to show: label its ends instead.
+      barTicks = [(low, SVGText.significant(low)), (high, SVGText.significant(high))]
+    }
+    for tick in barTicks {
+      let t = position(tick.value)
+      let y = top + (1 - t) * plotHeight
       svg += "<line x1=\"\(c(barLeft + barWidth))\" y1=\"\(c(y))\" "
       svg += "x2=\"\(c(barLeft + barWidth + 4))\" y2=\"\(c(y))\" stroke=\"#000000\"/>\n"
       svg += SVGText.label(
@@ -196,7 +243,6 @@ public struct Heatmap: Sendable {
     }
     svg += SVGText.label(
       colorBarLabel, x: barLeft + barWidth / 2, y: top - 8, size: 12)
-    svg += "</svg>\n"
     return svg
   }
 

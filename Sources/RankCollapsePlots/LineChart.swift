@@ -26,6 +26,11 @@ public struct LineChart: Sendable {
     public var showsMarkers: Bool
     /// Whether to draw the line dashed.
     public var isDashed: Bool
+    /// Whether the series has a legend entry.
+    ///
+    /// Turn it off for all but a few of many similar lines (e.g. curves coloured by epoch along
+    /// a ``ColorMap``, where the first and last epochs are enough to read the colours).
+    public var showsInLegend: Bool
 
     /// Creates a series.
     ///
@@ -36,9 +41,10 @@ public struct LineChart: Sendable {
     ///   - color: The colour, or `nil` for the palette's next.
     ///   - showsMarkers: Whether to mark every point with a dot.
     ///   - isDashed: Whether to dash the line (e.g. for a bound beside a measurement).
+    ///   - showsInLegend: Whether the series has a legend entry.
     public init(
       name: String, x: [Double], y: [Double], color: RGBColor? = nil, showsMarkers: Bool = true,
-      isDashed: Bool = false
+      isDashed: Bool = false, showsInLegend: Bool = true
     ) {
       self.name = name
       self.x = x
@@ -46,6 +52,7 @@ public struct LineChart: Sendable {
       self.color = color
       self.showsMarkers = showsMarkers
       self.isDashed = isDashed
+      self.showsInLegend = showsInLegend
     }
   }
 
@@ -100,6 +107,12 @@ public struct LineChart: Sendable {
   ///   ``PlotError/nonPositiveValueOnLogAxis(series:axis:value:)`` naming the series and value.
   /// - Complexity: O(n) in the total number of points.
   public func svg() throws(PlotError) -> String {
+    SVGText.header(width: width, height: height) + (try body(idPrefix: "")) + "</svg>\n"
+  }
+
+  /// The chart's elements without the document around them, for ``svg()`` and for a panel of
+  /// a ``FigureGrid``; `idPrefix` keeps element ids unique among several charts in one document.
+  func body(idPrefix: String) throws(PlotError) -> String {
     // Validate, and collect the drawable values for the axis ranges.
     var xs: [Double] = []
     var ys: [Double] = []
@@ -125,7 +138,7 @@ public struct LineChart: Sendable {
     // Frame: room for tick labels on the left and below, the legend on the right.
     let left = 72.0
     // The legend's width follows its longest name (about 7 pixels a character at 12 pixels).
-    let longestName = series.map(\.name.count).max()
+    let longestName = series.filter(\.showsInLegend).map(\.name.count).max()
     let right = longestName.map { min(max(56 + 7 * Double($0), 100), width / 2) } ?? 24
     let top = 40.0
     let bottom = 56.0
@@ -134,17 +147,18 @@ public struct LineChart: Sendable {
     func px(_ x: Double) -> Double { left + xAxis.fraction(of: x) * plotWidth }
     func py(_ y: Double) -> Double { top + (1 - yAxis.fraction(of: y)) * plotHeight }
 
-    var svg = SVGText.header(width: width, height: height)
-    svg += SVGText.label(title, x: left + plotWidth / 2, y: 24, size: 15)
+    var svg = SVGText.label(title, x: left + plotWidth / 2, y: 24, size: 15)
     svg += Frame.axes(
       x: xAxis, y: yAxis, left: left, top: top, width: plotWidth, height: plotHeight,
       xLabel: xLabel, yLabel: yLabel)
 
     // Lines, clipped to the plot area.
-    svg += "<clipPath id=\"plot-area\"><rect x=\"\(SVGText.coordinate(left))\" "
+    let clipID = idPrefix + "plot-area"
+    svg += "<clipPath id=\"\(clipID)\"><rect x=\"\(SVGText.coordinate(left))\" "
     svg += "y=\"\(SVGText.coordinate(top))\" width=\"\(SVGText.coordinate(plotWidth))\" "
     svg += "height=\"\(SVGText.coordinate(plotHeight))\"/></clipPath>\n"
     var legend = "<g class=\"legend\">\n"
+    var legendIndex = 0
     for (index, line) in series.enumerated() {
       let color = (line.color ?? RGBColor.seriesPalette[index % RGBColor.seriesPalette.count])
         .hexString
@@ -165,14 +179,16 @@ public struct LineChart: Sendable {
           markers += "cy=\"\(SVGText.coordinate(py(y)))\" r=\"3\" fill=\"\(color)\"/>\n"
         }
       }
-      svg += "<g class=\"series\" clip-path=\"url(#plot-area)\">\n"
+      svg += "<g class=\"series\" clip-path=\"url(#\(clipID))\">\n"
       if !path.isEmpty {
         svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\""
         svg += dash + " stroke-linejoin=\"round\"/>\n"
       }
       svg += markers + "</g>\n"
 
-      let entryY = top + 8 + Double(index) * 20
+      guard line.showsInLegend else { continue }
+      let entryY = top + 8 + Double(legendIndex) * 20
+      legendIndex += 1
       let entryX = left + plotWidth + 16
       legend += "<g class=\"legend-entry\">"
       legend += "<line x1=\"\(SVGText.coordinate(entryX))\" y1=\"\(SVGText.coordinate(entryY))\" "
@@ -183,8 +199,7 @@ public struct LineChart: Sendable {
       legend += "</g>\n"
     }
     legend += "</g>\n"
-    svg += legend + "</svg>\n"
-    return svg
+    return svg + legend
   }
 
   /// Writes the chart to `path` atomically (a temporary file beside it, then a rename).

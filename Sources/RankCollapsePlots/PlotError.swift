@@ -16,6 +16,15 @@ public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
   case heatmapShapeMismatch(row: Int?, expected: Int, actual: Int)
   /// An explicitly given value range is empty, reversed or not finite.
   case invalidRange(lower: Double, upper: Double)
+  /// A ``FigureGrid`` was given fewer than one column.
+  case invalidColumnCount(Int)
+  /// A panel of a ``FigureGrid`` could not be drawn.
+  ///
+  /// - Parameters:
+  ///   - index: The panel's position in ``FigureGrid/panels``.
+  ///   - title: The panel's title.
+  ///   - error: Why the panel failed.
+  indirect case panel(index: Int, title: String, error: PlotError)
   /// Writing the file failed.
   ///
   /// - Parameters:
@@ -41,6 +50,10 @@ public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
       }
     case .invalidRange(let lower, let upper):
       "the range \(lower)…\(upper) is not a finite, non-empty interval"
+    case .invalidColumnCount(let columns):
+      "a figure needs at least 1 column, got \(columns)"
+    case .panel(let index, let title, let error):
+      "panel \(index) (\"\(title)\"): \(error)"
     case .io(let path, let operation, let code):
       "could not \(operation) \(path) (errno \(code))"
     }

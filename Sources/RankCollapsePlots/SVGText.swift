@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Text and number helpers shared by the charts.
 enum SVGText {
   /// Escapes `text` for use in SVG character data and in double-quoted attribute values.
@@ -40,6 +48,23 @@ enum SVGText {
       text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
     }
     return text
+  }
+
+  /// `value` with two significant digits, in fixed notation from 0.01 to below 10000 (`0.032`,
+  /// `4.5`, `120`), else as a mantissa and power of ten (`3.2e-4`); for values spanning decades.
+  static func significant(_ value: Double) -> String {
+    guard value.isFinite, value != 0 else { return value == 0 ? "0" : "\(value)" }
+    var exponent = Int(log10(abs(value)).rounded(.down))
+    var mantissa = value / AxisLayout.power(exponent)
+    if abs(mantissa) >= 9.95 {
+      // Rounding to one decimal carries into the next power of ten.
+      exponent += 1
+      mantissa /= 10
+    }
+    if exponent >= -2 && exponent < 4 {
+      return fixed(value, decimals: max(0, 1 - exponent))
+    }
+    return fixed(mantissa, decimals: 1) + "e" + String(exponent)
   }
 
   /// A coordinate with two decimals.

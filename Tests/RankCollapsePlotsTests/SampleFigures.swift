@@ -37,4 +37,40 @@ import Testing
         y: (0..<20).map { 3.0 / Double(l) * exp(-Double($0) / 6) }, showsMarkers: false)
     })
   try linear.write(to: folder + "/linear.svg")
+
+  // Figure 1's shape: four heatmaps side by side (the last on a log colour scale).
+  let panels: [FigureGrid.Panel] = (1...4).map { layer in
+    .heatmap(
+      Heatmap(
+        title: "layer \(layer)", xLabel: "λ", yLabel: "σ", xTicks: Heatmap.labels(for: lambdas),
+        yTicks: Heatmap.labels(for: sigmas),
+        values: sigmas.map { s in lambdas.map { l in pow(1 / (1 + 80 * l / s), Double(layer)) } },
+        valueRange: layer == 4 ? nil : 0...1, colorBarLabel: "τ₁₀", showsValues: true,
+        width: 400, height: 340, colorScale: layer == 4 ? .logarithmic : .linear))
+  }
+  try FigureGrid(title: "τ₁₀ per layer against λ and σ", columns: 4, panels: panels)
+    .write(to: folder + "/grid.svg")
+
+  // Figure 3's shape: rows of λ × columns of layers, e(r) curves coloured by epoch.
+  let epochs = Array(stride(from: 0, through: 40, by: 5))
+  let colors = ColorMap.viridis.colors(count: epochs.count)
+  var curves: [FigureGrid.Panel] = []
+  for lambda in [1e-4, 1e-3] {
+    for layer in 1...3 {
+      var chart = LineChart(
+        title: "λ = \(lambda), layer \(layer)", xLabel: "r", yLabel: "e(r)",
+        yScale: .logarithmic, width: 360, height: 280)
+      for (epoch, color) in zip(epochs, colors) {
+        let decay = 0.02 + Double(epoch) * lambda * 8 * Double(layer)
+        chart.series.append(
+          .init(
+            name: "epoch \(epoch)", x: (1...50).map(Double.init),
+            y: (1...50).map { exp(-decay * Double($0 - 1)) }, color: color, showsMarkers: false,
+            showsInLegend: epoch == epochs.first || epoch == epochs.last))
+      }
+      curves.append(.lineChart(chart))
+    }
+  }
+  try FigureGrid(title: "e(r) per layer, coloured by epoch", columns: 3, panels: curves)
+    .write(to: folder + "/epochs.svg")
 }
