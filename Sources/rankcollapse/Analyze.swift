@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RankCollapse
+import RankCollapseExperiments
 
 /// `rankcollapse analyze`: the spectral report of every 2-D array in the given files.
 struct Analyze: ParsableCommand {
@@ -18,12 +19,18 @@ struct Analyze: ParsableCommand {
       named file:array (1-D biases, N-D kernels and integer arrays are skipped with a note); \
       --filter keeps those whose name matches a regular expression.
 
+      --plot DIR also writes DIR/spectra.svg (the folder is created if missing): the \
+      normalised singular values s_i/s_1 and the tail errors e(r) of every analysed matrix, \
+      two panels on log axes. The figure is written only when every file was analysed, and \
+      atomically, so a failed run leaves no figure and no half-written file behind.
+
       Examples:
         rankcollapse analyze weights.npy
         rankcollapse analyze --filter 'attention.*weight' model.safetensors
         rankcollapse analyze --format json checkpoint.npz
         rankcollapse analyze --rank 5 --epsilon 0.05 --format json layer1.npy layer2.npy
         rankcollapse analyze --format csv *.npy > spectra.csv
+        rankcollapse analyze --plot figures model.safetensors   # figures/spectra.svg
       """
   )
 
@@ -53,6 +60,12 @@ struct Analyze: ParsableCommand {
   @Option(help: "Number of BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
+  @Option(
+    help: ArgumentHelp(
+      "Also write spectra.svg, the spectra and e(r) curves of the matrices, into this folder.",
+      valueName: "dir"))
+  var plot: String?
+
   func validate() throws {
     guard !files.isEmpty else {
       throw ValidationError("Give at least one .npy, .npz or .safetensors file.")
@@ -69,6 +82,7 @@ struct Analyze: ParsableCommand {
     if let threads, threads < 1 {
       throw ValidationError("--threads must be ≥ 1, got \(threads).")
     }
+    if let plot { try validateOutputFolder(plot, option: "--plot") }
   }
 
   func run() throws {
@@ -97,6 +111,21 @@ struct Analyze: ParsableCommand {
     }
     let output = try SpectralReportRenderer(rank: rank, epsilon: epsilon).render(
       reports, as: format)
+    if let plot {
+      let figure = Experiments.spectraFigure(
+        title: reports.count == 1
+          ? "Spectrum of \(reports[0].name)" : "Spectra of \(reports.count) matrices",
+        spectra: reports.map { report in
+          (
+            report.name,
+            Spectrum(
+              singularValues: report.singularValues, rows: report.shape[0],
+              columns: report.shape[1])
+          )
+        })
+      let path = try writeFigure(figure, named: "spectra.svg", in: plot)
+      printToStandardError("wrote \(path)")
+    }
     FileHandle.standardOutput.write(Data(output.utf8))
   }
 }

@@ -7,9 +7,15 @@ struct RankCollapseCommand: ParsableCommand {
     commandName: "rankcollapse",
     abstract: "Measure neural rank collapse: spectra of weight matrices and more.",
     discussion: """
+      Every command exits with status 0 on success, 64 on a usage error (the message names the \
+      bad argument) and 1 when its work fails; a failed run writes no output file. \
+      `rankcollapse help COMMAND` shows a command's options and more examples.
+
       Examples:
         rankcollapse analyze weights.npy
         rankcollapse analyze --rank 5 --epsilon 0.05 --format json layer1.npy layer2.npy
+        rankcollapse analyze --plot figures model.safetensors
+        rankcollapse collapse features.npy --labels labels.npy --seed 3
       """,
     version: "0.1.0",
     subcommands: [Analyze.self, Collapse.self]

@@ -2,41 +2,9 @@ import Foundation
 import RankCollapse
 import Testing
 
-/// Runs the built `rankcollapse` executable, which sits beside the test bundle.
-private func runTool(_ arguments: [String]) throws -> (status: Int32, output: String, error: String)
-{
-  let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  let candidates = [
-    bundleFolder.appendingPathComponent("rankcollapse"),
-    bundleFolder.deletingLastPathComponent().appendingPathComponent("rankcollapse"),
-  ]
-  let executable = try #require(
-    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-    "the rankcollapse executable is built next to the tests")
-  let process = Process()
-  process.executableURL = executable
-  process.arguments = arguments
-  let output = Pipe()
-  let error = Pipe()
-  process.standardOutput = output
-  process.standardError = error
-  try process.run()
-  let outputData = output.fileHandleForReading.readDataToEndOfFile()
-  let errorData = error.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-    String(decoding: errorData, as: UTF8.self)
-  )
-}
-
-/// A fresh folder for one test's files.
-private func temporaryFolder() throws -> URL {
-  let url = FileManager.default.temporaryDirectory
-    .appendingPathComponent("rankcollapse-cli-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  return url
-}
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 @Suite("rankcollapse analyze")
 struct AnalyzeCommandTests {
@@ -195,5 +163,79 @@ struct AnalyzeCommandTests {
     #expect(failure.status != 0)
     #expect(failure.output.isEmpty)
     #expect(failure.error.contains("broken.safetensors") && failure.error.contains("truncated"))
+  }
+
+  @Test("--plot writes one well-formed SVG with both panels, and nothing on failure")
+  func plot() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var generator = SeededGenerator(seed: 11)
+    let a = folder.appendingPathComponent("a.npy").path
+    let b = folder.appendingPathComponent("b.npy").path
+    try NumPy.write(
+      NumPyArray(Matrix<Float>.randomNormal(rows: 30, columns: 20, using: &generator)), to: a)
+    // Rank 2: zero singular values after the second leave gaps, not an error.
+    try NumPy.write(
+      NumPyArray(Matrix<Double>.diagonal([5, 1], rows: 6, columns: 6)), to: b)
+    let plots = folder.appendingPathComponent("figures/nested").path
+
+    let result = try runTool(["analyze", "--format", "csv", "--plot", plots, a, b])
+    #expect(result.status == 0, "\(result.error)")
+    #expect(result.output.split(separator: "\n").count == 3)
+    let path = plots + "/spectra.svg"
+    #expect(result.error.contains(path))
+    let svg = try String(contentsOfFile: path, encoding: .utf8)
+    let parser = XMLParser(data: Data(svg.utf8))
+    let counter = ElementCounter()
+    parser.delegate = counter
+    #expect(parser.parse(), "well-formed: \(String(describing: parser.parserError))")
+    #expect(counter.panels == 2)
+    // One line per matrix in each panel; legend names without the shared folder.
+    #expect(counter.paths == 4)
+    #expect(counter.texts.contains("a.npy") && counter.texts.contains("b.npy"))
+    #expect(counter.texts.contains("Spectra of 2 matrices"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: plots) == ["spectra.svg"])
+
+    // A failure anywhere writes no figure and creates no folder.
+    let corrupt = folder.appendingPathComponent("corrupt.npy").path
+    try Data("not numpy".utf8).write(to: URL(fileURLWithPath: corrupt))
+    let other = folder.appendingPathComponent("other").path
+    let failed = try runTool(["analyze", "--plot", other, a, corrupt])
+    #expect(failed.status != 0)
+    #expect(failed.output.isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: other))
+
+    // --plot naming a file is rejected before any work, naming the option.
+    let notFolder = try runTool(["analyze", "--plot", a, a])
+    #expect(notFolder.status != 0)
+    #expect(notFolder.error.contains("--plot"))
+    #expect(notFolder.output.isEmpty)
+  }
+}
+
+/// Counts the panels, paths and texts of an SVG.
+private final class ElementCounter: NSObject, XMLParserDelegate {
+  var panels = 0
+  var paths = 0
+  var texts: [String] = []
+  private var text: String?
+
+  func parser(
+    _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+    qualifiedName: String?, attributes: [String: String] = [:]
+  ) {
+    if elementName == "svg" && attributes["class"] == "panel" { panels += 1 }
+    if elementName == "path" { paths += 1 }
+    if elementName == "text" { text = "" }
+  }
+
+  func parser(_ parser: XMLParser, foundCharacters string: String) { text? += string }
+
+  func parser(
+    _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
+    qualifiedName: String?
+  ) {
+    if elementName == "text", let text { texts.append(text) }
+    text = nil
   }
 }

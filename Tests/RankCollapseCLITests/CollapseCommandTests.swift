@@ -2,33 +2,11 @@ import Foundation
 import RankCollapse
 import Testing
 
-/// Runs the built `rankcollapse` executable, which sits beside the test bundle.
+/// Runs `rankcollapse collapse` with `arguments`.
 private func runCollapse(_ arguments: [String]) throws -> (
   status: Int32, output: String, error: String
 ) {
-  let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  let candidates = [
-    bundleFolder.appendingPathComponent("rankcollapse"),
-    bundleFolder.deletingLastPathComponent().appendingPathComponent("rankcollapse"),
-  ]
-  let executable = try #require(
-    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-    "the rankcollapse executable is built next to the tests")
-  let process = Process()
-  process.executableURL = executable
-  process.arguments = ["collapse"] + arguments
-  let output = Pipe()
-  let error = Pipe()
-  process.standardOutput = output
-  process.standardError = error
-  try process.run()
-  let outputData = output.fileHandleForReading.readDataToEndOfFile()
-  let errorData = error.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-    String(decoding: errorData, as: UTF8.self)
-  )
+  try runTool(["collapse"] + arguments)
 }
 
 /// The exact JSON keys `collapse` promises (issue 4).

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// Runs the built `rankcollapse` executable, which sits beside the test bundle.
+func runTool(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+  let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  let candidates = [
+    bundleFolder.appendingPathComponent("rankcollapse"),
+    bundleFolder.deletingLastPathComponent().appendingPathComponent("rankcollapse"),
+  ]
+  let executable = try #require(
+    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+    "the rankcollapse executable is built next to the tests")
+  let process = Process()
+  process.executableURL = executable
+  process.arguments = arguments
+  let output = Pipe()
+  let error = Pipe()
+  process.standardOutput = output
+  process.standardError = error
+  try process.run()
+  let outputData = output.fileHandleForReading.readDataToEndOfFile()
+  let errorData = error.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (
+    process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+    String(decoding: errorData, as: UTF8.self)
+  )
+}
+
+/// A fresh folder for one test's files.
+func temporaryFolder() throws -> URL {
+  let url = FileManager.default.temporaryDirectory
+    .appendingPathComponent("rankcollapse-cli-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
