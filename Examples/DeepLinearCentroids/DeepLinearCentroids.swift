@@ -1,10 +1,186 @@
+// Figure 2 of "Neural Rank Collapse": a deep linear autoencoder trained on the full and on the
+// centroid-based loss; the distance between the end-to-end products against λ and σ.
 import ArgumentParser
+import Foundation
+import RankCollapse
 import RankCollapseExperiments
 
-/// Placeholder: the example is being written.
+/// Reproduces Figure 2 (thin command: the experiment is `Experiments.DeepLinearCentroids`).
 @main
 struct DeepLinearCentroids: ParsableCommand {
-  func run() throws {
-    print("DeepLinearCentroids: not implemented yet")
+  static let configuration = CommandConfiguration(
+    abstract: "Reproduce Figure 2: full vs centroid-based loss of a deep linear autoencoder.",
+    discussion: """
+      Trains the deep linear autoencoder f(x) = W_L⋯W_1 x on a mixture of K isotropic Gaussians,
+      once on the full loss and once on the centroid-based loss (samples replaced by their
+      component's mean), with the penalty λ‖W_L⋯W_1‖² of eq. (19), for every (λ, σ) of a grid.
+      Writes a tidy CSV (figure2.csv), the figure (figure2.svg), a summary (summary.json) and
+      the hyperparameters (hyperparameters.json) to the output folder. Every finished grid
+      point is stored at once: run the same command again to resume after an interruption.
+
+      The default scale (d = 96, widths 96-48-36-48-96, N = 3000, 5 × 5 grid) takes a few
+      minutes on one core in a release build; --paper uses the paper's sizes (d = 784, widths
+      784-400-300-400-784, N = 10000), hours per grid point: spread it with --shard.
+
+      Examples:
+        swift run -c release DeepLinearCentroids
+        swift run -c release DeepLinearCentroids --seed 7 --output runs/fig2-seed7
+        DeepLinearCentroids --shard 1/2 & DeepLinearCentroids --shard 2/2; wait   # two cores
+        DeepLinearCentroids --paper --shard "$SLURM_ARRAY_TASK_ID/25" --output fig2-paper
+      """)
+
+  @Option(help: "Seed of the means, the noise and the initial network.")
+  var seed: UInt64 = 1
+
+  @Option(
+    help:
+      "BLAS threads per process (1 is fastest at the default scale; use --shard to use more cores)."
+  )
+  var threads: Int = 1
+
+  @Option(help: "Output folder (created; reused to resume).")
+  var output: String = "deep-linear-centroids"
+
+  @Option(help: "Compute only part i of n of the grid (1-based), e.g. 2/4.")
+  var shard: String = "1/1"
+
+  @Flag(help: "The paper's sizes: d = 784, widths 784-400-300-400-784, N = 10000.")
+  var paper = false
+
+  @Option(help: "Learning rate η of gradient descent (default 0.3).")
+  var learningRate: Double?
+
+  @Option(help: "Heavy-ball momentum μ ∈ [0, 1) (default 0.9).")
+  var momentum: Double?
+
+  @Option(help: "Stop when ‖∇L_λ‖ ≤ this (default 1e-6).")
+  var gradientTolerance: Double?
+
+  @Option(help: "Step budget per training (default 20000; 50000 with --paper).")
+  var maximumSteps: Int?
+
+  func validate() throws {
+    guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads).") }
+    guard !output.isEmpty else { throw ValidationError("--output must not be empty.") }
+    do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }
+    if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+      throw ValidationError("--learning-rate must be finite and > 0, got \(learningRate).")
+    }
+    if let momentum, !(momentum >= 0 && momentum < 1) {
+      throw ValidationError("--momentum must be in [0, 1), got \(momentum).")
+    }
+    if let gradientTolerance, !(gradientTolerance >= 0 && gradientTolerance.isFinite) {
+      throw ValidationError(
+        "--gradient-tolerance must be finite and ≥ 0, got \(gradientTolerance).")
+    }
+    if let maximumSteps, maximumSteps < 1 {
+      throw ValidationError("--maximum-steps must be ≥ 1, got \(maximumSteps).")
+    }
   }
+
+  func run() throws {
+    BLAS.threadCount = threads
+    typealias Figure2 = Experiments.DeepLinearCentroids
+    var configuration: Figure2.Configuration = paper ? .paper(seed: seed) : .standard(seed: seed)
+    if let learningRate { configuration.learningRate = learningRate }
+    if let momentum { configuration.momentum = momentum }
+    if let gradientTolerance { configuration.gradientTolerance = gradientTolerance }
+    if let maximumSteps { configuration.maximumSteps = maximumSteps }
+    let shard = try Shard(parsing: shard)
+
+    print("Figure 2, \(paper ? "paper" : "default") scale; hyperparameters:")
+    print(configuration.hyperparameters)
+    print("grid: λ ∈ \(configuration.lambdas), σ ∈ \(configuration.sigmas)")
+
+    fflush(nil)
+    let experiment = try Figure2(configuration: configuration)
+    let sweep = try Sweep(
+      folder: output, experiment: Figure2.experimentName,
+      hyperparameters: configuration.hyperparameters,
+      environment: ["threads": .integer(threads), "shard": .text(shard.description)],
+      grid: try Figure2.grid(configuration), measurementColumns: Figure2.measurementColumns)
+    let total = shard.select(sweep.grid).count
+    var done = 0
+    let summary = try sweep.run(
+      shard: shard,
+      compute: { point in
+        let (lambda, sigma) = try Figure2.coordinates(of: point)
+        let measurement = try experiment.run(lambda: lambda, sigma: sigma)
+        print(
+          "  λ = \(SweepValue.format(lambda)), σ = \(SweepValue.format(sigma)): trained "
+            + "\(format(measurement.trainedDistance)), closed form \(format(measurement.closedFormDistance)), "
+            + "bound \(format(measurement.bound)); steps \(measurement.full.steps) "
+            + "(\(measurement.full.stopReason.rawValue)) / \(measurement.centroid.steps) "
+            + "(\(measurement.centroid.stopReason.rawValue))")
+        return measurement.rows
+      },
+      report: { point, status in
+        defer { fflush(nil) }  // progress appears at once also when redirected to a file
+        done += 1
+        switch status {
+        case .skipped: print("[\(done)/\(total)] \(point): already stored, skipped")
+        case .computed(let seconds):
+          print("[\(done)/\(total)] \(point): \(String(format: "%.1f", seconds)) s")
+        }
+      })
+    print("computed \(summary.computed), skipped \(summary.skipped) (shard \(shard))")
+
+    switch try sweep.merge(to: output + "/figure2.csv") {
+    case .incomplete(let missing):
+      print(
+        "\(missing.count) grid points are not finished yet (other shards, or run again to "
+          + "resume); the CSV and figure are written when the grid is complete.")
+    case .complete(let table):
+      let records = try Figure2.Record.records(from: table)
+      let result = Figure2.Summary(records)
+      printTable(records)
+      printSummary(result)
+      try Figure2.figure(
+        records,
+        title:
+          "Figure 2: ‖Θ*,C − Θ*‖ of a deep linear autoencoder (d = \(configuration.dimension), "
+          + "N = \(configuration.samples), K = \(configuration.components))"
+      ).write(to: output + "/figure2.svg")
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      let json = String(decoding: try encoder.encode(result), as: UTF8.self)
+      try AtomicFile.write(json + "\n", to: output + "/summary.json")
+      print("wrote \(output)/figure2.csv, figure2.svg, summary.json, hyperparameters.json")
+    }
+    print("output folder: \(output)")
+  }
+
+  func printTable(_ records: [Experiments.DeepLinearCentroids.Record]) {
+    print("")
+    print("     λ        σ   trained ‖Θ*,C−Θ*‖   closed form (21)   rank-r closed   Thm 5.3 bound")
+    for r in records {
+      print(
+        pad(SweepValue.format(r.lambda), 6) + pad(SweepValue.format(r.sigma), 9)
+          + pad(format(r.trainedDistance), 20) + pad(format(r.closedFormDistance), 19)
+          + pad(format(r.rankConstrainedDistance), 16) + pad(format(r.bound), 16))
+    }
+  }
+
+  func printSummary(_ s: Experiments.DeepLinearCentroids.Summary) {
+    print("")
+    let slopes = s.trainedSlopes.map { "λ=\(SweepValue.format($0.lambda)): \(format($0.slope))" }
+    print(
+      "log-log slope of the trained distance in σ (2 = quadratic): \(slopes.joined(separator: ", "))"
+    )
+    print("  mean \(format(s.trainedSlope)); closed form (21): mean \(format(s.closedFormSlope))")
+    print(
+      "trained distance decreasing in λ for \(s.decreasingInLambda) of \(s.sigmaCount) σ values")
+    print(
+      "below Theorem 5.3's bound: \(s.belowBound) of \(s.pointCount) points "
+        + "(largest trained/bound ratio \(format(s.largestBoundRatio)))")
+    print("trainings that met the gradient tolerance: \(s.converged) of \(2 * s.pointCount)")
+  }
+}
+
+/// Four significant digits.
+func format(_ value: Double) -> String { String(format: "%.4g", value) }
+
+/// `text` right-aligned in `width` characters.
+func pad(_ text: String, _ width: Int) -> String {
+  String(repeating: " ", count: Swift.max(width - text.count, 0)) + text
 }
