@@ -166,21 +166,21 @@ extension Experiments {
       let elapsed = clock.now - started
       return Measurement(
         lambda: lambda, sigma: sigma,
-        trainedDistance: distance(thetaCentroid, thetaFull),
+        trainedDistance: frobeniusDistance(thetaCentroid, thetaFull),
         closedFormDistance: report.leftSide,
-        rankConstrainedDistance: distance(closedCentroid, closedRankConstrained),
+        rankConstrainedDistance: frobeniusDistance(closedCentroid, closedRankConstrained),
         bound: report.rightSide,
         totalClusterVariation: report.terms.first { $0.name == "TCV_{K,0}" }?.value ?? .nan,
         full: TrainingOutcome(
           summary: full.summary, objective: problem.loss(thetaFull, lambda: lambda),
           closedFormObjective: problem.loss(closedRankConstrained, lambda: lambda),
-          distanceToMinimizer: distance(thetaFull, closedFull),
-          distanceToClosedForm: distance(thetaFull, closedRankConstrained)),
+          distanceToMinimizer: frobeniusDistance(thetaFull, closedFull),
+          distanceToClosedForm: frobeniusDistance(thetaFull, closedRankConstrained)),
         centroid: TrainingOutcome(
           summary: reduced.summary, objective: centroid.loss(thetaCentroid, lambda: lambda),
           closedFormObjective: centroid.loss(closedCentroid, lambda: lambda),
-          distanceToMinimizer: distance(thetaCentroid, closedCentroid),
-          distanceToClosedForm: distance(thetaCentroid, closedCentroid)),
+          distanceToMinimizer: frobeniusDistance(thetaCentroid, closedCentroid),
+          distanceToClosedForm: frobeniusDistance(thetaCentroid, closedCentroid)),
         report: report,
         seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds)
           * 1e-18)
@@ -262,6 +262,6 @@ extension Experiments {
 }
 
 /// `‖A − B‖_F`.
-func distance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
+func frobeniusDistance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
   (a - b).squaredFrobeniusNorm.squareRoot()
 }
