@@ -1,10 +1,193 @@
 import ArgumentParser
+import Foundation
+import RankCollapse
 import RankCollapseExperiments
 
-/// Placeholder: the example is being written.
+/// Reproduces the paper's Figure 3: e(r) of every layer during training and the class-label TCV
+/// of every layer, for several λ.
 @main
 struct MNISTRankEvolution: ParsableCommand {
-  func run() throws {
-    print("MNISTRankEvolution: not implemented yet")
+  static let configuration = CommandConfiguration(
+    commandName: "MNISTRankEvolution",
+    abstract: "Figure 3: how each layer's singular values and TCV evolve during training.",
+    discussion: """
+      Trains a fully connected tanh classifier (softmax cross-entropy + λ‖Θ‖²) on MNIST-format \
+      data at several λ. Every few epochs it records each layer's singular values (the tail \
+      e(r) of equation 22) and the within-class sum of squares of each layer's embeddings by \
+      class label (the TCV estimate of Figure 3), and the train/test accuracy.
+
+      Output (in --output): figure3.csv (tidy: lambda, epoch, layer, r, quantity, value), \
+      figure3.svg (a row of e(r) panels per λ, curves light → dark blue by epoch, and a row \
+      of TCV per layer), hyperparameters.json, points/ (one file per finished λ) and state/ \
+      (a checkpoint per λ, so an interrupted run resumes at its last measurement: run the \
+      same command again).
+
+      Data: Fashion-MNIST from Debian's dataset-fashion-mnist package by default \
+      (sudo apt-get install dataset-fashion-mnist), or --data DIR with the four IDX files of \
+      MNIST (train-images-idx3-ubyte[.gz] …).
+
+      Examples:
+        MNISTRankEvolution                         # default scale, a few minutes on 2 cores
+        MNISTRankEvolution --data ~/mnist --output mnist-fig3
+        MNISTRankEvolution --paper --threads 8     # 60 000 images, 300 epochs
+        MNISTRankEvolution --shard 2/3             # one λ of three (e.g. a SLURM array task)
+      """)
+
+  @Flag(help: "Use the paper's sizes (all images, a 784-512-256-128-10 network, 300 epochs).")
+  var paper = false
+
+  @Option(
+    name: .customLong("lambdas"), help: "Comma-separated λ values (default 0.001,0.003,0.01).")
+  var lambdasText: String?
+
+  @Option(help: "Training epochs (default 40; with --paper 300).")
+  var epochs: Int?
+
+  @Option(help: "Epochs between measurements (default 4; with --paper 20).")
+  var recordEvery: Int?
+
+  @Option(help: "Use the first N training images (default 10000; with --paper all).")
+  var trainingSamples: Int?
+
+  @Option(help: "Folder with the MNIST-format IDX files (default: Debian's Fashion-MNIST).")
+  var data: String = MNISTDataSet<Float>.fashionMNISTFolder
+
+  @Option(help: "Random seed of the initial weights and the minibatch order.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Threads for the matrix products.")
+  var threads: Int = 2
+
+  @Option(help: "Output folder (created if missing; an existing one is resumed).")
+  var output: String = "mnist-rank-evolution-output"
+
+  @Option(help: "Train only part i of n of the λ values (1-based), e.g. a SLURM array task.")
+  var shard: String = "1/1"
+
+  @Flag(help: "Do not print the trainer's progress lines.")
+  var quiet = false
+
+  func validate() throws {
+    if let epochs, epochs < 1 {
+      throw ValidationError("--epochs must be at least 1, got \(epochs)")
+    }
+    if let recordEvery, recordEvery < 1 {
+      throw ValidationError("--record-every must be at least 1, got \(recordEvery)")
+    }
+    if let trainingSamples, trainingSamples < 10 {
+      throw ValidationError("--training-samples must be at least 10, got \(trainingSamples)")
+    }
+    guard threads >= 1 else {
+      throw ValidationError("--threads must be at least 1, got \(threads)")
+    }
+    _ = try parsedLambdas()
+    do {
+      _ = try Shard(parsing: shard)
+    } catch {
+      throw ValidationError(error.description)
+    }
   }
+
+  func parsedLambdas() throws -> [Double]? {
+    guard let lambdasText else { return nil }
+    let parts = lambdasText.split(separator: ",", omittingEmptySubsequences: false)
+    let lambdas = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, lambdas.count == parts.count,
+      lambdas.allSatisfy({ $0 >= 0 && $0.isFinite })
+    else {
+      throw ValidationError("--lambdas must be comma-separated numbers ≥ 0, got '\(lambdasText)'")
+    }
+    guard Set(lambdas).count == lambdas.count else {
+      throw ValidationError("--lambdas repeats a value: '\(lambdasText)'")
+    }
+    return lambdas
+  }
+
+  func run() throws {
+    BLAS.threadCount = threads
+    var experiment: Experiments.RankEvolution = paper ? .paperScale : .defaultScale
+    if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
+    if let epochs { experiment.configuration.epochs = epochs }
+    if let recordEvery { experiment.configuration.recordEvery = recordEvery }
+    if let trainingSamples { experiment.trainingSamples = trainingSamples }
+    experiment.configuration.seed = seed
+    try experiment.validate()
+    let shard = try Shard(parsing: shard)
+
+    print("Figure 3 (\(paper ? "paper" : "default") scale), data from \(data)")
+    let data = try Experiments.ClassifierData.mnist(
+      folder: data, trainingSamples: experiment.trainingSamples,
+      testSamples: experiment.testSamples, pooling: experiment.pooling)
+    let sweep = try experiment.sweep(
+      folder: output, data: data, environment: ["threads": .integer(threads)])
+    print("λ: \(experiment.lambdas.map { "\($0)" }.joined(separator: ", "))")
+    print(sweep.hyperparameters)
+    print("")
+
+    try experiment.run(
+      sweep, shard: shard, data: data,
+      progress: quiet ? .silent : .automatic(seconds: 10),
+      onSnapshot: { lambda, snapshot in
+        let ranks = snapshot.layers.map { "\($0.softRank(epsilon: 0.1))" }.joined(separator: " ")
+        let tcv = snapshot.layers.map { format($0.classTCV) }.joined(separator: " ")
+        print(
+          "λ = \(lambda) epoch \(snapshot.epoch): train \(percent(snapshot.trainAccuracy)), "
+            + "test \(snapshot.testAccuracy.map(percent) ?? "–"), rk(0.1) [\(ranks)], "
+            + "TCV [\(tcv)]")
+      },
+      report: { point, status in
+        if case .skipped = status { print("\(point): finished earlier, skipped") }
+      })
+
+    switch try sweep.merge(to: output + "/figure3.csv") {
+    case .incomplete(let missing):
+      print(
+        "\nThis shard is done; \(missing.count) λ still missing "
+          + "(\(missing.map(\.description).joined(separator: ", "))): the run that finishes "
+          + "last writes figure3.csv and figure3.svg.")
+    case .complete(let table):
+      let trajectories = try experiment.trajectories(from: table)
+      try Experiments.RankEvolution.figure(trajectories).write(to: output + "/figure3.svg")
+      printSummary(table: table, experiment: experiment)
+      print(
+        "\nWrote \(output)/figure3.csv, \(output)/figure3.svg and \(output)/hyperparameters.json")
+    }
+    print("Output folder: \(output)")
+  }
+
+  /// The first and last epoch of every λ: accuracy, rk(0.1) and TCV per layer.
+  func printSummary(table: TidyTable, experiment: Experiments.RankEvolution) {
+    let column = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1, $0) })
+    guard let epochColumn = column["epoch"], let layerColumn = column["layer"],
+      let quantityColumn = column["quantity"], let valueColumn = column["value"]
+    else { return }
+    print("\nλ        epoch  train   test    rk(0.1) per layer     class TCV per layer")
+    for lambda in experiment.lambdas {
+      let rows = table.rows(where: ["lambda": .number(lambda)])
+      let epochs = Set(rows.compactMap { Int($0[epochColumn]) }).sorted()
+      for epoch in Set([epochs.first, epochs.last].compactMap({ $0 })).sorted() {
+        func values(_ quantity: String) -> [Double] {
+          rows.filter {
+            Int($0[epochColumn]) == epoch && $0[quantityColumn] == quantity
+              && $0[layerColumn] != "0"
+          }.compactMap { Double($0[valueColumn]) }
+        }
+        let train = values("train_accuracy").first.map(percent) ?? "–"
+        let test = values("test_accuracy").first.map(percent) ?? "–"
+        let ranks = values("soft_rank").map { String(Int($0)) }.joined(separator: " ")
+        let tcv = values("class_tcv").map(format).joined(separator: " ")
+        print(
+          "\(pad("\(lambda)", 8)) \(pad("\(epoch)", 6)) \(pad(train, 7)) \(pad(test, 7)) "
+            + "\(pad(ranks, 21)) \(tcv)")
+      }
+    }
+  }
+}
+
+func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10)%" }
+
+func format(_ x: Double) -> String { "\((x * 100).rounded() / 100)" }
+
+func pad(_ text: String, _ width: Int) -> String {
+  text + String(repeating: " ", count: max(0, width - text.count))
 }

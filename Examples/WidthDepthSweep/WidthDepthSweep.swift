@@ -1,10 +1,217 @@
 import ArgumentParser
+import Foundation
+import RankCollapse
 import RankCollapseExperiments
 
-/// Placeholder: the example is being written.
+/// Reproduces the paper's Figures 4 and 5: rk(0.1) of trained layers against the width and
+/// against the depth of the classifier, one line per λ.
 @main
 struct WidthDepthSweep: ParsableCommand {
-  func run() throws {
-    print("WidthDepthSweep: not implemented yet")
+  static let configuration = CommandConfiguration(
+    commandName: "WidthDepthSweep",
+    abstract: "Figures 4–5: soft rank rk(0.1) of trained layers against width and depth.",
+    discussion: """
+      Trains fully connected tanh classifiers (softmax cross-entropy + λ‖Θ‖²) on MNIST-format \
+      data over a grid of (λ, width, number of hidden layers) and measures rk(0.1), the number \
+      of singular values needed to approximate a weight matrix up to 10% (relative error in \
+      the nuclear norm, equation 22).
+
+      Figure 4: four hidden layers of width n; mean rk(0.1) of the n × n hidden matrices \
+      against n. Figure 5: hidden width 2 × input; mean rk(0.1) of all layers against the \
+      number of hidden layers. One line per λ.
+
+      Output (in --output): figures4-5.csv (tidy: lambda, width, hidden_layers, layer, \
+      quantity, value), figure4.svg, figure5.svg, hyperparameters.json and points/ (one file \
+      per finished network: an interrupted sweep resumes where it stopped when run again \
+      with the same arguments).
+
+      The default scale pools the images to 14 × 14 (196 inputs, so Figure 5's width is 392) \
+      and trains on 5 000 images for 30 epochs; --paper uses 28 × 28 images (width 1568), \
+      all 60 000 images and 100 epochs.
+
+      Data: Fashion-MNIST from Debian's dataset-fashion-mnist package by default \
+      (sudo apt-get install dataset-fashion-mnist), or --data DIR with MNIST's IDX files.
+
+      Examples:
+        WidthDepthSweep                            # default scale, a few minutes on 2 cores
+        WidthDepthSweep --data ~/mnist --output mnist-fig45
+        WidthDepthSweep --paper --shard 3/16       # task 3 of a 16-task SLURM array:
+                                                   #   --shard "$SLURM_ARRAY_TASK_ID/16"
+      """)
+
+  @Flag(help: "Use the paper's sizes (28 × 28 inputs, all images, 100 epochs, wider grid).")
+  var paper = false
+
+  @Option(
+    name: .customLong("lambdas"), help: "Comma-separated λ values (default 0.001,0.003,0.01).")
+  var lambdasText: String?
+
+  @Option(name: .customLong("widths"), help: "Comma-separated widths of Figure 4.")
+  var widthsText: String?
+
+  @Option(name: .customLong("depths"), help: "Comma-separated hidden layer counts of Figure 5.")
+  var depthsText: String?
+
+  @Option(help: "Training epochs of every network (default 30; with --paper 100).")
+  var epochs: Int?
+
+  @Option(help: "Use the first N training images (default 5000; with --paper all).")
+  var trainingSamples: Int?
+
+  @Option(help: "Folder with the MNIST-format IDX files (default: Debian's Fashion-MNIST).")
+  var data: String = MNISTDataSet<Float>.fashionMNISTFolder
+
+  @Option(help: "Random seed of the initial weights and the minibatch order.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Threads for the matrix products.")
+  var threads: Int = 2
+
+  @Option(help: "Output folder (created if missing; an existing one is resumed).")
+  var output: String = "width-depth-sweep-output"
+
+  @Option(help: "Train only part i of n of the grid (1-based), e.g. a SLURM array task.")
+  var shard: String = "1/1"
+
+  func validate() throws {
+    if let epochs, epochs < 1 {
+      throw ValidationError("--epochs must be at least 1, got \(epochs)")
+    }
+    if let trainingSamples, trainingSamples < 10 {
+      throw ValidationError("--training-samples must be at least 10, got \(trainingSamples)")
+    }
+    guard threads >= 1 else {
+      throw ValidationError("--threads must be at least 1, got \(threads)")
+    }
+    _ = try list(lambdasText, "--lambdas", Double.init) { $0 >= 0 && $0.isFinite }
+    _ = try list(widthsText, "--widths", Int.init) { $0 >= 1 }
+    _ = try list(depthsText, "--depths", Int.init) { $0 >= 1 }
+    do {
+      _ = try Shard(parsing: shard)
+    } catch {
+      throw ValidationError(error.description)
+    }
   }
+
+  /// Parses a comma-separated list of distinct values that satisfy `isValid`.
+  func list<T: Hashable>(
+    _ text: String?, _ name: String, _ parse: (String) -> T?, _ isValid: (T) -> Bool
+  ) throws -> [T]? {
+    guard let text else { return nil }
+    let values = text.split(separator: ",", omittingEmptySubsequences: false).map {
+      parse($0.trimmingCharacters(in: .whitespaces))
+    }
+    let parsed = values.compactMap { $0 }
+    guard parsed.count == values.count, !parsed.isEmpty, parsed.allSatisfy(isValid) else {
+      throw ValidationError("\(name) must be a comma-separated list of valid values, got '\(text)'")
+    }
+    guard Set(parsed).count == parsed.count else {
+      throw ValidationError("\(name) repeats a value: '\(text)'")
+    }
+    return parsed
+  }
+
+  func run() throws {
+    BLAS.threadCount = threads
+    var experiment: Experiments.WidthDepthSweep = paper ? .paperScale : .defaultScale
+    if let lambdas = try list(lambdasText, "--lambdas", Double.init, { $0 >= 0 }) {
+      experiment.lambdas = lambdas
+    }
+    if let widths = try list(widthsText, "--widths", Int.init, { $0 >= 1 }) {
+      experiment.widths = widths
+    }
+    if let depths = try list(depthsText, "--depths", Int.init, { $0 >= 1 }) {
+      experiment.hiddenLayerCounts = depths
+    }
+    if let epochs { experiment.configuration.epochs = epochs }
+    if let trainingSamples { experiment.trainingSamples = trainingSamples }
+    experiment.configuration.seed = seed
+    try experiment.validate()
+    let shard = try Shard(parsing: shard)
+
+    print("Figures 4–5 (\(paper ? "paper" : "default") scale), data from \(data)")
+    let data = try Experiments.ClassifierData.mnist(
+      folder: data, trainingSamples: experiment.trainingSamples,
+      testSamples: experiment.testSamples, pooling: experiment.pooling)
+    let inputSize = data.trainImages.columns
+    let sweep = try experiment.sweep(
+      folder: output, data: data, environment: ["threads": .integer(threads)])
+    print(sweep.hyperparameters)
+    let points = shard.select(sweep.grid)
+    print("\n\(sweep.grid.count) networks in the grid, \(points.count) in shard \(shard)")
+
+    try experiment.run(
+      sweep, shard: shard, data: data,
+      report: { point, status in
+        switch status {
+        case .skipped: print("\(point): finished earlier, skipped")
+        case .computed(let seconds):
+          let ranks = (try? sweep.storedRows(for: point))??.filter { $0[1] == "soft_rank" }.map {
+            $0[2]
+          }
+          print(
+            "\(point): rk(0.1) per layer [\((ranks ?? []).joined(separator: " "))] "
+              + "in \((seconds * 10).rounded() / 10) s")
+        }
+      })
+
+    switch try sweep.merge(to: output + "/figures4-5.csv") {
+    case .incomplete(let missing):
+      print(
+        "\nThis shard is done; \(missing.count) networks still missing: the run that finishes "
+          + "last writes figures4-5.csv, figure4.svg and figure5.svg.")
+    case .complete(let table):
+      let outcomes = try Experiments.WidthDepthSweep.outcomes(from: table)
+      try experiment.widthChart(outcomes).write(to: output + "/figure4.svg")
+      try experiment.depthChart(outcomes, inputSize: inputSize).write(to: output + "/figure5.svg")
+      printSummary(outcomes, experiment: experiment, inputSize: inputSize)
+      print(
+        "\nWrote \(output)/figures4-5.csv, \(output)/figure4.svg, \(output)/figure5.svg and "
+          + "\(output)/hyperparameters.json")
+    }
+    print("Output folder: \(output)")
+  }
+
+  func printSummary(
+    _ outcomes: [Experiments.WidthDepthSweep.Outcome], experiment: Experiments.WidthDepthSweep,
+    inputSize: Int
+  ) {
+    func cell(_ outcome: Experiments.WidthDepthSweep.Outcome?, _ value: Double?) -> String {
+      guard let outcome, let value else { return pad("–", 16) }
+      let accuracy = outcome.testAccuracy ?? outcome.trainAccuracy
+      return pad("\((value * 10).rounded() / 10) (\((accuracy * 1000).rounded() / 10)%)", 16)
+    }
+    print(
+      "\nFigure 4: mean rk(0.1) of W₂…W_L−1 (test accuracy), "
+        + "\(experiment.fixedHiddenLayers) hidden layers")
+    print(pad("width", 8) + experiment.lambdas.map { pad("λ = \($0)", 16) }.joined())
+    for width in experiment.widths {
+      var line = pad("\(width)", 8)
+      for lambda in experiment.lambdas {
+        let outcome = outcomes.first {
+          $0.point
+            == .init(lambda: lambda, width: width, hiddenLayers: experiment.fixedHiddenLayers)
+        }
+        line += cell(outcome, outcome?.intermediateSoftRank)
+      }
+      print(line)
+    }
+    let width = experiment.depthSweepWidth(inputSize: inputSize)
+    print("\nFigure 5: mean rk(0.1) of W₁…W_L (test accuracy), width \(width)")
+    print(pad("hidden", 8) + experiment.lambdas.map { pad("λ = \($0)", 16) }.joined())
+    for depth in experiment.hiddenLayerCounts {
+      var line = pad("\(depth)", 8)
+      for lambda in experiment.lambdas {
+        let outcome = outcomes.first {
+          $0.point == .init(lambda: lambda, width: width, hiddenLayers: depth)
+        }
+        line += cell(outcome, outcome?.averageSoftRank)
+      }
+      print(line)
+    }
+  }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+  text + String(repeating: " ", count: max(0, width - text.count))
 }

@@ -143,3 +143,33 @@ extension Experiments {
     }
   }
 }
+
+extension Experiments.ClassifierConfiguration {
+  /// The hyperparameters for a sweep's sidecar JSON (``Sweep`` compares them on resume), in
+  /// the order of ``entries``, with typed values.
+  public var hyperparameters: Hyperparameters {
+    var result = Hyperparameters()
+    result["architecture"] = "fully connected, tanh hidden layers, identity output (logits)"
+    result["loss"] = "softmax cross-entropy + lambda * |Theta|^2 (gradient 2 lambda Theta)"
+    result["hidden_widths"] = .integers(hiddenWidths)
+    result["lambda"] = .number(lambda)
+    result["epochs"] = .integer(epochs)
+    result["record_every"] = .integer(recordEvery)
+    result["batch_size"] = .integer(batchSize)
+    result["learning_rate"] = .number(learningRate)
+    result["learning_rate_schedule"] = "constant"
+    result["optimizer"] = .text(optimizer.rawValue)
+    if optimizer == .adam {
+      result["adam"] = "beta1 0.9, beta2 0.999, epsilon 1e-8"
+    } else {
+      result["momentum"] = .number(momentum)
+    }
+    result["initializer"] = .text("\(initializer)")
+    result["biases"] = "zero at initialisation"
+    result["decays_biases"] = .boolean(decaysBiases)
+    result["seed"] = .integer(Int(truncatingIfNeeded: seed))
+    result["measurement_samples"] = measurementSamples.map { .integer($0) } ?? "all"
+    result["epsilon"] = .number(epsilon)
+    return result
+  }
+}

@@ -193,21 +193,27 @@ extension Experiments {
 }
 
 extension Experiments.ClassifierData {
-  /// Identifies the data in a state file: sizes, pooling and an FNV-1a hash of every label
-  /// and pixel, so that a run is never resumed on other images.
-  var fingerprint: String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    func mix(_ value: UInt64) {
-      hash = (hash ^ value) &* 0x0000_0100_0000_01b3
-    }
+  /// Identifies the data: sizes, pooling and an FNV-1a hash of every pixel and label (hashed in
+  /// blocks of 2¹⁸ values, then the block hashes), so that a run is never resumed on other images.
+  public var fingerprint: String {
+    var blocks: [String] = []
     for matrix in [trainImages, testImages] {
       matrix.withUnsafeBufferPointer { pixels in
-        for pixel in pixels { mix(UInt64(pixel.bitPattern)) }
+        var start = 0
+        while start < pixels.count {
+          let end = Swift.min(start + 1 << 18, pixels.count)
+          let bytes = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: pixels[start..<end]))
+          blocks.append(SweepJSON.fingerprint(Array(bytes)))
+          start = end
+        }
       }
     }
-    for label in trainLabels + testLabels { mix(UInt64(bitPattern: Int64(label))) }
+    blocks.append(
+      SweepJSON.fingerprint(
+        Array((trainLabels + testLabels).map(String.init).joined(separator: ",").utf8)))
+    let hash = SweepJSON.fingerprint(Array(blocks.joined().utf8))
     return
       "train \(trainImages.rows)×\(trainImages.columns), test \(testImages.rows), "
-      + "pooling \(pooling), FNV-1a \(String(hash, radix: 16))"
+      + "pooling \(pooling), FNV-1a \(hash)"
   }
 }

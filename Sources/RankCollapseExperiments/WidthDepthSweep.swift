@@ -85,15 +85,20 @@ extension Experiments {
 
       /// Figure 4's quantity: the mean rk(ε) of the hidden-to-hidden matrices W_2 … W_{L−1}
       /// (W_1 when there is a single hidden layer).
-      public var intermediateSoftRank: Double {
-        let hidden =
-          softRanks.count >= 3 ? Array(softRanks[1..<(softRanks.count - 1)]) : [softRanks[0]]
-        return Double(hidden.reduce(0, +)) / Double(hidden.count)
-      }
+      public var intermediateSoftRank: Double { Self.intermediate(softRanks) }
 
       /// Figure 5's quantity: the mean rk(ε) of all the layers' matrices W_1 … W_L.
-      public var averageSoftRank: Double {
-        Double(softRanks.reduce(0, +)) / Double(softRanks.count)
+      public var averageSoftRank: Double { Self.mean(softRanks) }
+
+      /// The mean of the hidden-to-hidden entries of per-layer ranks (the first entry with a
+      /// single hidden layer).
+      static func intermediate(_ ranks: [Int]) -> Double {
+        mean(ranks.count >= 3 ? Array(ranks[1..<(ranks.count - 1)]) : Array(ranks.prefix(1)))
+      }
+
+      /// The mean of per-layer ranks.
+      static func mean(_ ranks: [Int]) -> Double {
+        ranks.isEmpty ? .nan : Double(ranks.reduce(0, +)) / Double(ranks.count)
       }
     }
 
@@ -266,30 +271,41 @@ extension Experiments {
     }
 
     /// Figure 4: the mean rk(ε) of the hidden-to-hidden matrices against the width, one line
-    /// per λ (points missing from `outcomes` are left out).
+    /// per λ, and dashed the same quantity at initialisation (points missing from `outcomes` are
+    /// left out).
     ///
     /// - Parameter outcomes: Outcomes of any points.
     /// - Returns: The chart.
     public func widthChart(_ outcomes: [Outcome]) -> LineChart {
       let epsilon = configuration.epsilon
+      let last = fixedHiddenLayers >= 2 ? "…W\(Self.subscriptDigits(fixedHiddenLayers))" : ""
+      let first = fixedHiddenLayers >= 2 ? "W₂" : "W₁"
       var chart = LineChart(
         title: "rk(\(epsilon)) of the hidden matrices, \(fixedHiddenLayers) hidden layers",
-        xLabel: "width n", yLabel: "mean rk(\(epsilon)) of W₂…W_{L−1}")
+        xLabel: "width n", yLabel: "mean rk(\(epsilon)) of \(first)\(last)")
+      var initial: [Outcome] = []
       for lambda in lambdas {
         let line = outcomes.filter {
           $0.point.lambda == lambda && $0.point.hiddenLayers == fixedHiddenLayers
             && widths.contains($0.point.width)
         }.sorted { $0.point.width < $1.point.width }
+        if initial.isEmpty { initial = line }
         chart.series.append(
           LineChart.Series(
             name: "λ = \(lambda)", x: line.map { Double($0.point.width) },
             y: line.map(\.intermediateSoftRank)))
       }
+      chart.series.append(
+        LineChart.Series(
+          name: "at initialisation", x: initial.map { Double($0.point.width) },
+          y: initial.map { Outcome.intermediate($0.initialSoftRanks) },
+          color: RGBColor(hex: 0x7F7F7F),
+          isDashed: true))
       return chart
     }
 
     /// Figure 5: the mean rk(ε) of all layers against the number of hidden layers, one line per
-    /// λ.
+    /// λ, and dashed the same quantity at initialisation.
     ///
     /// - Parameters:
     ///   - outcomes: Outcomes of any points.
@@ -299,19 +315,32 @@ extension Experiments {
       let epsilon = configuration.epsilon
       let width = depthSweepWidth(inputSize: inputSize)
       var chart = LineChart(
-        title: "rk(\(epsilon)) of each layer, width \(width)", xLabel: "hidden layers",
-        yLabel: "mean rk(\(epsilon)) of W₁…W_L")
+        title: "rk(\(epsilon)) of each layer, hidden width \(width)", xLabel: "hidden layers",
+        yLabel: "mean rk(\(epsilon)) over all layers")
+      var initial: [Outcome] = []
       for lambda in lambdas {
         let line = outcomes.filter {
           $0.point.lambda == lambda && $0.point.width == width
             && hiddenLayerCounts.contains($0.point.hiddenLayers)
         }.sorted { $0.point.hiddenLayers < $1.point.hiddenLayers }
+        if initial.isEmpty { initial = line }
         chart.series.append(
           LineChart.Series(
             name: "λ = \(lambda)", x: line.map { Double($0.point.hiddenLayers) },
             y: line.map(\.averageSoftRank)))
       }
+      chart.series.append(
+        LineChart.Series(
+          name: "at initialisation", x: initial.map { Double($0.point.hiddenLayers) },
+          y: initial.map { Outcome.mean($0.initialSoftRanks) }, color: RGBColor(hex: 0x7F7F7F),
+          isDashed: true))
       return chart
+    }
+
+    /// `n` in Unicode subscript digits.
+    static func subscriptDigits(_ n: Int) -> String {
+      let digits = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"]
+      return String(n).compactMap { $0.wholeNumberValue.map { digits[$0] } }.joined()
     }
   }
 }

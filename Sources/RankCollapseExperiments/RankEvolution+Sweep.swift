@@ -1,0 +1,108 @@
+import Foundation
+import RankCollapse
+
+extension Experiments.RankEvolution {
+  /// The experiment's name in the sweep's files.
+  public static let experimentName = "mnist-rank-evolution"
+
+  /// Everything the numbers depend on: the shared configuration (without λ, which is the grid's
+  /// axis), the data's size, pooling and fingerprint.
+  ///
+  /// - Parameter data: The images.
+  /// - Returns: The sidecar's hyperparameters.
+  public func hyperparameters(data: Experiments.ClassifierData) -> Hyperparameters {
+    var result = configuration.hyperparameters
+    result["lambda"] = nil
+    result["training_samples"] = .integer(data.trainImages.rows)
+    result["test_samples"] = .integer(data.testImages.rows)
+    result["pooling"] = .integer(pooling)
+    result["input_size"] = .integer(data.trainImages.columns)
+    result["data"] = .text(data.fingerprint)
+    return result
+  }
+
+  /// The grid: one point per λ (axis `lambda`).
+  ///
+  /// - Returns: The points.
+  /// - Throws: ``SweepError/invalidGrid(_:)`` for repeated λ.
+  public func grid() throws(SweepError) -> [GridPoint] {
+    try GridPoint.grid([SweepAxis("lambda", numbers: lambdas)])
+  }
+
+  /// Opens (or resumes) the sweep in `folder`.
+  ///
+  /// - Parameters:
+  ///   - folder: The output folder.
+  ///   - data: The images.
+  ///   - environment: Recorded, not compared (thread count …).
+  /// - Returns: The sweep.
+  /// - Throws: ``SweepError`` (a folder of another run among them).
+  public func sweep(
+    folder: String, data: Experiments.ClassifierData, environment: Hyperparameters = [:]
+  ) throws(SweepError) -> Sweep {
+    try Sweep(
+      folder: folder, experiment: Self.experimentName, hyperparameters: hyperparameters(data: data),
+      environment: environment, grid: grid(), measurementColumns: Self.measurementColumns)
+  }
+
+  /// Trains the λ of `shard` that are not finished yet, each resumable from its state file in
+  /// `sweep.folder/state`, and stores each λ's rows as a grid point.
+  ///
+  /// - Parameters:
+  ///   - sweep: The sweep from ``sweep(folder:data:environment:)``.
+  ///   - shard: The part of the λ values this process trains.
+  ///   - data: The images.
+  ///   - progress: The trainer's progress output.
+  ///   - onSnapshot: Called with λ and each new snapshot.
+  ///   - report: Called after each λ of the shard.
+  /// - Returns: How many λ were trained and skipped.
+  /// - Throws: ``ClassifierError`` or ``SweepError``.
+  @discardableResult
+  public func run(
+    _ sweep: Sweep, shard: Shard = .all, data: Experiments.ClassifierData,
+    progress: ProgressStyle = .silent,
+    onSnapshot: ((Double, Experiments.ClassifierSnapshot) -> Void)? = nil,
+    report: ((GridPoint, SweepPointStatus) -> Void)? = nil
+  ) throws -> SweepRunSummary {
+    try validate()
+    let stateFolder = sweep.folder + "/state"
+    try FileManager.default.createDirectory(
+      atPath: stateFolder, withIntermediateDirectories: true)
+    return try sweep.run(
+      shard: shard,
+      compute: { point in
+        guard let lambda = point["lambda"]?.number else {
+          throw Experiments.ClassifierError.invalidConfiguration("grid point \(point) has no λ")
+        }
+        let experiment = Experiments.ClassifierExperiment(
+          configuration: configuration(lambda: lambda))
+        let run = try experiment.run(
+          on: data, statePath: Self.statePath(folder: stateFolder, lambda: lambda),
+          progress: progress, onSnapshot: { onSnapshot?(lambda, $0) })
+        return Self.rows(of: run)
+      }, report: report)
+  }
+
+  /// The trajectories of a merged table (columns `lambda` then ``measurementColumns``), in the
+  /// order of ``lambdas``.
+  ///
+  /// - Parameter table: The table ``Sweep/merge(to:)`` returned.
+  /// - Returns: One trajectory per λ.
+  /// - Throws: ``ClassifierError/invalidData(_:)`` for rows that do not parse.
+  public func trajectories(
+    from table: TidyTable
+  ) throws(Experiments.ClassifierError) -> [Trajectory] {
+    var byLambda: [Double: [[String]]] = [:]
+    for row in table.rows {
+      guard row.count == 1 + Self.measurementColumns.count, let lambda = Double(row[0]) else {
+        throw .invalidData("a row of the Figure 3 table does not parse: \(row)")
+      }
+      byLambda[lambda, default: []].append(Array(row.dropFirst()))
+    }
+    var result: [Trajectory] = []
+    for lambda in lambdas {
+      result.append(try Trajectory(lambda: lambda, rows: byLambda[lambda] ?? []))
+    }
+    return result
+  }
+}
