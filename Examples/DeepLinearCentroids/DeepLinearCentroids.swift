@@ -9,24 +9,30 @@ import RankCollapseExperiments
 @main
 struct DeepLinearCentroids: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "DeepLinearCentroids",
     abstract: "Reproduce Figure 2: full vs centroid-based loss of a deep linear autoencoder.",
     discussion: """
-      Trains the deep linear autoencoder f(x) = W_L⋯W_1 x on a mixture of K isotropic Gaussians,
-      once on the full loss and once on the centroid-based loss (samples replaced by their
-      component's mean), with the penalty λ‖W_L⋯W_1‖² of eq. (19), for every (λ, σ) of a grid.
-      Writes a tidy CSV (figure2.csv), the figure (figure2.svg), a summary (summary.json) and
-      the hyperparameters (hyperparameters.json) to the output folder. Every finished grid
-      point is stored at once: run the same command again to resume after an interruption.
+      Trains the deep linear autoencoder f(x) = W_L⋯W_1 x on a mixture of K isotropic \
+      Gaussians, once on the full loss and once on the centroid-based loss (every sample \
+      replaced by its component's mean), with the penalty λ‖W_L⋯W_1‖² of eq. (19), for every \
+      (λ, σ) of a grid, and compares the end-to-end products with the closed forms of eq. (21) \
+      and with Theorem 5.3's bound.
 
-      The default scale (d = 96, widths 96-48-36-48-96, N = 3000, 5 × 5 grid) takes a few
-      minutes on one core in a release build; --paper uses the paper's sizes (d = 784, widths
-      784-400-300-400-784, N = 10000), hours per grid point: spread it with --shard.
+      Writes figure2.csv (tidy: one row per quantity and grid point), figure2.svg, \
+      summary.json (log-log slopes in σ, monotonicity in λ, bound check) and \
+      hyperparameters.json to the output folder. Every finished grid point is stored at once \
+      in OUTPUT/points: run the same command again to resume after an interruption.
+
+      The default scale (d = 96, widths 96-48-36-48-96, N = 3000, 5 × 5 grid) takes a few \
+      minutes on one core in a release build. --paper uses the paper's sizes (d = 784, widths \
+      784-400-300-400-784, N = 10000): hours per grid point, so spread it with --shard (one \
+      process per core, or a SLURM job array with the task id as the shard number).
 
       Examples:
-        swift run -c release DeepLinearCentroids
-        swift run -c release DeepLinearCentroids --seed 7 --output runs/fig2-seed7
-        DeepLinearCentroids --shard 1/2 & DeepLinearCentroids --shard 2/2; wait   # two cores
-        DeepLinearCentroids --paper --shard "$SLURM_ARRAY_TASK_ID/25" --output fig2-paper
+        DeepLinearCentroids
+        DeepLinearCentroids --seed 7 --output runs/fig2-seed7
+        DeepLinearCentroids --shard 1/2 & DeepLinearCentroids --shard 2/2 & wait
+        DeepLinearCentroids --paper --shard "$SLURM_ARRAY_TASK_ID/25" --output fig2
       """)
 
   @Option(help: "Seed of the means, the noise and the initial network.")
