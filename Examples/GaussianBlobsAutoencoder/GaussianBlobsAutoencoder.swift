@@ -1,10 +1,174 @@
 import ArgumentParser
+import RankCollapse
 import RankCollapseExperiments
+import RankCollapsePlots
 
-/// Placeholder: the example is being written.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Figure 1 of the paper: τ_10 of each weight matrix of a tanh autoencoder trained on K = 10
+/// Gaussian blobs, over a grid of (λ, σ).
 @main
 struct GaussianBlobsAutoencoder: ParsableCommand {
-  func run() throws {
-    print("GaussianBlobsAutoencoder: not implemented yet")
+  static let configuration = CommandConfiguration(
+    abstract: "Reproduce Figure 1: τ_10 of every weight matrix over a (λ, σ) grid.",
+    discussion: """
+      Trains one autoencoder per (λ, σ) on K = 10 Gaussian blobs and writes, to the output \
+      folder: figure1.svg (one heatmap of τ_10 per layer), figure1.csv (tidy: lambda, sigma, \
+      layer, metric, value), hyperparameters.json, and points/ (one file per finished grid \
+      point). Running the same command again resumes: finished points are skipped.
+
+      Examples:
+        swift run -c release GaussianBlobsAutoencoder
+        swift run -c release GaussianBlobsAutoencoder --paper --threads 2 --output fig1-paper
+        GaussianBlobsAutoencoder --paper --shard 3/16 --output fig1-paper   # one of 16 processes
+        GaussianBlobsAutoencoder --lambdas 1e-4,1e-2 --sigmas 0.1,1 --seed 7
+      """)
+
+  @Flag(help: "The paper's sizes: 784-400-300-400-784, N = 10000, a 6 × 6 grid (hours).")
+  var paper = false
+
+  @Option(help: "Comma-separated λ values (default: the scale's grid).")
+  var lambdas: String?
+
+  @Option(help: "Comma-separated σ values (default: the scale's grid).")
+  var sigmas: String?
+
+  @Option(help: "Seed of the data, the initial weights and the analysis.")
+  var seed: UInt64 = 1
+
+  @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  var threads: Int?
+
+  @Option(help: "Output folder (created if needed; an existing one is resumed).")
+  var output: String?
+
+  @Option(help: "Run only shard i of n (1-based), e.g. $SLURM_ARRAY_TASK_ID/16.")
+  var shard: String = "1/1"
+
+  @Option(help: "The update rule: adam, or gd (full-batch gradient descent with --momentum).")
+  var optimizer: String?
+
+  @Option(help: "Heavy-ball momentum of --optimizer gd.")
+  var momentum: Double = 0.9
+
+  @Option(help: "The initial learning rate (default: the scale's).")
+  var learningRate: Double?
+
+  @Flag(inversion: .prefixedNo, help: "Decay the learning rate along a cosine to 1/100 of it.")
+  var decay: Bool?
+
+  @Option(help: "Step budget per grid point (default: the scale's).")
+  var maxSteps: Int?
+
+  @Option(help: "Stop when the gradient norm falls to this (default: the scale's).")
+  var gradientTolerance: Double?
+
+  @Flag(help: "Measure only the spectra (skip the TCV intervals and Theorem 3.4).")
+  var spectraOnly = false
+
+  @Flag(help: "Print training progress of every grid point.")
+  var verbose = false
+
+  func validate() throws {
+    if let threads, threads < 1 {
+      throw ValidationError("--threads must be at least 1, got \(threads)")
+    }
+    do {
+      _ = try Shard(parsing: shard)
+    } catch {
+      throw ValidationError(error.description)
+    }
+    do {
+      try scale().experiment.validate()
+    } catch let error as ExperimentError {
+      throw ValidationError(error.description)
+    }
   }
+
+  /// The experiment and grid of the chosen scale with the overrides applied.
+  func scale() throws -> (
+    experiment: BlobsAutoencoderExperiment, lambdas: [Double], sigmas: [Double]
+  ) {
+    var scale = paper ? Figure1Scale.paper : Figure1Scale.small
+    scale.experiment.seed = seed
+    if let learningRate { scale.experiment.learningRate = learningRate }
+    if let decay { scale.experiment.decaysLearningRate = decay }
+    switch optimizer {
+    case nil: break
+    case "adam": scale.experiment.optimizer = .adam
+    case "gd": scale.experiment.optimizer = .gradientDescent(momentum: momentum)
+    case let other?: throw ValidationError("--optimizer must be adam or gd, got '\(other)'")
+    }
+    if let maxSteps { scale.experiment.maximumSteps = maxSteps }
+    if let gradientTolerance { scale.experiment.gradientTolerance = gradientTolerance }
+    if spectraOnly {
+      scale.experiment.measuresClusterVariation = false
+      scale.experiment.evaluatesBounds = false
+    }
+    if let lambdas { scale.lambdas = try parseList(lambdas, name: "--lambdas", positive: true) }
+    if let sigmas { scale.sigmas = try parseList(sigmas, name: "--sigmas", positive: false) }
+    return (scale.experiment, scale.lambdas, scale.sigmas)
+  }
+
+  func parseList(_ text: String, name: String, positive: Bool) throws -> [Double] {
+    let values = text.split(separator: ",").map { Double($0.filter { $0 != " " }) }
+    guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+      throw ValidationError("\(name) must be comma-separated numbers, got '\(text)'")
+    }
+    let numbers = values.compactMap { $0 }
+    guard numbers.allSatisfy({ $0.isFinite && (positive ? $0 > 0 : $0 >= 0) }) else {
+      throw ValidationError("\(name) values must be finite and \(positive ? "> 0" : "≥ 0")")
+    }
+    return numbers
+  }
+
+  func run() throws {
+    if let threads { BLAS.threadCount = threads }
+    let (experiment, lambdas, sigmas) = try scale()
+    let folder = output ?? (paper ? "figure1-paper-output" : "figure1-output")
+    let shard = try Shard(parsing: shard)
+    let figure = Figure1(experiment: experiment, lambdas: lambdas, sigmas: sigmas)
+    let sweep = try figure.openSweep(folder: folder, threads: BLAS.threadCount)
+
+    say("Figure 1: Gaussian-blobs autoencoder, \(lambdas.count) λ × \(sigmas.count) σ")
+    say(sweep.hyperparameters.description)
+    say("threads: \(BLAS.threadCount)")
+    say("shard: \(shard)")
+    let total = shard.select(sweep.grid).count
+    var done = 0
+    try sweep.run(
+      shard: shard,
+      compute: { point in
+        try figure.measure(point, progress: verbose ? .automatic(seconds: 2) : .silent).rows
+      },
+      report: { point, status in
+        done += 1
+        switch status {
+        case .skipped: say("[\(done)/\(total)] \(point): already done")
+        case .computed(let seconds):
+          say(
+            "[\(done)/\(total)] \(point): \(SweepValue.format((seconds * 10).rounded() / 10)) s")
+        }
+      })
+    switch try figure.finish(sweep) {
+    case .complete(let summary):
+      say(summary)
+      say("wrote \(folder)/figure1.svg, \(folder)/figure1.csv, \(folder)/hyperparameters.json")
+    case .incomplete(let missing):
+      say(
+        "\(missing.count) of \(sweep.grid.count) grid points are not finished yet (other shards?); "
+          + "run again with the same --output to finish and write the figure.")
+    }
+    say("output folder: \(folder)")
+  }
+}
+
+/// Prints a line and flushes it, so that a log file (a SLURM job's output) follows the run.
+func say(_ text: String) {
+  print(text)
+  fflush(nil)
 }
