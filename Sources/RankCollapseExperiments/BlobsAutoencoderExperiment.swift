@@ -3,7 +3,7 @@ import RankCollapse
 /// The Gaussian-mixture autoencoder of the paper's section 6.1 (Figure 1) at one (λ, σ): train,
 /// then measure every layer.
 ///
-/// Data: K isotropic Gaussian blobs in dimension d = `widths[0]` (``GaussianMixture`` of
+/// Data: K isotropic Gaussian blobs in dimension d = `widths[0]` (`GaussianMixture` of
 /// RankCollapseData), N points, balanced. The means are drawn once from the seed with every
 /// coordinate N(0, meanScale²/d) (``meanScale`` defaults to √d, so mean coordinates have unit
 /// variance and σ is measured against them); the noise is drawn from its own seeded stream, so

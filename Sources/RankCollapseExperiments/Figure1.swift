@@ -155,8 +155,8 @@ public struct Figure1: Sendable {
           colorScale: .logarithmic))
     }
     return FigureGrid(
-      title: "Relative spectral tail τ\(subscriptDigits(k)) = Σ_{j>\(k)} s_j² / Σ_j s_j² "
-        + "of each weight matrix at convergence",
+      title: "τ\(subscriptDigits(k)): relative distance of each weight matrix from the closest "
+        + "rank-\(k) matrix at convergence (λ: weight decay, σ: blob spread)",
       columns: panels.count, panels: panels)
   }
 
