@@ -4,8 +4,12 @@ extension Matrix {
   /// The singular values `s_1 ≥ s_2 ≥ … ≥ s_k ≥ 0`, `k = min(rows, columns)`, without singular
   /// vectors: the fast path (LAPACK `?gesdd` with `jobz = 'N'`).
   ///
-  /// The row-major storage is handed to LAPACK as the column-major transpose, which has the same
-  /// singular values, so no transposition is done.
+  /// LAPACK sees row-major storage as the column-major transpose, which has the same singular
+  /// values. A matrix with more rows than columns is transposed first (one copy, which the
+  /// in-place routine needs anyway), so that LAPACK always sees a column-major matrix at least
+  /// as tall as it is wide and factors it by QR with contiguous columns: its LQ path on the
+  /// transpose reads rows with a stride and took 2.2 times as long for a 30522 × 384 word
+  /// embedding matrix (Debian's OpenBLAS 0.3.21).
   ///
   /// - Returns: `min(rows, columns)` values in decreasing order.
   /// - Throws: `LinearAlgebraError/nonFiniteInput(operation:)` if an element is infinite or
@@ -17,16 +21,17 @@ extension Matrix {
     guard isFinite else { throw .nonFiniteInput(operation: "singularValues") }
     let k = Swift.min(rows, columns)
     guard k > 0 else { return [] }
-    var work = self
+    var work = rows > columns ? transposed() : self
+    let (m, n) = (work.columns, work.rows)
     var values = [Scalar](repeating: 0, count: k)
     var unused: (Scalar, Scalar) = (0, 0)
     let info = work.withUnsafeMutableBufferPointer { a in
       values.withUnsafeMutableBufferPointer { s in
         withUnsafeMutablePointer(to: &unused.0) { u in
           withUnsafeMutablePointer(to: &unused.1) { vt in
-            // Row-major m×n storage is the column-major n×m transpose.
+            // Row-major storage of `work` is its column-major transpose, m ≥ n.
             Scalar.lapackGESDD(
-              vectors: false, m: columns, n: rows, a: a.baseAddress.unsafelyUnwrapped,
+              vectors: false, m: m, n: n, a: a.baseAddress.unsafelyUnwrapped,
               s: s.baseAddress.unsafelyUnwrapped, u: u, vt: vt)
           }
         }
