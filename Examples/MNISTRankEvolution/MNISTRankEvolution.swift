@@ -27,10 +27,10 @@ struct MNISTRankEvolution: ParsableCommand {
       MNIST (train-images-idx3-ubyte[.gz] …).
 
       Examples:
-        MNISTRankEvolution                         # default scale, a few minutes on 2 cores
+        MNISTRankEvolution                       # default scale, minutes on 2 cores
         MNISTRankEvolution --data ~/mnist --output mnist-fig3
-        MNISTRankEvolution --paper --threads 8     # 60 000 images, 300 epochs
-        MNISTRankEvolution --shard 2/3             # one λ of three (e.g. a SLURM array task)
+        MNISTRankEvolution --paper --threads 8   # 60 000 images, 300 epochs
+        MNISTRankEvolution --shard 2/3           # the 2nd of 3 λ (a SLURM task)
       """)
 
   @Flag(help: "Use the paper's sizes (all images, a 784-512-256-128-10 network, 300 epochs).")
@@ -49,7 +49,7 @@ struct MNISTRankEvolution: ParsableCommand {
   @Option(help: "Use the first N training images (default 10000; with --paper all).")
   var trainingSamples: Int?
 
-  @Option(help: "Folder with the MNIST-format IDX files (default: Debian's Fashion-MNIST).")
+  @Option(help: "Folder with the MNIST-format IDX files.")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
   @Option(help: "Random seed of the initial weights and the minibatch order.")
@@ -104,6 +104,7 @@ struct MNISTRankEvolution: ParsableCommand {
   }
 
   func run() throws {
+    setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach logs even if the run is killed
     BLAS.threadCount = threads
     var experiment: Experiments.RankEvolution = paper ? .paperScale : .defaultScale
     if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }

@@ -33,10 +33,10 @@ struct WidthDepthSweep: ParsableCommand {
       (sudo apt-get install dataset-fashion-mnist), or --data DIR with MNIST's IDX files.
 
       Examples:
-        WidthDepthSweep                            # default scale, a few minutes on 2 cores
+        WidthDepthSweep                          # default scale, minutes on 2 cores
         WidthDepthSweep --data ~/mnist --output mnist-fig45
-        WidthDepthSweep --paper --shard 3/16       # task 3 of a 16-task SLURM array:
-                                                   #   --shard "$SLURM_ARRAY_TASK_ID/16"
+        WidthDepthSweep --paper --shard 3/16     # task 3 of a 16-task SLURM array
+        WidthDepthSweep --widths 32,64 --depths 1,2 --lambdas 0.01
       """)
 
   @Flag(help: "Use the paper's sizes (28 × 28 inputs, all images, 100 epochs, wider grid).")
@@ -58,7 +58,7 @@ struct WidthDepthSweep: ParsableCommand {
   @Option(help: "Use the first N training images (default 5000; with --paper all).")
   var trainingSamples: Int?
 
-  @Option(help: "Folder with the MNIST-format IDX files (default: Debian's Fashion-MNIST).")
+  @Option(help: "Folder with the MNIST-format IDX files.")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
   @Option(help: "Random seed of the initial weights and the minibatch order.")
@@ -112,6 +112,7 @@ struct WidthDepthSweep: ParsableCommand {
   }
 
   func run() throws {
+    setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach logs even if the run is killed
     BLAS.threadCount = threads
     var experiment: Experiments.WidthDepthSweep = paper ? .paperScale : .defaultScale
     if let lambdas = try list(lambdasText, "--lambdas", Double.init, { $0 >= 0 }) {
