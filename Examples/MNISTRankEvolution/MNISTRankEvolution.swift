@@ -104,7 +104,6 @@ struct MNISTRankEvolution: ParsableCommand {
   }
 
   func run() throws {
-    setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach logs even if the run is killed
     BLAS.threadCount = threads
     var experiment: Experiments.RankEvolution = paper ? .paperScale : .defaultScale
     if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }

@@ -112,7 +112,6 @@ struct WidthDepthSweep: ParsableCommand {
   }
 
   func run() throws {
-    setvbuf(stdout, nil, _IOLBF, 0)  // progress lines reach logs even if the run is killed
     BLAS.threadCount = threads
     var experiment: Experiments.WidthDepthSweep = paper ? .paperScale : .defaultScale
     if let lambdas = try list(lambdasText, "--lambdas", Double.init, { $0 >= 0 }) {
