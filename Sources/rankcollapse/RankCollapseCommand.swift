@@ -12,12 +12,13 @@ struct RankCollapseCommand: ParsableCommand {
       `rankcollapse help COMMAND` shows a command's options and more examples.
 
       Examples:
+        rankcollapse demo
         rankcollapse analyze weights.npy
         rankcollapse analyze --rank 5 --epsilon 0.05 --format json layer1.npy layer2.npy
         rankcollapse analyze --plot figures model.safetensors
         rankcollapse collapse features.npy --labels labels.npy --seed 3
       """,
     version: "0.1.0",
-    subcommands: [Analyze.self, Collapse.self]
+    subcommands: [Demo.self, Analyze.self, Collapse.self]
   )
 }

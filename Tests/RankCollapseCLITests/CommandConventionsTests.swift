@@ -7,7 +7,7 @@ import Testing
 struct CommandConventionsTests {
   /// The commands, and whether each makes random choices (and so takes `--seed`).
   static let commands: [(name: String, random: Bool)] = [
-    ("analyze", false), ("collapse", true),
+    ("demo", true), ("analyze", false), ("collapse", true),
   ]
 
   @Test("--help shows examples, --threads, and --seed where the command is random")
