@@ -129,10 +129,11 @@ struct MNISTRankEvolution: ParsableCommand {
       progress: quiet ? .silent : .automatic(seconds: 10),
       onSnapshot: { lambda, snapshot in
         let ranks = snapshot.layers.map { "\($0.softRank(epsilon: 0.1))" }.joined(separator: " ")
-        let tcv = snapshot.layers.map { format($0.classTCV) }.joined(separator: " ")
+        let tcv = snapshot.layers.map { "\(($0.classTCV * 100).rounded() / 100)" }
+          .joined(separator: " ")
         print(
-          "λ = \(lambda) epoch \(snapshot.epoch): train \(percent(snapshot.trainAccuracy)), "
-            + "test \(snapshot.testAccuracy.map(percent) ?? "–"), rk(0.1) [\(ranks)], "
+          "λ = \(lambda) epoch \(snapshot.epoch): train accuracy \(snapshot.trainAccuracy), "
+            + "test \(snapshot.testAccuracy.map { "\($0)" } ?? "–"), rk(0.1) [\(ranks)], "
             + "TCV [\(tcv)]")
       },
       report: { point, status in
@@ -148,46 +149,10 @@ struct MNISTRankEvolution: ParsableCommand {
     case .complete(let table):
       let trajectories = try experiment.trajectories(from: table)
       try Experiments.RankEvolution.figure(trajectories).write(to: output + "/figure3.svg")
-      printSummary(table: table, experiment: experiment)
+      print("\n" + Experiments.RankEvolution.summary(trajectories))
       print(
         "\nWrote \(output)/figure3.csv, \(output)/figure3.svg and \(output)/hyperparameters.json")
     }
     print("Output folder: \(output)")
   }
-
-  /// The first and last epoch of every λ: accuracy, rk(0.1) and TCV per layer.
-  func printSummary(table: TidyTable, experiment: Experiments.RankEvolution) {
-    let column = Dictionary(uniqueKeysWithValues: table.columns.enumerated().map { ($1, $0) })
-    guard let epochColumn = column["epoch"], let layerColumn = column["layer"],
-      let quantityColumn = column["quantity"], let valueColumn = column["value"]
-    else { return }
-    print("\nλ        epoch  train   test    rk(0.1) per layer     class TCV per layer")
-    for lambda in experiment.lambdas {
-      let rows = table.rows(where: ["lambda": .number(lambda)])
-      let epochs = Set(rows.compactMap { Int($0[epochColumn]) }).sorted()
-      for epoch in Set([epochs.first, epochs.last].compactMap({ $0 })).sorted() {
-        func values(_ quantity: String) -> [Double] {
-          rows.filter {
-            Int($0[epochColumn]) == epoch && $0[quantityColumn] == quantity
-              && $0[layerColumn] != "0"
-          }.compactMap { Double($0[valueColumn]) }
-        }
-        let train = values("train_accuracy").first.map(percent) ?? "–"
-        let test = values("test_accuracy").first.map(percent) ?? "–"
-        let ranks = values("soft_rank").map { String(Int($0)) }.joined(separator: " ")
-        let tcv = values("class_tcv").map(format).joined(separator: " ")
-        print(
-          "\(pad("\(lambda)", 8)) \(pad("\(epoch)", 6)) \(pad(train, 7)) \(pad(test, 7)) "
-            + "\(pad(ranks, 21)) \(tcv)")
-      }
-    }
-  }
-}
-
-func percent(_ x: Double) -> String { "\((x * 1000).rounded() / 10)%" }
-
-func format(_ x: Double) -> String { "\((x * 100).rounded() / 100)" }
-
-func pad(_ text: String, _ width: Int) -> String {
-  text + String(repeating: " ", count: max(0, width - text.count))
 }

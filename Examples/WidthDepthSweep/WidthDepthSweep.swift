@@ -164,54 +164,11 @@ struct WidthDepthSweep: ParsableCommand {
       let outcomes = try Experiments.WidthDepthSweep.outcomes(from: table)
       try experiment.widthChart(outcomes).write(to: output + "/figure4.svg")
       try experiment.depthChart(outcomes, inputSize: inputSize).write(to: output + "/figure5.svg")
-      printSummary(outcomes, experiment: experiment, inputSize: inputSize)
+      print("\n" + experiment.summary(outcomes, inputSize: inputSize))
       print(
         "\nWrote \(output)/figures4-5.csv, \(output)/figure4.svg, \(output)/figure5.svg and "
           + "\(output)/hyperparameters.json")
     }
     print("Output folder: \(output)")
   }
-
-  func printSummary(
-    _ outcomes: [Experiments.WidthDepthSweep.Outcome], experiment: Experiments.WidthDepthSweep,
-    inputSize: Int
-  ) {
-    func cell(_ outcome: Experiments.WidthDepthSweep.Outcome?, _ value: Double?) -> String {
-      guard let outcome, let value else { return pad("–", 16) }
-      let accuracy = outcome.testAccuracy ?? outcome.trainAccuracy
-      return pad("\((value * 10).rounded() / 10) (\((accuracy * 1000).rounded() / 10)%)", 16)
-    }
-    print(
-      "\nFigure 4: mean rk(0.1) of W₂…W_L−1 (test accuracy), "
-        + "\(experiment.fixedHiddenLayers) hidden layers")
-    print(pad("width", 8) + experiment.lambdas.map { pad("λ = \($0)", 16) }.joined())
-    for width in experiment.widths {
-      var line = pad("\(width)", 8)
-      for lambda in experiment.lambdas {
-        let outcome = outcomes.first {
-          $0.point
-            == .init(lambda: lambda, width: width, hiddenLayers: experiment.fixedHiddenLayers)
-        }
-        line += cell(outcome, outcome?.intermediateSoftRank)
-      }
-      print(line)
-    }
-    let width = experiment.depthSweepWidth(inputSize: inputSize)
-    print("\nFigure 5: mean rk(0.1) of W₁…W_L (test accuracy), width \(width)")
-    print(pad("hidden", 8) + experiment.lambdas.map { pad("λ = \($0)", 16) }.joined())
-    for depth in experiment.hiddenLayerCounts {
-      var line = pad("\(depth)", 8)
-      for lambda in experiment.lambdas {
-        let outcome = outcomes.first {
-          $0.point == .init(lambda: lambda, width: width, hiddenLayers: depth)
-        }
-        line += cell(outcome, outcome?.averageSoftRank)
-      }
-      print(line)
-    }
-  }
-}
-
-func pad(_ text: String, _ width: Int) -> String {
-  text + String(repeating: " ", count: max(0, width - text.count))
 }

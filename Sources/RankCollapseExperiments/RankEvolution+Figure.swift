@@ -13,6 +13,12 @@ extension Experiments.RankEvolution {
     public var tails: [[[Double]]]
     /// `classTCV[i][l − 1]` is `WCSS_l` of Z^l by class label at `epochs[i]`.
     public var classTCV: [[Double]]
+    /// `softRanks[i][l − 1]` is rk(ε) of W_l at `epochs[i]`.
+    public var softRanks: [[Int]]
+    /// The training accuracy at each epoch.
+    public var trainAccuracy: [Double]
+    /// The test accuracy at each epoch (`nil` without test images).
+    public var testAccuracy: [Double?]
 
     /// Creates a trajectory.
     ///
@@ -21,11 +27,20 @@ extension Experiments.RankEvolution {
     ///   - epochs: The epochs.
     ///   - tails: The tail curves, per epoch and layer.
     ///   - classTCV: The TCV, per epoch and layer.
-    public init(lambda: Double, epochs: [Int], tails: [[[Double]]], classTCV: [[Double]]) {
+    ///   - softRanks: rk(ε), per epoch and layer.
+    ///   - trainAccuracy: The training accuracy per epoch.
+    ///   - testAccuracy: The test accuracy per epoch.
+    public init(
+      lambda: Double, epochs: [Int], tails: [[[Double]]], classTCV: [[Double]],
+      softRanks: [[Int]], trainAccuracy: [Double], testAccuracy: [Double?]
+    ) {
       self.lambda = lambda
       self.epochs = epochs
       self.tails = tails
       self.classTCV = classTCV
+      self.softRanks = softRanks
+      self.trainAccuracy = trainAccuracy
+      self.testAccuracy = testAccuracy
     }
 
     /// The trajectory of a run.
@@ -35,7 +50,12 @@ extension Experiments.RankEvolution {
       self.init(
         lambda: run.configuration.lambda, epochs: run.snapshots.map(\.epoch),
         tails: run.snapshots.map { $0.layers.map(\.tailErrors) },
-        classTCV: run.snapshots.map { $0.layers.map(\.classTCV) })
+        classTCV: run.snapshots.map { $0.layers.map(\.classTCV) },
+        softRanks: run.snapshots.map {
+          $0.layers.map { $0.softRank(epsilon: run.configuration.epsilon) }
+        },
+        trainAccuracy: run.snapshots.map(\.trainAccuracy),
+        testAccuracy: run.snapshots.map(\.testAccuracy))
     }
 
     /// The number of layers L.
@@ -51,6 +71,8 @@ extension Experiments.RankEvolution {
     public init(lambda: Double, rows: [[String]]) throws(Experiments.ClassifierError) {
       var singular: [Int: [Int: [Int: Double]]] = [:]  // epoch → layer → r → σ_r
       var tcv: [Int: [Int: Double]] = [:]  // epoch → layer → TCV
+      var ranks: [Int: [Int: Int]] = [:]  // epoch → layer → rk(ε)
+      var accuracy: [String: [Int: Double]] = [:]  // quantity → epoch → value
       for row in rows {
         guard row.count == 5, let epoch = Int(row[0]), let value = Double(row[4]),
           value.isFinite, value >= 0
@@ -68,13 +90,26 @@ extension Experiments.RankEvolution {
             throw .invalidData("a TCV row lacks its layer: \(row)")
           }
           if layer > 0 { tcv[epoch, default: [:]][layer] = value }
+        case "soft_rank":
+          guard let layer = Int(row[1]) else {
+            throw .invalidData("a soft rank row lacks its layer: \(row)")
+          }
+          ranks[epoch, default: [:]][layer] = Int(value)
+        case "train_accuracy", "test_accuracy":
+          accuracy[row[3], default: [:]][epoch] = value
         default: continue
         }
       }
       let epochs = singular.keys.sorted()
       var tails: [[[Double]]] = []
       var classTCV: [[Double]] = []
+      var softRanks: [[Int]] = []
+      var trainAccuracy: [Double] = []
       for epoch in epochs {
+        guard let train = accuracy["train_accuracy"]?[epoch] else {
+          throw .invalidData("epoch \(epoch) lacks its training accuracy")
+        }
+        trainAccuracy.append(train)
         guard let layers = singular[epoch], let tcvs = tcv[epoch], layers.count == tcvs.count,
           layers.keys.sorted() == Array(1...layers.count)
         else { throw .invalidData("epoch \(epoch) lacks some layers") }
@@ -90,13 +125,20 @@ extension Experiments.RankEvolution {
             Spectrum(singularValues: sigmas, rows: sigmas.count, columns: sigmas.count).tailErrors)
           epochTCV.append(layerTCV)
         }
+        guard let epochRanks = ranks[epoch], epochRanks.count == layers.count else {
+          throw .invalidData("epoch \(epoch) lacks some soft ranks")
+        }
+        softRanks.append((1...layers.count).map { epochRanks[$0] ?? 0 })
         tails.append(epochTails)
         classTCV.append(epochTCV)
       }
       guard Set(tails.map(\.count)).count <= 1 else {
         throw .invalidData("the epochs of λ = \(lambda) have different numbers of layers")
       }
-      self.init(lambda: lambda, epochs: epochs, tails: tails, classTCV: classTCV)
+      self.init(
+        lambda: lambda, epochs: epochs, tails: tails, classTCV: classTCV, softRanks: softRanks,
+        trainAccuracy: trainAccuracy,
+        testAccuracy: epochs.map { accuracy["test_accuracy"]?[$0] })
     }
   }
 
@@ -214,6 +256,29 @@ extension Experiments.RankEvolution {
       title: "Tail e(r) of each layer's singular values during training (light → dark blue: "
         + "early → late epochs) and class-label TCV per layer",
       columns: Swift.max(layers, 1), panels: panels)
+  }
+
+  /// A text table of the first and last measurement of every λ: accuracies, rk(ε) and the
+  /// class-label TCV per layer.
+  ///
+  /// - Parameter trajectories: One per λ.
+  /// - Returns: The table, one line per row.
+  public static func summary(_ trajectories: [Trajectory]) -> String {
+    var table = TextTable(widths: [8, 6, 7, 7, 21])
+    table.add(["λ", "epoch", "train", "test", "rk(0.1) per layer", "class TCV per layer"])
+    for trajectory in trajectories {
+      let last = trajectory.epochs.count - 1
+      for index in Set([0, last]).sorted() where index >= 0 {
+        table.add([
+          "\(trajectory.lambda)", "\(trajectory.epochs[index])",
+          TextTable.percent(trajectory.trainAccuracy[index]),
+          trajectory.testAccuracy[index].map(TextTable.percent) ?? "–",
+          trajectory.softRanks[index].map(String.init).joined(separator: " "),
+          trajectory.classTCV[index].map(TextTable.rounded).joined(separator: " "),
+        ])
+      }
+    }
+    return table.text
   }
 
   /// `n` in Unicode subscript digits (W₁, W₂, …).

@@ -337,6 +337,59 @@ extension Experiments {
       return chart
     }
 
+    /// Text tables of both figures: per width (Figure 4) and per depth (Figure 5) the figure's
+    /// mean rk(ε) for every λ with the test accuracy (training accuracy without test images) in
+    /// brackets, and the same mean at initialisation.
+    ///
+    /// - Parameters:
+    ///   - outcomes: Outcomes of any points (missing ones show as `–`).
+    ///   - inputSize: d_0 (for the default width 2 d_0).
+    /// - Returns: The two tables with their titles.
+    public func summary(_ outcomes: [Outcome], inputSize: Int) -> String {
+      func cell(_ outcome: Outcome?, _ value: (Outcome) -> Double) -> String {
+        guard let outcome else { return "–" }
+        let accuracy = outcome.testAccuracy ?? outcome.trainAccuracy
+        return "\(TextTable.tenths(value(outcome))) (\(TextTable.percent(accuracy)))"
+      }
+      let header = lambdas.map { "λ = \($0)" } + ["at initialisation"]
+      let columnWidths = [7] + Array(repeating: 16, count: lambdas.count)
+      var width = TextTable(widths: columnWidths)
+      width.add(["width"] + header)
+      for n in self.widths {
+        let line = lambdas.map { lambda in
+          outcomes.first {
+            $0.point == Point(lambda: lambda, width: n, hiddenLayers: fixedHiddenLayers)
+          }
+        }
+        width.add(
+          ["\(n)"] + line.map { cell($0, \.intermediateSoftRank) }
+            + [
+              line.compactMap { $0 }.first.map {
+                TextTable.tenths(Outcome.intermediate($0.initialSoftRanks))
+              } ?? "–"
+            ])
+      }
+      let fixed = depthSweepWidth(inputSize: inputSize)
+      var depth = TextTable(widths: columnWidths)
+      depth.add(["hidden"] + header)
+      for count in hiddenLayerCounts {
+        let line = lambdas.map { lambda in
+          outcomes.first { $0.point == Point(lambda: lambda, width: fixed, hiddenLayers: count) }
+        }
+        depth.add(
+          ["\(count)"] + line.map { cell($0, \.averageSoftRank) }
+            + [
+              line.compactMap { $0 }.first.map {
+                TextTable.tenths(Outcome.mean($0.initialSoftRanks))
+              } ?? "–"
+            ])
+      }
+      return "Figure 4: mean rk(\(configuration.epsilon)) of the hidden-to-hidden matrices "
+        + "(test accuracy), \(fixedHiddenLayers) hidden layers\n\(width.text)\n\n"
+        + "Figure 5: mean rk(\(configuration.epsilon)) of all layers (test accuracy), "
+        + "hidden width \(fixed)\n\(depth.text)"
+    }
+
     /// `n` in Unicode subscript digits.
     static func subscriptDigits(_ n: Int) -> String {
       let digits = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"]

@@ -63,23 +63,47 @@ import Testing
     #expect(throws: SweepError.self) { try other.sweep(folder: folder, data: data) }
   }
 
-  @Test func damagedRowsAreDataErrors() {
-    let bad: [[[String]]] = [
-      [["0", "1", "1", "singular_value", "nan"]],
-      [["0", "1", "1", "singular_value", "-1"]],
-      [["zero", "1", "1", "singular_value", "1"]],
-      [["0", "", "1", "singular_value", "1"]],
-      [["0", "1", "1", "singular_value", "1"]],  // no TCV for the layer
-      [
-        ["0", "1", "1", "singular_value", "1"], ["0", "1", "", "class_tcv", "1"],
-        ["0", "1", "3", "singular_value", "1"],
-      ],  // r = 2 missing
+  /// A minimal valid set of rows parses; each damaged variant is a data error.
+  @Test func damagedRowsAreDataErrors() throws {
+    let valid: [[String]] = [
+      ["0", "", "", "train_accuracy", "0.5"], ["0", "1", "1", "singular_value", "2"],
+      ["0", "1", "2", "singular_value", "1"], ["0", "1", "", "class_tcv", "1.5"],
+      ["0", "1", "", "soft_rank", "1"],
     ]
-    for rows in bad {
-      #expect(throws: Experiments.ClassifierError.self) {
+    let trajectory = try Experiments.RankEvolution.Trajectory(lambda: 1, rows: valid)
+    #expect(trajectory.epochs == [0])
+    #expect(trajectory.tails == [[[1, 1.0 / 3]]])
+    #expect(trajectory.classTCV == [[1.5]])
+    #expect(trajectory.softRanks == [[1]])
+    #expect(trajectory.testAccuracy == [nil])
+    var damaged: [[[String]]] = [
+      Array(valid.dropFirst()),  // no training accuracy
+      valid.filter { $0[3] != "class_tcv" },  // no TCV for the layer
+      valid.filter { $0[3] != "soft_rank" },  // no soft rank
+      valid.filter { $0[2] != "1" },  // r = 1 missing
+    ]
+    for (row, column, text) in [(1, 4, "nan"), (1, 4, "-1"), (1, 0, "zero"), (1, 1, "")] {
+      var rows = valid
+      rows[row][column] = text
+      damaged.append(rows)
+    }
+    for rows in damaged {
+      #expect(throws: Experiments.ClassifierError.self, "\(rows)") {
         try Experiments.RankEvolution.Trajectory(lambda: 1, rows: rows)
       }
     }
+  }
+
+  @Test func theSummaryListsTheFirstAndLastEpochOfEachLambda() throws {
+    let runs = try Self.experiment.run(on: Self.data())
+    let summary = Experiments.RankEvolution.summary(
+      runs.map(Experiments.RankEvolution.Trajectory.init))
+    let lines = summary.split(separator: "\n")
+    #expect(lines.count == 1 + 2 * 2)
+    #expect(lines[0].hasPrefix("λ"))
+    #expect(lines[4].hasPrefix("0.01     4      "))
+    let ranks = runs[1].final.layers.map { String($0.softRank(epsilon: 0.1)) }
+    #expect(lines[4].contains(ranks.joined(separator: " ")))
   }
 
   @Test func panelsHaveOneCurvePerEpochFromLightToDarkBlue() throws {
@@ -188,5 +212,11 @@ import Testing
     #expect(depth.series[1].y[1] == direct.averageSoftRank)
     _ = try width.svg()
     _ = try depth.svg()
+
+    let summary = Self.sweep.summary(outcomes, inputSize: 16)
+    #expect(summary.contains("Figure 4"))
+    #expect(summary.contains("Figure 5"))
+    let rank = "\((direct.intermediateSoftRank * 10).rounded() / 10)"
+    #expect(summary.split(separator: "\n").contains { $0.hasPrefix("32 ") && $0.contains(rank) })
   }
 }
