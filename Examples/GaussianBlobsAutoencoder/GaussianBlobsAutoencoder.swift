@@ -70,7 +70,7 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
   @Flag(help: "Measure only the spectra (skip the TCV intervals and Theorem 3.4).")
   var spectraOnly = false
 
-  @Flag(help: "Print training progress of every grid point.")
+  @Flag(help: "Print training progress and a table of every grid point's measurements.")
   var verbose = false
 
   func validate() throws {
@@ -143,7 +143,10 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
     try sweep.run(
       shard: shard,
       compute: { point in
-        try figure.measure(point, progress: verbose ? .automatic(seconds: 2) : .silent).rows
+        let result = try figure.measure(
+          point, progress: verbose ? .automatic(seconds: 2) : .silent)
+        if verbose { say("\(point):\n\(result.table)") }
+        return result.rows
       },
       report: { point, status in
         done += 1
