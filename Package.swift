@@ -72,7 +72,23 @@ let package = Package(
       dependencies: [
         "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseClustering",
         "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseData",
+        "RankCollapseBounds", "RankCollapseTraining", "RankCollapseCompression",
+      ]
+    ),
+    // Training strategies built on the theory (centroid warm-up, Lemma 3.3).
+    .target(
+      name: "RankCollapseTraining",
+      dependencies: [
+        "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseClustering",
+        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseData",
         "RankCollapseBounds",
+      ]
+    ),
+    // Low-rank compression of trained networks (factored layers W ≈ U V).
+    .target(
+      name: "RankCollapseCompression",
+      dependencies: [
+        "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseNetwork", "RankCollapseData",
       ]
     ),
 
@@ -125,6 +141,22 @@ let package = Package(
       ],
       path: "Examples/WidthDepthSweep"
     ),
+    .executableTarget(
+      name: "CentroidWarmup",
+      dependencies: [
+        "RankCollapseExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/CentroidWarmup"
+    ),
+    .executableTarget(
+      name: "LowRankCompression",
+      dependencies: [
+        "RankCollapseExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/LowRankCompression"
+    ),
 
     // Tests.
     .target(
@@ -176,6 +208,20 @@ let package = Package(
       ]
     ),
     .testTarget(name: "RankCollapsePlotsTests", dependencies: ["RankCollapsePlots"]),
+    .testTarget(
+      name: "RankCollapseTrainingTests",
+      dependencies: [
+        "RankCollapseTraining", "RankCollapse", "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
+      name: "RankCollapseCompressionTests",
+      dependencies: [
+        "RankCollapseCompression", "RankCollapse", "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
     .testTarget(
       name: "RankCollapseExperimentsTests",
       dependencies: [
