@@ -85,18 +85,50 @@ struct Analyze: ParsableCommand {
     if let plot { try validateOutputFolder(plot, option: "--plot") }
   }
 
+  /// The spectra of `inputs`, in order, computed on up to `BLAS.threadCount` threads.
+  ///
+  /// Each singular value computation is one single-threaded LAPACK call (RankCollapse keeps
+  /// OpenBLAS at one thread in its default threading mode), so matrices are spread over the
+  /// threads instead, largest first, each to the least loaded thread. The numbers do not depend
+  /// on the thread count. In `BLAS.threading == .openBLAS` mode they run one after another,
+  /// each with OpenBLAS' own threads.
+  ///
+  /// - Throws: ``CommandFailure`` naming the first matrix (in `inputs` order) that failed.
+  static func spectra(of inputs: [MatrixInput]) throws -> [Spectrum<Double>] {
+    let threads = BLAS.threading == .partitionOutput ? min(BLAS.threadCount, inputs.count) : 1
+    var assignment = [[Int]](repeating: [], count: max(threads, 1))
+    var load = [Int](repeating: 0, count: max(threads, 1))
+    for index in inputs.indices.sorted(by: { inputs[$0].cost > inputs[$1].cost }) {
+      let least = load.indices.min { load[$0] < load[$1] } ?? 0
+      assignment[least].append(index)
+      load[least] = load[least].addingReportingOverflow(inputs[index].cost).partialValue
+    }
+    var results = [Result<Spectrum<Double>, any Error>?](repeating: nil, count: inputs.count)
+    results.withUnsafeMutableBufferPointer { slots in
+      // Each index belongs to exactly one block, so the blocks write disjoint slots.
+      Parallel.run(blocks: assignment.count) { block in
+        for index in assignment[block] {
+          slots[index] = Result { try inputs[index].matrix().spectrum() }
+        }
+      }
+    }
+    return try zip(inputs, results).map { input, result in
+      do {
+        guard let result else { throw CommandFailure("not computed") }
+        return try result.get()
+      } catch {
+        throw CommandFailure("\(input.name): \(error)")
+      }
+    }
+  }
+
   func run() throws {
     if let threads { BLAS.threadCount = threads }
     let pattern = try filter.map { try Regex($0) }
     var reports: [SpectralReport] = []
     for file in files {
-      for input in try MatrixInputs.load(file, filter: pattern) {
-        let spectrum: Spectrum<Double>
-        do {
-          spectrum = try input.matrix().spectrum()
-        } catch {
-          throw CommandFailure("\(input.name): \(error)")
-        }
+      let inputs = try MatrixInputs.load(file, filter: pattern)
+      for (input, spectrum) in zip(inputs, try Self.spectra(of: inputs)) {
         reports.append(
           SpectralReport(
             name: input.name, spectrum: spectrum, rank: rank, epsilon: epsilon,

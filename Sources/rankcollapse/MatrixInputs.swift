@@ -9,6 +9,15 @@ struct MatrixInput {
   var matrix: () throws -> Matrix<Double>
   /// The machine epsilon of the type the file stores (for the numerical rank's tolerance).
   var machineEpsilon: Double
+  /// Rows and columns.
+  var shape: [Int]
+
+  /// The cost of its singular values, up to a constant: m·n·min(m, n).
+  var cost: Int {
+    guard shape.count == 2 else { return 0 }
+    return shape[0].multipliedReportingOverflow(by: shape[1]).partialValue
+      .multipliedReportingOverflow(by: min(shape[0], shape[1])).partialValue
+  }
 }
 
 /// Finds the matrices of the files given to `analyze`.
@@ -44,7 +53,7 @@ enum MatrixInputs {
         inputs.append(
           MatrixInput(
             name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) },
-            machineEpsilon: array.dataType.machineEpsilon))
+            machineEpsilon: array.dataType.machineEpsilon, shape: array.shape))
       }
       noteSkipped(file, skipped)
       return inputs
@@ -65,7 +74,7 @@ enum MatrixInputs {
     return [
       MatrixInput(
         name: file, matrix: { array.matrix(as: Double.self) },
-        machineEpsilon: array.dataType.machineEpsilon)
+        machineEpsilon: array.dataType.machineEpsilon, shape: array.shape)
     ]
   }
 
@@ -88,7 +97,7 @@ enum MatrixInputs {
       return contents.tensors.map { tensor in
         MatrixInput(
           name: "\(file):\(tensor.name)", matrix: { try tensor.matrix(as: Double.self) },
-          machineEpsilon: tensor.dataType.machineEpsilon)
+          machineEpsilon: tensor.dataType.machineEpsilon, shape: tensor.shape)
       }
     } catch {
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")

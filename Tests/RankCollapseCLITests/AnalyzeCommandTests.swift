@@ -165,6 +165,33 @@ struct AnalyzeCommandTests {
     #expect(failure.error.contains("broken.safetensors") && failure.error.contains("truncated"))
   }
 
+  @Test("Matrices spread over threads give the same report, in file order, as one thread")
+  func threadsAgree() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var generator = SeededGenerator(seed: 12)
+    // Different sizes, so the largest-first assignment differs from the file order.
+    let shapes = [(5, 3), (40, 30), (2, 9), (64, 8), (17, 17)]
+    let model = folder.appendingPathComponent("m.safetensors").path
+    try SafeTensors.write(
+      SafeTensorsFile(
+        tensors: shapes.enumerated().map { index, shape in
+          SafeTensor(
+            name: "w\(index)",
+            matrix: Matrix<Float>.randomNormal(
+              rows: shape.0, columns: shape.1, using: &generator))
+        }), to: model)
+    let one = try runTool(["analyze", "--format", "json", "--threads", "1", model])
+    let two = try runTool(["analyze", "--format", "json", "--threads", "2", model])
+    let three = try runTool(["analyze", "--format", "json", "--threads", "3", model])
+    #expect(one.status == 0 && two.status == 0 && three.status == 0, "\(two.error)")
+    #expect(one.output == two.output && one.output == three.output)
+    let document = try #require(
+      try JSONSerialization.jsonObject(with: Data(two.output.utf8)) as? [String: Any])
+    let names = (document["matrices"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+    #expect(names == (0..<5).map { "\(model):w\($0)" })
+  }
+
   @Test("--plot writes one well-formed SVG with both panels, and nothing on failure")
   func plot() throws {
     let folder = try temporaryFolder()
