@@ -1,0 +1,115 @@
+import RankCollapseNetwork
+import RankCollapseTensor
+
+/// Loss, accuracy and inference time of one compressed variant of a network on given data.
+public struct CompressionMeasurement: Sendable, Hashable, Codable {
+  /// The criterion applied to every layer, as ``RankSelection/description`` (`dense` for the
+  /// uncompressed baseline).
+  public var selection: String
+  /// The per-layer report.
+  public var report: CompressionReport
+  /// The mean loss L_0 on the data.
+  public var loss: Double
+  /// The fraction of correctly classified samples (argmax of the outputs), `nil` unless the
+  /// targets are labels.
+  public var accuracy: Double?
+  /// The fastest of the timed forward passes over all the inputs, in seconds.
+  public var seconds: Double
+  /// The fastest dense forward pass, timed in the same interleaved rounds, in seconds.
+  public var denseSeconds: Double
+  /// denseSeconds / seconds: how many times faster than the dense network.
+  public var speedup: Double { denseSeconds / Swift.max(seconds, .leastNonzeroMagnitude) }
+}
+
+extension Compression {
+  /// Evaluates the dense network and one compressed variant per criterion (each applied to every
+  /// layer) on the same data: loss, accuracy, parameters, FLOPs and inference time.
+  ///
+  /// Timing is interleaved: each of `timingRounds` rounds runs one forward pass of the dense
+  /// network and of every variant, in that order, and each keeps its fastest pass, so load on
+  /// the machine affects all of them alike. The first measurement is the dense baseline.
+  ///
+  /// - Parameters:
+  ///   - network: The trained network.
+  ///   - selections: The criteria to compare, for example `[.rank(8), .rank(32), .tailError(0.1)]`.
+  ///   - inputs: X, N × d_0; forwarded in one batch when timed.
+  ///   - targets: N targets.
+  ///   - loss: ℓ for L_0.
+  ///   - timingRounds: Rounds of timed forward passes (≥ 1; 0 skips timing and reports 0 s).
+  /// - Returns: The dense baseline, then one measurement per criterion.
+  /// - Throws: ``CompressionError`` for invalid criteria or data that does not fit.
+  public static func evaluate<Scalar: MatrixScalar>(
+    _ network: Network<Scalar>, selections: [RankSelection], inputs: Matrix<Scalar>,
+    targets: Targets<Scalar>, loss: Loss, timingRounds: Int = 3
+  ) throws(CompressionError) -> [CompressionMeasurement] {
+    try evaluate(
+      network, plans: selections.map { Array(repeating: $0, count: network.depth) },
+      inputs: inputs, targets: targets, loss: loss, timingRounds: timingRounds)
+  }
+
+  /// Evaluates the dense network and one compressed variant per plan of per-layer criteria.
+  ///
+  /// - Parameters:
+  ///   - network: The trained network.
+  ///   - plans: Each plan holds one criterion per layer.
+  ///   - inputs: X, N × d_0.
+  ///   - targets: N targets.
+  ///   - loss: ℓ for L_0.
+  ///   - timingRounds: Interleaved rounds of timed forward passes.
+  /// - Returns: The dense baseline, then one measurement per plan (its `selection` joins the
+  ///   layers' criteria with `; ` unless they are all equal).
+  /// - Throws: ``CompressionError`` for invalid plans or data that does not fit.
+  public static func evaluate<Scalar: MatrixScalar>(
+    _ network: Network<Scalar>, plans: [[RankSelection]], inputs: Matrix<Scalar>,
+    targets: Targets<Scalar>, loss: Loss, timingRounds: Int = 3
+  ) throws(CompressionError) -> [CompressionMeasurement] {
+    var variants = [try compress(network, selection: .dense)]
+    for plan in plans { variants.append(try compress(network, selections: plan)) }
+    var measurements: [CompressionMeasurement] = []
+    for (index, variant) in variants.enumerated() {
+      let labels: String
+      if index == 0 {
+        labels = "dense"
+      } else {
+        let plan = plans[index - 1].map(\.description)
+        labels = Set(plan).count == 1 ? plan[0] : plan.joined(separator: "; ")
+      }
+      let lossValue: Double
+      var accuracy: Double?
+      do {
+        lossValue = try variant.network.network.loss(inputs: inputs, targets: targets, loss: loss)
+        if case .labels = targets {
+          accuracy = try variant.network.network.accuracy(inputs: inputs, targets: targets)
+        }
+      } catch {
+        throw .invalidData(error.description)
+      }
+      measurements.append(
+        CompressionMeasurement(
+          selection: labels, report: variant.report, loss: lossValue, accuracy: accuracy,
+          seconds: 0, denseSeconds: 0))
+    }
+    guard timingRounds > 0 else { return measurements }
+    let clock = ContinuousClock()
+    var best = Array(repeating: Double.infinity, count: variants.count)
+    for _ in 0..<timingRounds {
+      for (index, variant) in variants.enumerated() {
+        let start = clock.now
+        let output = variant.network(inputs)
+        let elapsed = clock.now - start
+        precondition(output.rows == inputs.rows)
+        best[index] = Swift.min(best[index], seconds(elapsed))
+      }
+    }
+    for index in measurements.indices {
+      measurements[index].seconds = best[index]
+      measurements[index].denseSeconds = best[0]
+    }
+    return measurements
+  }
+
+  static func seconds(_ duration: Duration) -> Double {
+    let parts = duration.components
+    return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+  }
+}

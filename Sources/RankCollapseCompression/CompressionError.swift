@@ -1,0 +1,30 @@
+import RankCollapseNetwork
+
+/// Why a network could not be compressed, or a compressed network not be read or written.
+public enum CompressionError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The number of per-layer selections does not match the number of layers.
+  case selectionCountMismatch(layers: Int, selections: Int)
+  /// A selection's parameter is out of range (1-based layer).
+  case invalidSelection(layer: Int, reason: String)
+  /// The SVD of a layer's weight failed (for example, non-finite weights).
+  case decompositionFailed(layer: Int, reason: String)
+  /// A network's layers do not form the factored layout described.
+  case invalidLayout(String)
+  /// Data does not fit the network.
+  case invalidData(String)
+  /// A checkpoint could not be read or written.
+  case checkpoint(TrainingError)
+
+  /// A message a user can act on.
+  public var description: String {
+    switch self {
+    case .selectionCountMismatch(let layers, let selections):
+      "\(selections) rank selections for a network of \(layers) layers"
+    case .invalidSelection(let layer, let reason): "layer \(layer): \(reason)"
+    case .decompositionFailed(let layer, let reason): "layer \(layer): SVD failed: \(reason)"
+    case .invalidLayout(let reason): "not a factored network: \(reason)"
+    case .invalidData(let reason): "the data does not fit the network: \(reason)"
+    case .checkpoint(let error): error.description
+    }
+  }
+}

@@ -1,8 +1,0 @@
-import RankCollapseCompression
-import Testing
-
-@Suite struct CompressionModuleTests {
-  @Test func namespaceExists() {
-    #expect(String(describing: Compression.self) == "Compression")
-  }
-}
