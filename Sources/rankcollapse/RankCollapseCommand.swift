@@ -17,8 +17,9 @@ struct RankCollapseCommand: ParsableCommand {
         rankcollapse analyze --rank 5 --epsilon 0.05 --format json layer1.npy layer2.npy
         rankcollapse analyze --plot figures model.safetensors
         rankcollapse collapse features.npy --labels labels.npy --seed 3
+        rankcollapse compress model.safetensors --rank 32 --output model-r32.safetensors
       """,
     version: "0.1.0",
-    subcommands: [Demo.self, Analyze.self, Collapse.self]
+    subcommands: [Demo.self, Analyze.self, Collapse.self, Compress.self]
   )
 }
