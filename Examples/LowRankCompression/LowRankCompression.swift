@@ -1,10 +1,200 @@
 import ArgumentParser
+import Foundation
+import RankCollapse
 import RankCollapseExperiments
 
-/// Placeholder: the example is being written.
+/// Trains the Fashion-MNIST classifier at several λ and truncates every trained network at a
+/// list of ranks: larger λ allows smaller ranks at equal accuracy.
 @main
 struct LowRankCompression: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "LowRankCompression",
+    abstract:
+      "Larger λ allows smaller ranks: low-rank truncation of classifiers trained at several λ.",
+    discussion: """
+      Trains a fully connected tanh classifier (softmax cross-entropy + λ‖Θ‖²) on MNIST-format \
+      data at several λ, then truncates every weight matrix of each trained network to rank r \
+      for each r of --ranks and measures test accuracy, test loss, parameters, FLOPs per image \
+      and inference time (optionally after fine-tuning the factors). For each λ it reports the \
+      smallest rank within --accuracy-drop of the λ's dense accuracy and the smallest rank \
+      reaching the absolute --target-accuracy.
+
+      Output (in --output): compression.csv (tidy: lambda, rank, metric, value; rank 'dense' \
+      is the uncompressed network), compression.svg (accuracy vs rank, one line per λ, dense \
+      accuracy dashed; parameters/FLOPs and inference time vs rank), hyperparameters.json, \
+      points/ (one file per finished λ) and state/ (a checkpoint per λ, so an interrupted run \
+      resumes: run the same command again).
+
+      Data: Fashion-MNIST from Debian's dataset-fashion-mnist package by default \
+      (sudo apt-get install dataset-fashion-mnist), or --data DIR with the four IDX files of \
+      MNIST (train-images-idx3-ubyte[.gz] …).
+
+      Examples:
+        LowRankCompression                            # default scale, minutes on 2 cores
+        LowRankCompression --lambdas 0,0.01 --ranks 2,4,8,16,32 --output quick
+        LowRankCompression --fine-tune-epochs 1       # fine-tune the factors after truncation
+        LowRankCompression --paper --threads 8        # 60 000 images, 100 epochs
+        LowRankCompression --shard 2/4                # the 2nd of 4 λ (a SLURM task)
+      """)
+
+  @Flag(help: "Use the larger scale (all images, a 784-512-256-128-10 network, 100 epochs).")
+  var paper = false
+
+  @Option(
+    name: .customLong("lambdas"), help: "Comma-separated λ values (default 0,0.001,0.003,0.01).")
+  var lambdasText: String?
+
+  @Option(
+    name: .customLong("ranks"),
+    help: "Comma-separated ranks r to truncate every layer at (default 1,2,3,4,6,…,96,128).")
+  var ranksText: String?
+
+  @Option(help: "Training epochs (default 30; with --paper 100).")
+  var epochs: Int?
+
+  @Option(help: "Use the first N training images (default 10000; with --paper all).")
+  var trainingSamples: Int?
+
+  @Option(help: "Epochs of fine-tuning of the factors after truncation (default 0: none).")
+  var fineTuneEpochs: Int = 0
+
+  @Option(help: "First target: at most this drop from each λ's dense test accuracy.")
+  var accuracyDrop: Double = 0.01
+
+  @Option(help: "Second target: this absolute test accuracy, the same for every λ.")
+  var targetAccuracy: Double = 0.8
+
+  @Option(help: "Folder with the MNIST-format IDX files.")
+  var data: String = MNISTDataSet<Float>.fashionMNISTFolder
+
+  @Option(help: "Random seed of the initial weights and the minibatch order.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Threads for the matrix products.")
+  var threads: Int = 2
+
+  @Option(help: "Output folder (created if missing; an existing one is resumed).")
+  var output: String = "low-rank-compression-output"
+
+  @Option(help: "Handle only part i of n of the λ values (1-based), e.g. a SLURM array task.")
+  var shard: String = "1/1"
+
+  @Flag(help: "Do not print the trainer's progress lines.")
+  var quiet = false
+
+  func validate() throws {
+    if let epochs, epochs < 1 {
+      throw ValidationError("--epochs must be at least 1, got \(epochs)")
+    }
+    if let trainingSamples, trainingSamples < 10 {
+      throw ValidationError("--training-samples must be at least 10, got \(trainingSamples)")
+    }
+    guard fineTuneEpochs >= 0 else {
+      throw ValidationError("--fine-tune-epochs must be ≥ 0, got \(fineTuneEpochs)")
+    }
+    guard accuracyDrop >= 0, accuracyDrop <= 1 else {
+      throw ValidationError("--accuracy-drop must be in [0, 1], got \(accuracyDrop)")
+    }
+    guard targetAccuracy >= 0, targetAccuracy <= 1 else {
+      throw ValidationError("--target-accuracy must be in [0, 1], got \(targetAccuracy)")
+    }
+    guard threads >= 1 else {
+      throw ValidationError("--threads must be at least 1, got \(threads)")
+    }
+    _ = try parsedLambdas()
+    _ = try parsedRanks()
+    do {
+      _ = try Shard(parsing: shard)
+    } catch {
+      throw ValidationError(error.description)
+    }
+  }
+
+  func parsedLambdas() throws -> [Double]? {
+    guard let lambdasText else { return nil }
+    let parts = lambdasText.split(separator: ",", omittingEmptySubsequences: false)
+    let lambdas = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, lambdas.count == parts.count,
+      lambdas.allSatisfy({ $0 >= 0 && $0.isFinite })
+    else {
+      throw ValidationError("--lambdas must be comma-separated numbers ≥ 0, got '\(lambdasText)'")
+    }
+    guard Set(lambdas).count == lambdas.count else {
+      throw ValidationError("--lambdas repeats a value: '\(lambdasText)'")
+    }
+    return lambdas
+  }
+
+  func parsedRanks() throws -> [Int]? {
+    guard let ranksText else { return nil }
+    let parts = ranksText.split(separator: ",", omittingEmptySubsequences: false)
+    let ranks = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, ranks.count == parts.count, ranks.allSatisfy({ $0 >= 1 }) else {
+      throw ValidationError("--ranks must be comma-separated integers ≥ 1, got '\(ranksText)'")
+    }
+    guard Set(ranks).count == ranks.count else {
+      throw ValidationError("--ranks repeats a value: '\(ranksText)'")
+    }
+    return ranks
+  }
+
   func run() throws {
-    print("LowRankCompression: not implemented yet")
+    BLAS.threadCount = threads
+    var experiment: Experiments.LowRankCompression = paper ? .paperScale : .defaultScale
+    if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
+    if let ranks = try parsedRanks() { experiment.ranks = ranks }
+    if let epochs {
+      experiment.configuration.epochs = epochs
+      experiment.configuration.recordEvery = epochs
+    }
+    if let trainingSamples { experiment.trainingSamples = trainingSamples }
+    experiment.fineTuningEpochs = fineTuneEpochs
+    experiment.accuracyDrop = accuracyDrop
+    experiment.targetAccuracy = targetAccuracy
+    experiment.configuration.seed = seed
+    try experiment.validate()
+    let shard = try Shard(parsing: shard)
+
+    print("Low-rank compression (\(paper ? "paper" : "default") scale), data from \(data)")
+    let data = try Experiments.ClassifierData.mnist(
+      folder: data, trainingSamples: experiment.trainingSamples,
+      testSamples: experiment.testSamples, pooling: experiment.pooling)
+    let sweep = try experiment.sweep(
+      folder: output, data: data, environment: ["threads": .integer(threads)])
+    print("λ: \(experiment.lambdas.map { "\($0)" }.joined(separator: ", "))")
+    print(sweep.hyperparameters)
+    print("accuracy_drop: \(accuracyDrop)\ntarget_accuracy: \(targetAccuracy)")
+    print("")
+
+    try experiment.run(
+      sweep, shard: shard, data: data,
+      progress: quiet ? .silent : .automatic(seconds: 10),
+      onMeasurement: { lambda, m in
+        let rank = m.rank.map { "rank \($0)" } ?? "dense"
+        let tuned = m.fineTunedTestAccuracy.map { ", fine-tuned \($0)" } ?? ""
+        print(
+          "λ = \(lambda) \(rank): test accuracy \(m.testAccuracy)\(tuned), "
+            + "\(m.parameters) parameters, \(m.flops) FLOPs/image, "
+            + "\((m.inferenceSeconds * 1e5).rounded() / 100) ms")
+      },
+      report: { point, status in
+        if case .skipped = status { print("\(point): finished earlier, skipped") }
+      })
+
+    switch try sweep.merge(to: output + "/compression.csv") {
+    case .incomplete(let missing):
+      print(
+        "\nThis shard is done; \(missing.count) λ still missing "
+          + "(\(missing.map(\.description).joined(separator: ", "))): the run that finishes "
+          + "last writes compression.csv and compression.svg.")
+    case .complete(let table):
+      let curves = try experiment.curves(from: table)
+      try experiment.figure(curves).write(to: output + "/compression.svg")
+      print("\n" + experiment.summary(curves))
+      print(
+        "\nWrote \(output)/compression.csv, \(output)/compression.svg and "
+          + "\(output)/hyperparameters.json")
+    }
+    print("Output folder: \(output)")
   }
 }
