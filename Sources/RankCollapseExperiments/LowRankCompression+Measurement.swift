@@ -5,7 +5,8 @@ extension Experiments.LowRankCompression {
   public struct Measurement: Sendable, Hashable {
     /// The rank r every layer was truncated at, or `nil` for the dense network.
     public var rank: Int?
-    /// The rank each layer kept, min(r, d_l, d_{l−1}) (the full min(d_l, d_{l−1}) when dense).
+    /// The rank each layer kept: min(r, d_l, d_{l−1}) when factored, the full min(d_l, d_{l−1})
+    /// when it stayed dense (not stored in the table).
     public var layerRanks: [Int]
     /// The fraction of test images classified correctly.
     public var testAccuracy: Double
@@ -15,8 +16,11 @@ extension Experiments.LowRankCompression {
     public var parameters: Int
     /// Floating-point operations of a forward pass, per image.
     public var flops: Int
-    /// The median time of a forward pass over all test images, in seconds.
+    /// The fastest of the timed forward passes over all test images, in seconds.
     public var inferenceSeconds: Double
+    /// The dense network's fastest pass divided by this network's, timed in the same
+    /// interleaved rounds (1 for the dense network itself).
+    public var speedup: Double
     /// The test accuracy after fine-tuning the factors, when fine-tuning was asked for.
     public var fineTunedTestAccuracy: Double?
     /// The test loss after fine-tuning the factors, when fine-tuning was asked for.
@@ -31,12 +35,13 @@ extension Experiments.LowRankCompression {
     ///   - testLoss: Test cross-entropy.
     ///   - parameters: Stored parameters.
     ///   - flops: FLOPs per image.
-    ///   - inferenceSeconds: Median forward time over the test images.
+    ///   - inferenceSeconds: Fastest forward time over the test images.
+    ///   - speedup: Dense time / this time, measured side by side.
     ///   - fineTunedTestAccuracy: Accuracy after fine-tuning, or `nil`.
     ///   - fineTunedTestLoss: Loss after fine-tuning, or `nil`.
     public init(
       rank: Int?, layerRanks: [Int], testAccuracy: Double, testLoss: Double, parameters: Int,
-      flops: Int, inferenceSeconds: Double, fineTunedTestAccuracy: Double? = nil,
+      flops: Int, inferenceSeconds: Double, speedup: Double, fineTunedTestAccuracy: Double? = nil,
       fineTunedTestLoss: Double? = nil
     ) {
       self.rank = rank
@@ -46,6 +51,7 @@ extension Experiments.LowRankCompression {
       self.parameters = parameters
       self.flops = flops
       self.inferenceSeconds = inferenceSeconds
+      self.speedup = speedup
       self.fineTunedTestAccuracy = fineTunedTestAccuracy
       self.fineTunedTestLoss = fineTunedTestLoss
     }
@@ -59,6 +65,7 @@ extension Experiments.LowRankCompression {
         [key, "parameters", .integer(parameters)],
         [key, "flops", .integer(flops)],
         [key, "inference_seconds", .number(inferenceSeconds)],
+        [key, "speedup", .number(speedup)],
       ]
       if let fineTunedTestAccuracy {
         result.append([key, "fine_tuned_test_accuracy", .number(fineTunedTestAccuracy)])
@@ -70,14 +77,26 @@ extension Experiments.LowRankCompression {
     }
   }
 
-  /// Measures the dense network, then the network truncated at each of ``ranks``.
+  /// Measures the dense network, then the network compressed at each of ``ranks``.
+  ///
+  /// `Compression.evaluate` (RankCollapseCompression) compresses every layer with
+  /// `RankSelection.rank(r)`: W_l becomes balanced factors U_l V_l of its best rank-min(r, d_l,
+  /// d_{l−1}) approximation, except that a layer stays dense with its original weight when
+  /// factoring would not save, r(d_l + d_{l−1}) ≥ d_l d_{l−1}. It measures the test loss and
+  /// accuracy, parameters, FLOPs and the inference time over the test images (the fastest of
+  /// ``timingRepetitions`` rounds, interleaved with the dense network's, so the speed-up is a
+  /// side-by-side ratio). With ``fineTuningEpochs`` > 0 each compressed network's factors are
+  /// then trained for that many epochs on the training images (Adam with the configuration's
+  /// learning rate and batch size, no penalty: weight decay on factors acts as a nuclear-norm
+  /// penalty on the product, see `CompressedNetwork.fineTune`) and measured again.
   ///
   /// - Parameters:
   ///   - network: The trained network.
-  ///   - data: The images (the test images are measured).
+  ///   - data: The images (the test images are measured, the training images fine-tune).
   ///   - onMeasurement: Called after each network is measured.
   /// - Returns: The dense measurement first, then one per rank in the order of ``ranks``.
-  /// - Throws: ``ClassifierError/measurement(_:)`` when a decomposition or evaluation fails.
+  /// - Throws: ``ClassifierError/measurement(_:)`` when compression, evaluation or fine-tuning
+  ///   fails.
   public func measure(
     _ network: Network<Float>, data: Experiments.ClassifierData,
     onMeasurement: ((Measurement) -> Void)? = nil
@@ -85,63 +104,59 @@ extension Experiments.LowRankCompression {
     guard data.testImages.rows > 0 else {
       throw .invalidData("the compression experiment needs test images")
     }
+    let testTargets = Targets<Float>.labels(data.testLabels)
+    let evaluated: [CompressionMeasurement]
+    do {
+      evaluated = try Compression.evaluate(
+        network, selections: ranks.map { .rank($0) }, inputs: data.testImages,
+        targets: testTargets, loss: .softmaxCrossEntropy, timingRounds: timingRepetitions)
+    } catch {
+      throw .measurement("compressing and evaluating the trained network: \(error)")
+    }
     var result: [Measurement] = []
-    for rank in [nil] + ranks.map(Optional.some) {
-      let measurement = try measure(network, rank: rank, data: data)
+    for (index, evaluation) in evaluated.enumerated() {
+      let rank = index == 0 ? nil : ranks[index - 1]
+      var measurement = Measurement(
+        rank: rank,
+        layerRanks: evaluation.report.layers.map {
+          $0.isFactored ? $0.rank : Swift.min($0.rows, $0.columns)
+        },
+        testAccuracy: evaluation.accuracy ?? 0, testLoss: evaluation.loss,
+        parameters: evaluation.report.parameters, flops: evaluation.report.flops,
+        inferenceSeconds: evaluation.seconds, speedup: evaluation.speedup)
+      if let rank, fineTuningEpochs > 0 {
+        (measurement.fineTunedTestAccuracy, measurement.fineTunedTestLoss) = try fineTuned(
+          network, rank: rank, data: data)
+      }
       onMeasurement?(measurement)
       result.append(measurement)
     }
     return result
   }
 
-  /// Measures `network` truncated at `rank` (`nil`: dense).
-  func measure(
-    _ network: Network<Float>, rank: Int?, data: Experiments.ClassifierData
-  ) throws(Experiments.ClassifierError) -> Measurement {
-    // PROTOTYPE (replaced by RankCollapseCompression once it lands): dense truncation.
-    var compressed = network
-    var layerRanks: [Int] = []
-    var parameters = 0
-    var flops = 0
-    for (index, layer) in network.layers.enumerated() {
-      let m = layer.weight.rows
-      let n = layer.weight.columns
-      let full = Swift.min(m, n)
-      let kept = Swift.min(rank ?? full, full)
-      layerRanks.append(kept)
-      if kept < full {
-        do {
-          compressed.layers[index].weight = try layer.weight.bestRankApproximation(kept)
-        } catch {
-          throw .measurement("truncating W_\(index + 1): \(error)")
-        }
-      }
-      let factored = kept * (m + n) < m * n
-      parameters += (factored ? kept * (m + n) : m * n) + layer.bias.count
-      flops += 2 * (factored ? kept * (m + n) : m * n) + m
-    }
-    let targets = Targets<Float>.labels(data.testLabels)
-    let accuracy: Double
-    let loss: Double
+  /// The test accuracy and loss of `network` compressed at `rank` after ``fineTuningEpochs``
+  /// epochs of training of its factors.
+  func fineTuned(
+    _ network: Network<Float>, rank: Int, data: Experiments.ClassifierData
+  ) throws(Experiments.ClassifierError) -> (accuracy: Double, loss: Double) {
     do {
-      accuracy = try compressed.accuracy(inputs: data.testImages, targets: targets)
-      loss = try compressed.loss(
-        inputs: data.testImages, targets: targets, loss: .softmaxCrossEntropy)
+      var compressed = try Compression.compress(network, selection: .rank(rank)).network
+      var trainer = Trainer(
+        configuration: TrainingConfiguration(
+          loss: .softmaxCrossEntropy, learningRate: .constant(configuration.learningRate),
+          batchSize: configuration.batchSize, shuffleSeed: configuration.seed,
+          maximumEpochs: fineTuningEpochs),
+        optimizer: Adam<Float>(), penalty: NoPenalty<Float>())
+      _ = try compressed.fineTune(
+        with: &trainer, inputs: data.trainImages, targets: .labels(data.trainLabels))
+      let targets = Targets<Float>.labels(data.testLabels)
+      return (
+        try compressed.network.accuracy(inputs: data.testImages, targets: targets),
+        try compressed.network.loss(
+          inputs: data.testImages, targets: targets, loss: .softmaxCrossEntropy)
+      )
     } catch {
-      throw .measurement("evaluating the rank-\(rank.map(String.init) ?? "full") network: \(error)")
+      throw .measurement("fine-tuning the rank-\(rank) network: \(error)")
     }
-    var times: [Double] = []
-    for _ in 0..<timingRepetitions {
-      let clock = ContinuousClock()
-      let start = clock.now
-      let output = compressed(data.testImages)
-      let elapsed = clock.now - start
-      precondition(output.rows == data.testImages.rows)
-      times.append(
-        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-    }
-    return Measurement(
-      rank: rank, layerRanks: layerRanks, testAccuracy: accuracy, testLoss: loss,
-      parameters: parameters, flops: flops, inferenceSeconds: times.sorted()[times.count / 2])
   }
 }

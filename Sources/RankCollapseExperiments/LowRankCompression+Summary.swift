@@ -74,7 +74,7 @@ extension Experiments.LowRankCompression {
     ) throws(Experiments.ClassifierError) -> Measurement {
       guard let accuracy = metrics["test_accuracy"], let loss = metrics["test_loss"],
         let parameters = metrics["parameters"], let flops = metrics["flops"],
-        let seconds = metrics["inference_seconds"]
+        let seconds = metrics["inference_seconds"], let speedup = metrics["speedup"]
       else {
         throw .invalidData("λ = \(lambda), rank \(key): a metric is missing in \(metrics)")
       }
@@ -89,6 +89,7 @@ extension Experiments.LowRankCompression {
       return Measurement(
         rank: rank, layerRanks: [], testAccuracy: accuracy, testLoss: loss,
         parameters: Int(parameters), flops: Int(flops), inferenceSeconds: seconds,
+        speedup: speedup,
         fineTunedTestAccuracy: metrics["fine_tuned_test_accuracy"],
         fineTunedTestLoss: metrics["fine_tuned_test_loss"])
     }
@@ -118,7 +119,7 @@ extension Experiments.LowRankCompression {
   /// - Returns: A fixed-width text table.
   public func summary(_ curves: [Curve]) -> String {
     let tuned = curves.contains { $0.ranks.contains { $0.fineTunedTestAccuracy != nil } }
-    var table = TextTable(widths: [8, 9, 12, 12, 13, 10, 12])
+    var table = TextTable(widths: [7, 7, 11, 8, 11, 8, 9, 17])
     let drop = TextTable.tenths(accuracyDrop * 100)
     let target = TextTable.percent(targetAccuracy)
     var header = [

@@ -10,8 +10,9 @@ extension Experiments.LowRankCompression {
   ///
   /// Metrics: `test_accuracy`, `test_loss` (mean cross-entropy), `parameters` (weights and
   /// biases stored), `flops` (floating-point operations per image of a forward pass),
-  /// `inference_seconds` (median time of a forward pass over the test images) and, with
-  /// fine-tuning, `fine_tuned_test_accuracy` and `fine_tuned_test_loss`.
+  /// `inference_seconds` (fastest of the timed forward passes over the test images),
+  /// `speedup` (dense time / this time, timed in interleaved rounds) and, with fine-tuning,
+  /// `fine_tuned_test_accuracy` and `fine_tuned_test_loss`.
   public static let measurementColumns = ["rank", "metric", "value"]
 
   /// Everything the numbers depend on.
@@ -26,8 +27,12 @@ extension Experiments.LowRankCompression {
     var result = configuration.hyperparameters
     result["lambda"] = nil
     result["ranks"] = .integers(ranks)
-    result["truncation"] =
-      "every W_l replaced by its best rank-min(r, d_l, d_(l-1)) approximation (Eckart-Young)"
+    result["compression"] = .text(
+      "Compression.evaluate with RankSelection.rank(r) for every layer: balanced factors of the "
+        + "best rank-min(r, d_l, d_(l-1)) approximation; a layer stays dense when r(m+n) >= mn")
+    if fineTuningEpochs > 0 {
+      result["fine_tuning"] = "Adam, the training learning rate and batch size, no penalty"
+    }
     result["fine_tuning_epochs"] = .integer(fineTuningEpochs)
     result["timing_repetitions"] = .integer(timingRepetitions)
     result["training_samples"] = .integer(data.trainImages.rows)
