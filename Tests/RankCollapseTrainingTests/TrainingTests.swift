@@ -1,8 +1,0 @@
-import RankCollapseTraining
-import Testing
-
-@Suite struct TrainingModuleTests {
-  @Test func namespaceExists() {
-    #expect(String(describing: TrainingStrategies.self) == "TrainingStrategies")
-  }
-}
