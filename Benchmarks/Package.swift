@@ -87,6 +87,15 @@ let package = Package(
       ]
     ),
 
+    // Times dense vs factored (low-rank) inference, interleaved; prints JSON.
+    .executableTarget(
+      name: "CompressionTimings",
+      dependencies: [
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
     // Times training steps; `compare_training.py` runs it beside NumPy, PyTorch and JAX.
     .executableTarget(
       name: "RankCollapseTrainingTimings",

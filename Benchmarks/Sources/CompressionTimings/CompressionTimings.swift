@@ -1,0 +1,130 @@
+// Times inference of a dense network against its low-rank compression (factored layers
+// W ≈ U V, RankCollapseCompression) in the same process, interleaved, and prints JSON.
+//
+//   swift run -c release --package-path Benchmarks CompressionTimings --op mlp-forward-f32 \
+//     --reps 7 --warmup 2 --threads 1
+//
+// Operations:
+// - mlp-forward-f32: one forward pass over a batch of `--batch` samples (default 10000) of the
+//   784-500-500-500-10 tanh classifier (Glorot weights, `--widths` to change), dense, and
+//   compressed with every layer at rank r = floor(min(m, n) · `--fraction`) (default 1/4; a layer
+//   keeps its dense weight when factoring saves nothing). Each repetition times one dense and one
+//   compressed pass, alternating which goes first; `ratio` is median dense / median factored.
+// - mlp-forward-f64: the same in Double.
+//
+// `compare_compression_torch.py` runs the same two forwards in PyTorch (CPU) as a sanity ratio.
+
+import ArgumentParser
+import RankCollapse
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum CompressionOperation: String, CaseIterable, ExpressibleByArgument {
+  case forwardF32 = "mlp-forward-f32"
+  case forwardF64 = "mlp-forward-f64"
+}
+
+@main
+struct CompressionTimings: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Time dense vs factored inference, interleaved, and print JSON (seconds per pass).")
+
+  @Option(
+    help: "The operation: \(CompressionOperation.allCases.map(\.rawValue).joined(separator: ", "))."
+  )
+  var op: CompressionOperation = .forwardF32
+
+  @Option(help: "Timed repetitions (each one dense and one factored pass).")
+  var reps: Int = 7
+
+  @Option(help: "Untimed repetitions first.")
+  var warmup: Int = 2
+
+  @Option(help: "Threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  var threads: Int?
+
+  @Option(help: "Samples per forward pass.")
+  var batch: Int = 10000
+
+  @Option(help: "Widths d_0,…,d_L.")
+  var widths: String = "784,500,500,500,10"
+
+  @Option(help: "Hidden activation: tanh, relu or identity.")
+  var activation: String = "tanh"
+
+  @Option(help: "Rank per layer as a fraction of min(m, n).")
+  var fraction: Double = 0.25
+
+  func validate() throws {
+    guard reps >= 1, warmup >= 0, batch >= 1 else {
+      throw ValidationError("--reps and --batch must be ≥ 1, --warmup ≥ 0")
+    }
+    guard fraction > 0, fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1]") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+  }
+
+  func run() throws {
+    if let threads { BLAS.threadCount = threads }
+    switch op {
+    case .forwardF32: try time(Float.self)
+    case .forwardF64: try time(Double.self)
+    }
+  }
+
+  func time<S: MatrixScalar>(_ type: S.Type) throws {
+    let sizes = widths.split(separator: ",").compactMap { Int($0) }
+    var generator = SeededGenerator(seed: 11)
+    let network = try Network<S>(
+      widths: sizes, activation: Activation(description: activation) ?? .tanh,
+      outputActivation: .identity, using: &generator)
+    let selections = network.layers.map { layer in
+      RankSelection.rank(Int(Double(min(layer.inputSize, layer.outputSize)) * fraction))
+    }
+    let result = try Compression.compress(network, selections: selections)
+    let compressed = result.network
+    let x = Matrix<S>.randomNormal(rows: batch, columns: sizes[0], using: &generator)
+    var dense: [Double] = []
+    var factored: [Double] = []
+    var checksum = 0.0
+    for rep in 0..<(warmup + reps) {
+      // Alternate the order so that neither variant always runs on a warmer cache.
+      var pair = [0.0, 0.0]
+      for variant in (rep % 2 == 0 ? [0, 1] : [1, 0]) {
+        let start = monotonicSeconds()
+        let output = variant == 0 ? network(x) : compressed(x)
+        pair[variant] = monotonicSeconds() - start
+        checksum += Double(output[0, 0])
+      }
+      if rep >= warmup {
+        dense.append(pair[0])
+        factored.append(pair[1])
+      }
+    }
+    func median(_ values: [Double]) -> Double {
+      let sorted = values.sorted()
+      return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+    let ranks = result.report.layers.map { $0.isFactored ? "\($0.rank)" : "\"dense\"" }
+    print(
+      """
+      {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "batch": \(batch), \
+      "widths": [\(widths)], "activation": "\(activation)", "ranks": [\(ranks.joined(separator: ", "))], \
+      "flop_ratio": \(Double(result.report.denseFLOPs) / Double(result.report.flops)), \
+      "reps": \(reps), "median_dense": \(median(dense)), "median_factored": \(median(factored)), \
+      "ratio": \(median(dense) / median(factored)), \
+      "dense": [\(dense.map { "\($0)" }.joined(separator: ", "))], \
+      "factored": [\(factored.map { "\($0)" }.joined(separator: ", "))], \
+      "checksum": \(checksum)}
+      """)
+  }
+}
+
+/// Seconds on the monotonic clock.
+private func monotonicSeconds() -> Double {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
