@@ -109,11 +109,36 @@ public struct CompressedNetwork<Scalar: MatrixScalar>: Sendable, Equatable {
     }
   }
 
-  /// The network's output for a batch.
+  /// The network's output for a batch: the same values as `network(input)`, faster.
+  ///
+  /// A factored layer's first factor has no bias and the identity activation, so it is applied
+  /// as a bare product X V_lᵀ without an elementwise pass; the code is `@inlinable`, so it runs
+  /// specialised for the caller's scalar type.
   ///
   /// - Parameter input: N × d_0.
   /// - Returns: N × d_L.
-  public func callAsFunction(_ input: Matrix<Scalar>) -> Matrix<Scalar> { network(input) }
+  /// - Precondition: `input.columns` is d_0.
+  /// - Complexity: 2 r(m + n) multiply-adds per sample and factored layer, 2 m n per dense one.
+  @inlinable
+  public func callAsFunction(_ input: Matrix<Scalar>) -> Matrix<Scalar> {
+    precondition(
+      input.columns == network.inputSize,
+      "CompressedNetwork: input \(input.rows)×\(input.columns) does not fit \(network.inputSize) inputs"
+    )
+    var z = input
+    var index = 0
+    for factored in isFactored {
+      if factored {
+        z = z.matmul(network.layers[index].weight, transposeOther: true)
+        z = network.layers[index + 1](z)
+        index += 2
+      } else {
+        z = network.layers[index](z)
+        index += 1
+      }
+    }
+    return z
+  }
 
   /// The number of stored scalars: weights, factors and the biases of layers that have one.
   public var parameterCount: Int {

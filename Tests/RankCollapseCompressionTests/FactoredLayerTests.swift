@@ -96,6 +96,8 @@ struct FactoredLayerTests {
     var generator = SeededGenerator(seed: 4)
     let x = Matrix<Double>.randomNormal(rows: 7, columns: 8, using: &generator)
     #expect(compressed.denseEquivalent.depth == 2)
+    // The fast forward pass skips V's zero-bias identity pass: adding 0 changes no value.
+    #expect(compressed(x) == compressed.network(x))
     #expect(maxDifference(compressed(x), compressed.denseEquivalent(x)) < 1e-12)
     #expect(compressed.networkLayers(ofLayer: 1) == 0..<2)
     #expect(compressed.networkLayers(ofLayer: 2) == 2..<3)

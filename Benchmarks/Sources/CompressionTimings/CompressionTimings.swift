@@ -9,7 +9,9 @@
 //   784-500-500-500-10 tanh classifier (Glorot weights, `--widths` to change), dense, and
 //   compressed with every layer at rank r = floor(min(m, n) · `--fraction`) (default 1/4; a layer
 //   keeps its dense weight when factoring saves nothing). Each repetition times one dense and one
-//   compressed pass, alternating which goes first; `ratio` is median dense / median factored.
+//   compressed pass (both through `CompressedNetwork.callAsFunction`, the dense one with no
+//   layer factored) and one `Network.callAsFunction` pass, rotating the order; `ratio` is median
+//   dense / median factored.
 // - mlp-forward-f64: the same in Double.
 //
 // `compare_compression_torch.py` runs the same two forwards in PyTorch (CPU) as a sanity ratio.
@@ -83,25 +85,28 @@ struct CompressionTimings: ParsableCommand {
       RankSelection.rank(Int(Double(min(layer.inputSize, layer.outputSize)) * fraction))
     }
     let result = try Compression.compress(network, selections: selections)
-    let compressed = result.network
+    // The dense baseline runs through the same (specialised) forward code, with no layer factored;
+    // `Network.callAsFunction` itself is timed too, for reference.
+    let variants = [try Compression.compress(network, selection: .dense).network, result.network]
     let x = Matrix<S>.randomNormal(rows: batch, columns: sizes[0], using: &generator)
-    var dense: [Double] = []
-    var factored: [Double] = []
+    var times: [[Double]] = [[], [], []]
     var checksum = 0.0
     for rep in 0..<(warmup + reps) {
-      // Alternate the order so that neither variant always runs on a warmer cache.
-      var pair = [0.0, 0.0]
-      for variant in (rep % 2 == 0 ? [0, 1] : [1, 0]) {
+      // Rotate the order so that no variant always runs first.
+      let order = [0, 1, 2].map { ($0 + rep) % 3 }
+      var round = [0.0, 0.0, 0.0]
+      for variant in order {
         let start = monotonicSeconds()
-        let output = variant == 0 ? network(x) : compressed(x)
-        pair[variant] = monotonicSeconds() - start
+        let output = variant == 2 ? network(x) : variants[variant](x)
+        round[variant] = monotonicSeconds() - start
         checksum += Double(output[0, 0])
       }
       if rep >= warmup {
-        dense.append(pair[0])
-        factored.append(pair[1])
+        for variant in 0..<3 { times[variant].append(round[variant]) }
       }
     }
+    let dense = times[0]
+    let factored = times[1]
     func median(_ values: [Double]) -> Double {
       let sorted = values.sorted()
       return sorted.count % 2 == 1
@@ -115,6 +120,7 @@ struct CompressionTimings: ParsableCommand {
       "flop_ratio": \(Double(result.report.denseFLOPs) / Double(result.report.flops)), \
       "reps": \(reps), "median_dense": \(median(dense)), "median_factored": \(median(factored)), \
       "ratio": \(median(dense) / median(factored)), \
+      "median_network_call": \(median(times[2])), \
       "dense": [\(dense.map { "\($0)" }.joined(separator: ", "))], \
       "factored": [\(factored.map { "\($0)" }.joined(separator: ", "))], \
       "checksum": \(checksum)}
