@@ -147,10 +147,7 @@ struct LowRankCompression: ParsableCommand {
     var experiment: Experiments.LowRankCompression = paper ? .paperScale : .defaultScale
     if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
     if let ranks = try parsedRanks() { experiment.ranks = ranks }
-    if let epochs {
-      experiment.configuration.epochs = epochs
-      experiment.configuration.recordEvery = epochs
-    }
+    if let epochs { experiment.configuration.epochs = epochs }
     if let trainingSamples { experiment.trainingSamples = trainingSamples }
     if let fineTuneEpochs { experiment.fineTuningEpochs = fineTuneEpochs }
     experiment.accuracyDrop = accuracyDrop
