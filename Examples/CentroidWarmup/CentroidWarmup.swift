@@ -72,7 +72,7 @@ struct CentroidWarmup: ParsableCommand {
   var classifierSamples: Int = 10_000
 
   @Option(help: "Full-data Adam steps of the classifier.")
-  var classifierSteps: Int = 300
+  var classifierSteps: Int = 200
 
   @Option(help: "Seed of the data, the initial weights and the residual samples.")
   var seed: UInt64 = 1

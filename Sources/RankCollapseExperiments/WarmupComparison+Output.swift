@@ -124,7 +124,7 @@ extension Experiments.WarmupComparison {
     return table.text
   }
 
-  /// Loss curves of round 1: per setting, L_λ vs wall time and vs steps (log y), plain training,
+  /// Loss curves of round 1 (at most about 400 points per line): per setting, L_λ vs wall time and vs steps (log y), plain training,
   /// the warm-up's centroid phase (dashed, centroid objective) and its full-data phase, and the
   /// target L*.
   ///
@@ -147,11 +147,18 @@ extension Experiments.WarmupComparison {
           axis == "seconds" ? record.seconds : Double(run.warmupSteps + record.step)
         }
         func positive(_ v: Double) -> Double { v > 0 ? v : .nan }
+        // At most about 400 points per line (every step is in trajectories.csv).
+        func thin<T>(_ records: [T]) -> [T] {
+          let stride = Swift.max(1, records.count / 400)
+          return records.enumerated().filter {
+            $0.offset % stride == 0 || $0.offset == records.count - 1
+          }.map(\.element)
+        }
         if let plain {
           chart.series.append(
             .init(
-              name: "plain", x: plain.full.map { x(plain, $0) },
-              y: plain.full.map { positive($0.objective) }, color: plainColor,
+              name: "plain", x: thin(plain.full).map { x(plain, $0) },
+              y: thin(plain.full).map { positive($0.objective) }, color: plainColor,
               showsMarkers: false))
         }
         if let warm {
@@ -166,8 +173,8 @@ extension Experiments.WarmupComparison {
           }
           chart.series.append(
             .init(
-              name: "warm-up: full L_λ", x: warm.full.map { x(warm, $0) },
-              y: warm.full.map { positive($0.objective) }, color: warmColor,
+              name: "warm-up: full L_λ", x: thin(warm.full).map { x(warm, $0) },
+              y: thin(warm.full).map { positive($0.objective) }, color: warmColor,
               showsMarkers: false))
         }
         let xs = chart.series.flatMap(\.x).filter(\.isFinite)

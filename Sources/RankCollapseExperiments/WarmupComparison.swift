@@ -81,8 +81,8 @@ extension Experiments {
       includesClassifier: Bool = true,
       dataFolder: String = MNISTDataSet<Float>.fashionMNISTFolder,
       classifierSamples: Int = 10_000, classifierTestSamples: Int = 2000,
-      classifierPooling: Int = 2, classifierHiddenWidths: [Int] = [256, 128],
-      classifierLearningRate: Double = 2e-3, classifierSteps: Int = 300,
+      classifierPooling: Int = 2, classifierHiddenWidths: [Int] = [128],
+      classifierLearningRate: Double = 2e-3, classifierSteps: Int = 200,
       residualFraction: Double = 0.5, checkInterval: Int = 10, sampleSize: Int = 512,
       warmupSteps: Int = 1000, targetSlack: Double = 0.01, rounds: Int = 2
     ) {
@@ -206,6 +206,31 @@ extension Experiments {
     public var full: [FullRecord]
     /// Test accuracy at the end (classifier only).
     public var testAccuracy: Double?
+
+    /// A run.
+    ///
+    /// - Parameters:
+    ///   - method: `"plain"` or `"warmup"`.
+    ///   - round: The round.
+    ///   - warmupSteps: Warm-up steps.
+    ///   - switchReason: Why the warm-up switched.
+    ///   - warmupSeconds: Seconds of the warm-up.
+    ///   - warmup: The warm-up trajectory.
+    ///   - full: The full-data trajectory.
+    ///   - testAccuracy: Test accuracy at the end.
+    public init(
+      method: String, round: Int, warmupSteps: Int, switchReason: SwitchReason?,
+      warmupSeconds: Double, warmup: [WarmupRecord], full: [FullRecord], testAccuracy: Double?
+    ) {
+      self.method = method
+      self.round = round
+      self.warmupSteps = warmupSteps
+      self.switchReason = switchReason
+      self.warmupSeconds = warmupSeconds
+      self.warmup = warmup
+      self.full = full
+      self.testAccuracy = testAccuracy
+    }
 
     /// The final full-data L_λ.
     public var finalObjective: Double { full.last?.objective ?? .nan }

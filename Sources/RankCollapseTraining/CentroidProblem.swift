@@ -3,22 +3,24 @@ import RankCollapseNetwork
 import RankCollapseTensor
 
 /// The K weighted rows of the centroid-based loss of equation (8) at j = 0.
+@usableFromInline
 struct CentroidProblem<Scalar: MatrixScalar>: Sendable {
   /// x̄_k, K × d_0.
-  let inputs: Matrix<Scalar>
+  @usableFromInline let inputs: Matrix<Scalar>
   /// ȳ_k, K × d_L.
-  let targets: Matrix<Scalar>
+  @usableFromInline let targets: Matrix<Scalar>
   /// π_k = N_k / N.
-  let weights: [Double]
+  @usableFromInline let weights: [Double]
   /// Whether every cluster has the same size (then one batched pass is the weighted sum).
-  let balanced: Bool
+  @usableFromInline let balanced: Bool
   /// Single rows for the weighted path.
-  let rowInputs: [Matrix<Scalar>]
-  let rowTargets: [Matrix<Scalar>]
+  @usableFromInline let rowInputs: [Matrix<Scalar>]
+  @usableFromInline let rowTargets: [Matrix<Scalar>]
 
   /// K.
-  var count: Int { inputs.rows }
+  @inlinable var count: Int { inputs.rows }
 
+  @inlinable
   init(inputs x: Matrix<Scalar>, targets y: Matrix<Scalar>, partition: Partition) {
     let (means, weights) = Self.means(of: x, partition: partition)
     let (targetMeans, _) = Self.means(of: y, partition: partition)
@@ -32,6 +34,7 @@ struct CentroidProblem<Scalar: MatrixScalar>: Sendable {
   }
 
   /// L_0^{0,𝒞}(Θ) = Σ_k π_k ℓ(f(x̄_k), ȳ_k) and its gradient into `gradients`.
+  @inlinable
   func lossAndGradients(
     _ network: Network<Scalar>, loss: Loss, workspace: inout Network<Scalar>.Workspace,
     into gradients: inout Gradients<Scalar>
@@ -65,12 +68,14 @@ struct CentroidProblem<Scalar: MatrixScalar>: Sendable {
     return total
   }
 
+  @inlinable
   static func scale(_ m: inout Matrix<Scalar>, by a: Scalar) {
     m.withUnsafeMutableBufferPointer { p in
       for i in p.indices { p[i] *= a }
     }
   }
 
+  @inlinable
   static func add(_ x: Matrix<Scalar>, times a: Scalar, to y: inout Matrix<Scalar>) {
     x.withUnsafeBufferPointer { x in
       y.withUnsafeMutableBufferPointer { y in
@@ -80,6 +85,7 @@ struct CentroidProblem<Scalar: MatrixScalar>: Sendable {
   }
 
   /// Per-cluster means of the rows (accumulated in `Double`) and π_k = N_k / N.
+  @inlinable
   static func means(of points: Matrix<Scalar>, partition: Partition) -> (Matrix<Scalar>, [Double]) {
     let k = partition.count
     let d = points.columns

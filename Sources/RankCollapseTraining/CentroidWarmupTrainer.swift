@@ -78,6 +78,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
   ///   divergence in either phase.
   /// - Complexity: Per warm-up step one forward/backward pass over K rows; every m steps one
   ///   over 2|S| rows; per refresh a forward pass over N rows and k-means on Z^j.
+  @inlinable
   public mutating func fit(
     _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>
   ) throws(WarmupError) -> CentroidWarmupResult {
@@ -207,6 +208,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
   }
 
   /// Rejects data that does not fit the network, with typed errors (before anything runs).
+  @inlinable
   func checkData(
     _ network: Network<Scalar>, _ inputs: Matrix<Scalar>, _ targets: Targets<Scalar>
   ) throws(WarmupError) {
@@ -234,6 +236,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
 
   /// Lets the library `Trainer` validate ``configuration`` on one sample before the warm-up
   /// spends any time (a zero budget: it stops before updating).
+  @inlinable
   func probeConfiguration(
     _ network: Network<Scalar>, _ inputs: Matrix<Scalar>, _ targets: Targets<Scalar>
   ) throws(WarmupError) {
@@ -253,6 +256,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
   }
 
   /// 𝒞 from ``CentroidWarmupConfiguration/partition``.
+  @inlinable
   func initialPartition(
     _ inputs: Matrix<Scalar>, _ targets: Targets<Scalar>,
     using generator: inout SeededGenerator
@@ -278,6 +282,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
 
   /// The partition from k-means on Z^j, warm-started from the current partition's layer-j
   /// centroids when K stays the same.
+  @inlinable
   func refreshed(
     _ partition: Partition, _ network: Network<Scalar>, _ inputs: Matrix<Scalar>,
     _ refresh: PartitionRefresh
@@ -300,6 +305,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
   }
 
   /// Σ ‖a − b‖² over every weight and bias.
+  @inlinable
   static func distance(_ a: Gradients<Scalar>, _ b: Gradients<Scalar>) -> Double {
     var total = 0.0
     func add(_ x: Matrix<Scalar>, _ y: Matrix<Scalar>) {
@@ -321,6 +327,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
 
   /// ‖g + r θ‖² over every parameter (r the decoupled rates), as the library `Trainer` measures
   /// ‖∇L_λ‖.
+  @inlinable
   static func regularizedNorm(
     _ network: Network<Scalar>, _ gradients: Gradients<Scalar>,
     _ rates: [(weight: Scalar, bias: Scalar)]

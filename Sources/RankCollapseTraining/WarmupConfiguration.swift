@@ -109,6 +109,7 @@ public struct CentroidWarmupConfiguration: Sendable, Hashable {
   }
 
   /// Checks the settings that do not depend on the data.
+  @usableFromInline
   func validate(depth: Int) throws(WarmupError) {
     func require(_ ok: Bool, _ name: String, _ value: String, _ rule: String)
       throws(WarmupError)

@@ -125,4 +125,22 @@ public struct CentroidWarmupResult: Sendable {
   public var summary: TrainingSummary
   /// Seconds of the whole call.
   public var seconds: Double
+
+  @usableFromInline
+  init(
+    switchStep: Int, switchReason: SwitchReason, warmupSeconds: Double, warmup: [WarmupRecord],
+    checks: [ResidualCheck], refreshSteps: [Int], partition: Partition, full: [FullRecord],
+    summary: TrainingSummary, seconds: Double
+  ) {
+    self.switchStep = switchStep
+    self.switchReason = switchReason
+    self.warmupSeconds = warmupSeconds
+    self.warmup = warmup
+    self.checks = checks
+    self.refreshSteps = refreshSteps
+    self.partition = partition
+    self.full = full
+    self.summary = summary
+    self.seconds = seconds
+  }
 }
