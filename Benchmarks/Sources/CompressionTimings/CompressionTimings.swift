@@ -13,6 +13,8 @@
 //   layer factored) and one `Network.callAsFunction` pass, rotating the order; `ratio` is median
 //   dense / median factored.
 // - mlp-forward-f64: the same in Double.
+// - evaluate-f32: `Compression.evaluate` on the same network and batch (fastest of `--reps`
+//   interleaved rounds, as the library reports it).
 //
 // `compare_compression_torch.py` runs the same two forwards in PyTorch (CPU) as a sanity ratio.
 
@@ -26,6 +28,7 @@ import Glibc
 enum CompressionOperation: String, CaseIterable, ExpressibleByArgument {
   case forwardF32 = "mlp-forward-f32"
   case forwardF64 = "mlp-forward-f64"
+  case evaluateF32 = "evaluate-f32"
 }
 
 @main
@@ -72,6 +75,7 @@ struct CompressionTimings: ParsableCommand {
     switch op {
     case .forwardF32: try time(Float.self)
     case .forwardF64: try time(Double.self)
+    case .evaluateF32: try evaluate()
     }
   }
 
@@ -124,6 +128,31 @@ struct CompressionTimings: ParsableCommand {
       "dense": [\(dense.map { "\($0)" }.joined(separator: ", "))], \
       "factored": [\(factored.map { "\($0)" }.joined(separator: ", "))], \
       "checksum": \(checksum)}
+      """)
+  }
+}
+
+extension CompressionTimings {
+  /// `Compression.evaluate` on the same network and batch: its own interleaved timing.
+  func evaluate() throws {
+    let sizes = widths.split(separator: ",").compactMap { Int($0) }
+    var generator = SeededGenerator(seed: 11)
+    let network = try Network<Float>(
+      widths: sizes, activation: Activation(description: activation) ?? .tanh,
+      outputActivation: .identity, using: &generator)
+    let plan = network.layers.map { layer in
+      RankSelection.rank(Int(Double(min(layer.inputSize, layer.outputSize)) * fraction))
+    }
+    let x = Matrix<Float>.randomNormal(rows: batch, columns: sizes[0], using: &generator)
+    let labels = (0..<batch).map { $0 % sizes[sizes.count - 1] }
+    let measurements = try Compression.evaluate(
+      network, plans: [plan], inputs: x, targets: .labels(labels), loss: .softmaxCrossEntropy,
+      timingRounds: reps)
+    print(
+      """
+      {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "batch": \(batch), \
+      "dense": \(measurements[0].seconds), "factored": \(measurements[1].seconds), \
+      "speedup": \(measurements[1].speedup)}
       """)
   }
 }
