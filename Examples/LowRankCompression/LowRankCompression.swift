@@ -31,11 +31,11 @@ struct LowRankCompression: ParsableCommand {
       MNIST (train-images-idx3-ubyte[.gz] …).
 
       Examples:
-        LowRankCompression                            # default scale, minutes on 2 cores
-        LowRankCompression --lambdas 0,0.01 --ranks 2,4,8,16,32 --output quick
-        LowRankCompression --fine-tune-epochs 0       # truncation only, no fine-tuning
-        LowRankCompression --paper --threads 8        # 60 000 images, 100 epochs
-        LowRankCompression --shard 2/4                # the 2nd of 4 λ (a SLURM task)
+        LowRankCompression                  # default scale, a minute or two
+        LowRankCompression --ranks 2,4,8,16 --output quick
+        LowRankCompression --fine-tune-epochs 0   # truncation only
+        LowRankCompression --paper --threads 8    # 60 000 images
+        LowRankCompression --shard 2/4            # λ #2 of 4 (SLURM)
       """)
 
   @Flag(help: "Use the larger scale (all images, a 784-512-256-128-10 network, 100 epochs).")
