@@ -60,7 +60,13 @@ struct DeepLinearTests {
         try? instance.problem.theorem53(
           lambda: instance.lambda, estimator: .kMeans(clusters: clusters, restarts: 2, seed: seed))
       )
-      #expect(byKMeans.holds, "seed \(seed): \(byKMeans)")
+      // With K ≥ N clusters k-means puts every point in its own set: TCV = 0, the bound is 0
+      // and Θ*,C = Θ* up to rounding (seen: ‖Θ* − Θ*,C‖ = 3.7e-15 with ‖Θ*‖ = 0.5, N = K = 4,
+      // seed 10700418771415899467), so a zero bound is met within 1e-12 relative to ‖Θ*‖.
+      let scale = byKMeans.terms.first { $0.name == "‖Θ*‖_F" }?.value ?? 1
+      let withinRounding =
+        byKMeans.rightSide == 0 && byKMeans.leftSide <= 1e-12 * Swift.max(1, scale)
+      #expect(byKMeans.holds || withinRounding, "seed \(seed): \(byKMeans)")
       #expect(byKMeans.estimators["TCV_{K,0}"]?.contains("k-means") == true)
       // The TCV estimate is the WCSS recomputed from the centroid matrices.
       let tcv = try #require(byLabels.terms.first { $0.name == "TCV_{K,0}" }?.value)
