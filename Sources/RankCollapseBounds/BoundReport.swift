@@ -8,7 +8,8 @@
 /// spectral lower bound; for M: the sampling rule), because a bound evaluated with an upper
 /// estimate of an unknown quantity is itself an estimate.
 ///
-/// `BoundReport` is `Codable` (keys as the property names) and prints as a table.
+/// `BoundReport` is `Codable` (keys as the property names; `absoluteTolerance` may be missing in
+/// older JSON and then reads as 0) and prints as a table.
 public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible {
   /// A named intermediate quantity.
   public struct Term: Sendable, Hashable, Codable {
@@ -51,6 +52,15 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
   public var estimators: [String: String]
   /// The relative slack allowed for rounding when checking ``holds`` (for example 1e-12).
   public var tolerance: Double
+  /// An absolute slack added to the relative one, for links whose exact value is 0 but whose
+  /// computed value is a rounding residue (a zero bound with `Θ*,C = Θ*` up to rounding, for
+  /// instance); 0 unless an evaluator states a scale for it.
+  public var absoluteTolerance: Double
+
+  private enum CodingKeys: String, CodingKey {
+    case statement, leftName, leftSide, rightName, rightSide, chain, terms, estimators
+    case tolerance, absoluteTolerance
+  }
 
   /// A report.
   ///
@@ -64,10 +74,11 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
   ///   - terms: Other intermediate quantities.
   ///   - estimators: How estimated quantities were obtained.
   ///   - tolerance: Relative slack for rounding.
+  ///   - absoluteTolerance: Absolute slack for rounding, added to the relative one.
   public init(
     statement: String, leftName: String, leftSide: Double, rightName: String, rightSide: Double,
     chain: [Term] = [], terms: [Term] = [], estimators: [String: String] = [:],
-    tolerance: Double = 1e-12
+    tolerance: Double = 1e-12, absoluteTolerance: Double = 0
   ) {
     self.statement = statement
     self.leftName = leftName
@@ -78,6 +89,26 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
     self.terms = terms
     self.estimators = estimators
     self.tolerance = tolerance
+    self.absoluteTolerance = absoluteTolerance
+  }
+
+  /// Decodes a report; a missing `absoluteTolerance` (JSON written before it existed) reads as 0.
+  ///
+  /// - Parameter decoder: The decoder to read from.
+  /// - Throws: `DecodingError` when a key other than `absoluteTolerance` is missing or mistyped.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    statement = try container.decode(String.self, forKey: .statement)
+    leftName = try container.decode(String.self, forKey: .leftName)
+    leftSide = try container.decode(Double.self, forKey: .leftSide)
+    rightName = try container.decode(String.self, forKey: .rightName)
+    rightSide = try container.decode(Double.self, forKey: .rightSide)
+    chain = try container.decode([Term].self, forKey: .chain)
+    terms = try container.decode([Term].self, forKey: .terms)
+    estimators = try container.decode([String: String].self, forKey: .estimators)
+    tolerance = try container.decode(Double.self, forKey: .tolerance)
+    absoluteTolerance =
+      try container.decodeIfPresent(Double.self, forKey: .absoluteTolerance) ?? 0
   }
 
   /// leftSide / rightSide: how much of the bound the left side uses (≤ 1 when it holds; `nil`
@@ -87,7 +118,8 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
   /// The values of the chain from left to right: leftSide, chain…, rightSide.
   public var links: [Double] { [leftSide] + chain.map(\.value) + [rightSide] }
 
-  /// Whether every link is at most the next, up to ``tolerance`` relative to the larger side.
+  /// Whether every link is at most the next, up to ``tolerance`` relative to the larger side
+  /// plus ``absoluteTolerance``.
   public var holds: Bool { failingLink == nil }
 
   /// The first link i with links[i] > links[i + 1] beyond the tolerance, or `nil`.
@@ -96,7 +128,7 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
     for i in 0..<(values.count - 1) {
       let (a, b) = (values[i], values[i + 1])
       guard a.isFinite, b.isFinite else { return i }
-      if a > b + tolerance * Swift.max(abs(a), abs(b)) { return i }
+      if a > b + tolerance * Swift.max(abs(a), abs(b)) + absoluteTolerance { return i }
     }
     return nil
   }

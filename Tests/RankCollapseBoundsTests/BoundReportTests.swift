@@ -24,6 +24,36 @@ struct BoundReportTests {
     #expect(tight.holds)
   }
 
+  @Test("An absolute tolerance absorbs a rounding residue above a zero bound, nothing larger")
+  func absoluteTolerance() throws {
+    var report = BoundReport(
+      statement: "Theorem 5.3", leftName: "‖Θ* − Θ*,C‖_F", leftSide: 3.7e-15, rightName: "bound",
+      rightSide: 0)
+    #expect(!report.holds)  // relative slack of a zero bound is zero
+    report.absoluteTolerance = 1e-12 * 0.5
+    #expect(report.holds)
+    report.leftSide = 1e-9
+    #expect(!report.holds)
+    #expect(report.failingLink == 0)
+  }
+
+  @Test("JSON written before absoluteTolerance existed still decodes (as 0)")
+  func decodesOlderJSON() throws {
+    let json = """
+      {"statement":"s","leftName":"a","leftSide":1,"rightName":"b","rightSide":2,
+       "chain":[],"terms":[],"estimators":{},"tolerance":1e-12}
+      """
+    let report = try JSONDecoder().decode(BoundReport.self, from: Data(json.utf8))
+    #expect(report.absoluteTolerance == 0)
+    #expect(report.holds)
+    let withSlack = BoundReport(
+      statement: "s", leftName: "a", leftSide: 1, rightName: "b", rightSide: 2,
+      absoluteTolerance: 0.25)
+    let roundTrip = try JSONDecoder().decode(
+      BoundReport.self, from: JSONEncoder().encode(withSlack))
+    #expect(roundTrip == withSlack)
+  }
+
   @Test("Reports encode as JSON with their property names and print as a table")
   func encodingAndTable() throws {
     let report = BoundReport(
