@@ -121,8 +121,8 @@ public struct CentroidBasedLoss<Scalar: MatrixScalar>: Sendable {
     guard embedding.columns == tail.inputSize else {
       throw .network(.inputWidthMismatch(expected: tail.inputSize, got: embedding.columns))
     }
-    let (z, pi) = ClusterCentroids.means(of: embedding, partition: partition)
-    let (y, _) = ClusterCentroids.means(of: targets, partition: partition)
+    let (z, pi) = partition.means(of: embedding)
+    let (y, _) = partition.means(of: targets)
     var total = 0.0
     var weightSums = tail.layers.map {
       Matrix<Scalar>.zeros(rows: $0.outputSize, columns: $0.inputSize)
@@ -176,29 +176,5 @@ public struct CentroidBasedLoss<Scalar: MatrixScalar>: Sendable {
     network: Network<Scalar>, lambda: Double, includingBiases: Bool = true
   ) -> Double {
     value + lambda * network.squaredNorm(includingBiases: includingBiases)
-  }
-}
-
-/// Per-cluster means of the rows of a matrix, accumulated in `Double`.
-enum ClusterCentroids {
-  /// The K × d means and π_k = N_k / N.
-  static func means<S: MatrixScalar>(
-    of points: Matrix<S>, partition: Partition
-  ) -> (Matrix<S>, [Double]) {
-    let k = partition.count
-    let d = points.columns
-    var sums = [Double](repeating: 0, count: k * d)
-    var counts = [Int](repeating: 0, count: k)
-    points.withUnsafeBufferPointer { p in
-      for (i, c) in partition.assignment.enumerated() {
-        counts[c] += 1
-        for t in 0..<d { sums[c * d + t] += Double(p[i * d + t]) }
-      }
-    }
-    let result = Matrix<S>(
-      rows: k, columns: d,
-      elements: sums.indices.map { S(sums[$0] / Double(Swift.max(counts[$0 / d], 1))) })
-    let n = Double(partition.pointCount)
-    return (result, counts.map { Double($0) / n })
   }
 }

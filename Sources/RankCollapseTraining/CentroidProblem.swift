@@ -22,8 +22,8 @@ struct CentroidProblem<Scalar: MatrixScalar>: Sendable {
 
   @inlinable
   init(inputs x: Matrix<Scalar>, targets y: Matrix<Scalar>, partition: Partition) {
-    let (means, weights) = Self.means(of: x, partition: partition)
-    let (targetMeans, _) = Self.means(of: y, partition: partition)
+    let (means, weights) = partition.means(of: x)
+    let (targetMeans, _) = partition.means(of: y)
     inputs = means
     targets = targetMeans
     self.weights = weights
@@ -82,25 +82,5 @@ struct CentroidProblem<Scalar: MatrixScalar>: Sendable {
         for i in y.indices { y[i] += a * x[i] }
       }
     }
-  }
-
-  /// Per-cluster means of the rows (accumulated in `Double`) and π_k = N_k / N.
-  @inlinable
-  static func means(of points: Matrix<Scalar>, partition: Partition) -> (Matrix<Scalar>, [Double]) {
-    let k = partition.count
-    let d = points.columns
-    var sums = [Double](repeating: 0, count: k * d)
-    var counts = [Int](repeating: 0, count: k)
-    points.withUnsafeBufferPointer { p in
-      for (i, c) in partition.assignment.enumerated() {
-        counts[c] += 1
-        for t in 0..<d { sums[c * d + t] += Double(p[i * d + t]) }
-      }
-    }
-    let result = Matrix<Scalar>(
-      rows: k, columns: d,
-      elements: sums.indices.map { Scalar(sums[$0] / Double(Swift.max(counts[$0 / d], 1))) })
-    let n = Double(partition.pointCount)
-    return (result, counts.map { Double($0) / n })
   }
 }

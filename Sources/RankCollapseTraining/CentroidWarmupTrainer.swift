@@ -296,7 +296,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     do {
       let kMeans = KMeans(clusterCount: k)
       if k == partition.count {
-        let (start, _) = CentroidProblem.means(of: z, partition: partition)
+        let (start, _) = partition.means(of: z)
         return try kMeans.fit(z, initialCentroids: start).partition
       }
       var generator = SeededGenerator(seed: warmup.seed &+ UInt64(truncatingIfNeeded: k))
