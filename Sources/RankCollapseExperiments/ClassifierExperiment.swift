@@ -193,6 +193,16 @@ extension Experiments {
 }
 
 extension Experiments.ClassifierData {
+  /// What identifies the data in a sweep's sidecar: `training_samples`, `test_samples`,
+  /// `pooling`, `input_size` and `data` (the ``fingerprint``), in that order.
+  public var sweepHyperparameters: Hyperparameters {
+    [
+      "training_samples": .integer(trainImages.rows), "test_samples": .integer(testImages.rows),
+      "pooling": .integer(pooling), "input_size": .integer(trainImages.columns),
+      "data": .text(fingerprint),
+    ]
+  }
+
   /// Identifies the data: sizes, pooling and an FNV-1a hash of every pixel and label (hashed in
   /// blocks of 2¹⁸ values, then the block hashes), so that a run is never resumed on other images.
   public var fingerprint: String {

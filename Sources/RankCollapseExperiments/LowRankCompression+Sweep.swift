@@ -35,12 +35,7 @@ extension Experiments.LowRankCompression {
     }
     result["fine_tuning_epochs"] = .integer(fineTuningEpochs)
     result["timing_repetitions"] = .integer(timingRepetitions)
-    result["training_samples"] = .integer(data.trainImages.rows)
-    result["test_samples"] = .integer(data.testImages.rows)
-    result["pooling"] = .integer(pooling)
-    result["input_size"] = .integer(data.trainImages.columns)
-    result["data"] = .text(data.fingerprint)
-    return result
+    return result.merging(data.sweepHyperparameters)
   }
 
   /// The grid: one point per λ (axis `lambda`).

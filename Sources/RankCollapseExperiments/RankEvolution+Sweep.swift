@@ -13,12 +13,7 @@ extension Experiments.RankEvolution {
   public func hyperparameters(data: Experiments.ClassifierData) -> Hyperparameters {
     var result = configuration.hyperparameters
     result["lambda"] = nil
-    result["training_samples"] = .integer(data.trainImages.rows)
-    result["test_samples"] = .integer(data.testImages.rows)
-    result["pooling"] = .integer(pooling)
-    result["input_size"] = .integer(data.trainImages.columns)
-    result["data"] = .text(data.fingerprint)
-    return result
+    return result.merging(data.sweepHyperparameters)
   }
 
   /// The grid: one point per λ (axis `lambda`).

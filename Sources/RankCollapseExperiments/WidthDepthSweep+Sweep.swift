@@ -22,12 +22,7 @@ extension Experiments.WidthDepthSweep {
     result["figure4_widths"] = .integers(widths)
     result["figure5_width"] = .integer(depthSweepWidth(inputSize: data.trainImages.columns))
     result["figure5_hidden_layers"] = .integers(hiddenLayerCounts)
-    result["training_samples"] = .integer(data.trainImages.rows)
-    result["test_samples"] = .integer(data.testImages.rows)
-    result["pooling"] = .integer(pooling)
-    result["input_size"] = .integer(data.trainImages.columns)
-    result["data"] = .text(data.fingerprint)
-    return result
+    return result.merging(data.sweepHyperparameters)
   }
 
   /// The grid: every point of both figures (``points(inputSize:)``), with coordinates `lambda`,

@@ -220,3 +220,22 @@ import Testing
     #expect(summary.split(separator: "\n").contains { $0.hasPrefix("32 ") && $0.contains(rank) })
   }
 }
+
+@Suite struct ClassifierDataSidecarTests {
+  /// Every classifier sweep records the data's sizes, pooling and fingerprint, so a folder is
+  /// never resumed on other images.
+  @Test func sweepsRecordWhatIdentifiesTheData() throws {
+    let data = try ClassifierFixture.mixture(trainPoints: 60, testPoints: 20)
+    let other = try ClassifierFixture.mixture(trainPoints: 60, testPoints: 20, seed: 8)
+    let entries = data.sweepHyperparameters
+    #expect(entries.keys == ["training_samples", "test_samples", "pooling", "input_size", "data"])
+    #expect(entries["training_samples"] == .integer(60))
+    #expect(entries["test_samples"] == .integer(20))
+    #expect(entries["pooling"] == .integer(1))
+    #expect(entries["input_size"] == .integer(16))
+    #expect(entries["data"] == .text(data.fingerprint))
+    #expect(other.sweepHyperparameters["data"] != entries["data"])
+    let sidecar = RankEvolutionTests.experiment.hyperparameters(data: data)
+    for (key, value) in entries.entries { #expect(sidecar[key] == value, "\(key)") }
+  }
+}
