@@ -109,11 +109,11 @@ public struct CompressedNetwork<Scalar: MatrixScalar>: Sendable, Equatable {
     }
   }
 
-  /// The network's output for a batch: the same values as `network(input)`, faster.
+  /// The network's output for a batch, `network(input)`.
   ///
-  /// A factored layer's first factor has no bias and the identity activation, so it is applied
-  /// as a bare product X V_lᵀ without an elementwise pass; the code is `@inlinable`, so it runs
-  /// specialised for the caller's scalar type.
+  /// The network's row-blocked inference applies a factored layer's first factor (no bias,
+  /// identity activation) as a bare product X V_lᵀ without an elementwise pass, so the factored
+  /// layer costs its two products and one bias-and-activation pass.
   ///
   /// - Parameter input: N × d_0.
   /// - Returns: N × d_L.
@@ -125,19 +125,7 @@ public struct CompressedNetwork<Scalar: MatrixScalar>: Sendable, Equatable {
       input.columns == network.inputSize,
       "CompressedNetwork: input \(input.rows)×\(input.columns) does not fit \(network.inputSize) inputs"
     )
-    var z = input
-    var index = 0
-    for factored in isFactored {
-      if factored {
-        z = z.matmul(network.layers[index].weight, transposeOther: true)
-        z = network.layers[index + 1](z)
-        index += 2
-      } else {
-        z = network.layers[index](z)
-        index += 1
-      }
-    }
-    return z
+    return network(input)
   }
 
   /// The number of stored scalars: weights, factors and the biases of layers that have one.

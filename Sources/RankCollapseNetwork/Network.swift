@@ -139,13 +139,25 @@ public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
 
   /// The network's output f(Θ, X) for a batch.
   ///
+  /// Inference runs in blocks of rows that pass through all layers while their activations are
+  /// in cache, with the bias and activation fused into one pass per block, and splits the rows
+  /// across `BLAS.threadCount` threads; only the N × d_L result is allocated at full size. Row i
+  /// of the result depends only on x_i. For the activations of every layer, use
+  /// ``embeddings(of:batchSize:)``.
+  ///
   /// - Parameter input: N × d_0, one sample per row.
   /// - Returns: N × d_L.
   /// - Precondition: `input.columns == inputSize`.
+  /// - Complexity: 2 Σ_l d_l d_{l−1} FLOPs per sample; O(T · block · max d_l) scratch memory for
+  ///   T threads.
+  @inlinable
   public func callAsFunction(_ input: Matrix<Scalar>) -> Matrix<Scalar> {
-    var z = input
-    for layer in layers { z = layer(z) }
-    return z
+    precondition(
+      input.columns == inputSize,
+      "Network: input \(input.shapeDescription) does not fit \(inputSize) inputs")
+    var output = Matrix<Scalar>.zeros(rows: input.rows, columns: outputSize)
+    inferUnchecked(input, into: &output)
+    return output
   }
 
   /// Checks that a data matrix fits the network.
