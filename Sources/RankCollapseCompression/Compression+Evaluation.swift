@@ -15,9 +15,10 @@ public struct CompressionMeasurement: Sendable, Hashable, Codable {
   public var accuracy: Double?
   /// The fastest of the timed forward passes over all the inputs, in seconds.
   public var seconds: Double
-  /// The fastest dense forward pass, timed in the same interleaved rounds, in seconds.
+  /// The fastest forward pass of the baseline (the dense network), timed in the same
+  /// interleaved rounds, in seconds.
   public var denseSeconds: Double
-  /// denseSeconds / seconds: how many times faster than the dense network.
+  /// denseSeconds / seconds: how many times faster than the baseline (the dense network).
   public var speedup: Double { denseSeconds / Swift.max(seconds, .leastNonzeroMagnitude) }
 }
 
@@ -59,26 +60,59 @@ extension Compression {
   /// - Returns: The dense baseline, then one measurement per plan (its `selection` joins the
   ///   layers' criteria with `; ` unless they are all equal).
   /// - Throws: ``CompressionError`` for invalid plans or data that does not fit.
+  public static func evaluate<Scalar: MatrixScalar>(
+    _ network: Network<Scalar>, plans: [[RankSelection]], inputs: Matrix<Scalar>,
+    targets: Targets<Scalar>, loss: Loss, timingRounds: Int = 3
+  ) throws(CompressionError) -> [CompressionMeasurement] {
+    var variants = [try compress(network, selection: .dense)]
+    var names = ["dense"]
+    for plan in plans {
+      variants.append(try compress(network, selections: plan))
+      let criteria = plan.map(\.description)
+      names.append(Set(criteria).count == 1 ? criteria[0] : criteria.joined(separator: "; "))
+    }
+    return try evaluate(
+      variants, names: names, inputs: inputs, targets: targets, loss: loss,
+      timingRounds: timingRounds)
+  }
+
+  /// Evaluates networks that are already compressed — for example the dense network, its
+  /// truncation and the truncation after fine-tuning — on the same data, with their inference
+  /// times measured in the same interleaved rounds.
+  ///
+  /// Each variant's loss L_0 and (for label targets) accuracy are computed first; then each of
+  /// `timingRounds` rounds runs one forward pass of every variant, in order, and each keeps its
+  /// fastest pass. The first variant is the baseline: every measurement's
+  /// ``CompressionMeasurement/denseSeconds`` is its time, so ``CompressionMeasurement/speedup``
+  /// compares with it (pass the dense network, `compress(network, selection: .dense)`, first).
+  ///
+  /// - Parameters:
+  ///   - variants: The networks with their reports; the first is the baseline.
+  ///   - names: One label per variant, stored as ``CompressionMeasurement/selection``.
+  ///   - inputs: X, N × d_0; forwarded in one batch when timed.
+  ///   - targets: N targets.
+  ///   - loss: ℓ for L_0.
+  ///   - timingRounds: Rounds of timed forward passes (≥ 1; 0 skips timing and reports 0 s).
+  /// - Returns: One measurement per variant, in order.
+  /// - Throws: ``CompressionError/invalidData(_:)`` when the data does not fit a network (the
+  ///   `NetworkError` names the input width and the data's columns, or the targets' shape).
+  /// - Precondition: `variants` is not empty and `names` has one entry per variant.
   ///
   /// Specialised for `Float` and `Double` inside the library, so the timed forward passes run
   /// the same specialised code as a caller's own `compressed(x)`.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public static func evaluate<Scalar: MatrixScalar>(
-    _ network: Network<Scalar>, plans: [[RankSelection]], inputs: Matrix<Scalar>,
+    _ variants: [CompressionResult<Scalar>], names: [String], inputs: Matrix<Scalar>,
     targets: Targets<Scalar>, loss: Loss, timingRounds: Int = 3
   ) throws(CompressionError) -> [CompressionMeasurement] {
-    var variants = [try compress(network, selection: .dense)]
-    for plan in plans { variants.append(try compress(network, selections: plan)) }
+    precondition(!variants.isEmpty, "Compression.evaluate: give at least one network")
+    precondition(
+      names.count == variants.count,
+      "Compression.evaluate: \(variants.count) networks need \(variants.count) names, got \(names.count)"
+    )
     var measurements: [CompressionMeasurement] = []
-    for (index, variant) in variants.enumerated() {
-      let labels: String
-      if index == 0 {
-        labels = "dense"
-      } else {
-        let plan = plans[index - 1].map(\.description)
-        labels = Set(plan).count == 1 ? plan[0] : plan.joined(separator: "; ")
-      }
+    for (variant, name) in zip(variants, names) {
       let lossValue: Double
       var accuracy: Double?
       do {
@@ -87,11 +121,11 @@ extension Compression {
           accuracy = try variant.network.network.accuracy(inputs: inputs, targets: targets)
         }
       } catch {
-        throw .invalidData(error.description)
+        throw .invalidData(error)
       }
       measurements.append(
         CompressionMeasurement(
-          selection: labels, report: variant.report, loss: lossValue, accuracy: accuracy,
+          selection: name, report: variant.report, loss: lossValue, accuracy: accuracy,
           seconds: 0, denseSeconds: 0))
     }
     guard timingRounds > 0 else { return measurements }

@@ -131,4 +131,15 @@ public struct CompressionResult<Scalar: MatrixScalar>: Sendable {
   public var network: CompressedNetwork<Scalar>
   /// Parameters, FLOPs, ranks and criterion values per layer.
   public var report: CompressionReport
+
+  /// A compressed network with its report, for example after fine-tuning changed the network
+  /// (the report, which describes the truncation, still applies to its shapes).
+  ///
+  /// - Parameters:
+  ///   - network: The compressed network.
+  ///   - report: Its report.
+  public init(network: CompressedNetwork<Scalar>, report: CompressionReport) {
+    self.network = network
+    self.report = report
+  }
 }

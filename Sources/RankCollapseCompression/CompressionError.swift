@@ -10,8 +10,9 @@ public enum CompressionError: Error, Sendable, Equatable, CustomStringConvertibl
   case decompositionFailed(layer: Int, reason: String)
   /// A network's layers do not form the factored layout described.
   case invalidLayout(String)
-  /// Data does not fit the network.
-  case invalidData(String)
+  /// Data does not fit the network: inputs of the wrong width, targets of the wrong shape, a
+  /// label outside the network's outputs, or no samples.
+  case invalidData(NetworkError)
   /// A checkpoint could not be read or written.
   case checkpoint(TrainingError)
 
@@ -23,7 +24,7 @@ public enum CompressionError: Error, Sendable, Equatable, CustomStringConvertibl
     case .invalidSelection(let layer, let reason): "layer \(layer): \(reason)"
     case .decompositionFailed(let layer, let reason): "layer \(layer): SVD failed: \(reason)"
     case .invalidLayout(let reason): "not a factored network: \(reason)"
-    case .invalidData(let reason): "the data does not fit the network: \(reason)"
+    case .invalidData(let error): "the data does not fit the network: \(error)"
     case .checkpoint(let error): error.description
     }
   }

@@ -78,9 +78,16 @@ public enum Targets<Scalar: MatrixScalar>: Sendable, Equatable {
     }
   }
 
-  /// Checks that the targets fit N inputs and a network output of width `outputs`.
-  @usableFromInline
-  func validate(count n: Int, outputs: Int) throws(NetworkError) {
+  /// Checks that the targets fit N inputs and a network output of width `outputs`: N rows of
+  /// width `outputs` for values, N labels in `0 ..< outputs` for labels.
+  ///
+  /// - Parameters:
+  ///   - n: N, the number of inputs.
+  ///   - outputs: d_L, the network's output width.
+  /// - Throws: `NetworkError.targetShapeMismatch` naming both shapes, or
+  ///   `NetworkError.labelOutOfRange` naming the first bad label.
+  /// - Complexity: O(N) for labels.
+  public func validate(count n: Int, outputs: Int) throws(NetworkError) {
     switch self {
     case .values(let y):
       guard y.rows == n, y.columns == outputs else {

@@ -29,11 +29,37 @@ struct Compress: ParsableCommand {
       `rankcollapse analyze OUT.safetensors` shows the spectra of the factors. The file is \
       written atomically after everything succeeded.
 
+      Data (--data): a folder of MNIST-format IDX files (train-images-idx3-ubyte[.gz] …, e.g. \
+      /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist) or an .npz archive \
+      holding 'inputs' (N × d_0, float) and 'labels' (N integers) or 'targets' (N × d_L). With \
+      data the report adds the loss L_0 (the loss the checkpoint was trained with), the accuracy \
+      (when the targets are class labels) and the inference time of one forward pass over the \
+      evaluation data, dense and compressed timed in the same interleaved rounds (the fastest \
+      of --timing-rounds each), with the speed-up. Evaluation data: a folder's test split \
+      (t10k-*), or the --test-data set, or else the .npz given as --data.
+
+      Fine-tuning (--fine-tune-epochs N, needs --data): after truncation the factors, the dense \
+      layers and the biases are trained for N epochs with Adam (--learning-rate, default 0.001; \
+      --batch-size, default 128; --seed of the sample order, default 1) on the folder's train \
+      split (train-*) or the .npz given as --data; the report adds the fine-tuned network and \
+      each network's training loss on that data, and the written checkpoint is the fine-tuned \
+      one. --weight-decay λ (default 0) adds λ(‖U‖² + ‖V‖²) for the factors, which is not λ‖UV‖²: \
+      since ‖U‖² + ‖V‖² ≥ 2‖UV‖_* (equality for the balanced factors compress makes), it acts as \
+      a nuclear-norm penalty 2λ‖W‖_* that pushes the rank further down; keep 0 to recover \
+      accuracy. Give --test-data (same forms; a folder's test split) for held-out numbers when \
+      --data is an .npz: otherwise the evaluation runs on the fine-tuning data, and says so.
+
       Examples:
         rankcollapse compress model.safetensors --rank 32 --output model-r32.safetensors
         rankcollapse compress model.safetensors --epsilon 0.1 --rank 4:10 --output small.safetensors
         rankcollapse compress model.safetensors --tau-k 1:0.01 --tau-k 2:0.05 --output out.safetensors
         rankcollapse compress model.safetensors --rank 64 --format json --output out.safetensors
+        rankcollapse compress model.safetensors --rank 16 -o r16.safetensors \\
+            --data /usr/share/datasets/fashion-mnist
+        rankcollapse compress model.safetensors --rank 16 -o r16-tuned.safetensors \\
+            --data /usr/share/datasets/fashion-mnist --fine-tune-epochs 1 --seed 2
+        rankcollapse compress model.safetensors --rank 8 -o r8.safetensors \\
+            --data train.npz --test-data test.npz --fine-tune-epochs 3 --format csv
       """
   )
 
@@ -61,11 +87,56 @@ struct Compress: ParsableCommand {
     help: ArgumentHelp("The compressed checkpoint to write.", valueName: "file.safetensors"))
   var output: String
 
-  @Option(help: "Report format: table or json.")
-  var format: CompressFormat = .table
+  @Option(help: "Report format: table, json or csv.")
+  var format: OutputFormat = .table
 
   @Option(help: "Number of threads (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Data to evaluate on (and to fine-tune with): a folder of MNIST-format IDX files or an .npz "
+        + "with 'inputs' and 'labels' or 'targets'.", valueName: "folder|file.npz"))
+  var data: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Held-out data to evaluate on when fine-tuning (a folder's test split, or an .npz).",
+      valueName: "folder|file.npz"))
+  var testData: String?
+
+  @Option(help: "Evaluate on the first N samples of the evaluation data (default: all).")
+  var testSamples: Int?
+
+  @Option(help: "Interleaved rounds of timed forward passes over the evaluation data (default 5).")
+  var timingRounds: Int?
+
+  @Option(help: "Epochs of fine-tuning after truncation, with Adam on --data (default 0: none).")
+  var fineTuneEpochs: Int?
+
+  @Option(help: "Fine-tune on the first N samples of the fine-tuning data (default: all).")
+  var trainingSamples: Int?
+
+  @Option(help: "Adam's learning rate for fine-tuning (default 0.001).")
+  var learningRate: Double?
+
+  @Option(help: "Samples per fine-tuning step (default 128).")
+  var batchSize: Int?
+
+  @Option(help: "Seed of the fine-tuning sample order (default 1).")
+  var seed: UInt64?
+
+  @Option(
+    help:
+      "λ of weight decay during fine-tuning (default 0; on the factors a nuclear-norm penalty)."
+  )
+  var weightDecay: Double?
+
+  /// The defaults of the fine-tuning options.
+  static let defaultTimingRounds = 5
+  static let defaultLearningRate = 1e-3
+  static let defaultBatchSize = 128
+  static let defaultSeed: UInt64 = 1
 
   /// The criteria parsed from the options: one for all layers (at most), and per layer.
   struct Criteria {
@@ -78,10 +149,62 @@ struct Compress: ParsableCommand {
       throw ValidationError("--threads must be ≥ 1, got \(threads).")
     }
     _ = try criteria()
+    try validateData()
     guard !output.isEmpty else { throw ValidationError("--output needs a file path.") }
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), isFolder.boolValue {
       throw ValidationError("--output '\(output)' is a folder, not a file.")
+    }
+  }
+
+  /// Checks the data and fine-tuning options: each in range, and each only where it applies.
+  ///
+  /// - Throws: `ValidationError` naming the option.
+  func validateData() throws {
+    if let data, data.isEmpty { throw ValidationError("--data needs a folder or an .npz file.") }
+    let needsData: [(String, Bool)] = [
+      ("--test-data", testData != nil), ("--test-samples", testSamples != nil),
+      ("--timing-rounds", timingRounds != nil), ("--fine-tune-epochs", fineTuneEpochs != nil),
+      ("--training-samples", trainingSamples != nil), ("--learning-rate", learningRate != nil),
+      ("--batch-size", batchSize != nil), ("--seed", seed != nil),
+      ("--weight-decay", weightDecay != nil),
+    ]
+    if data == nil, let (option, _) = needsData.first(where: { $0.1 }) {
+      throw ValidationError(
+        "\(option) needs --data (the data to evaluate on and to fine-tune with).")
+    }
+    if let testSamples, testSamples < 1 {
+      throw ValidationError("--test-samples must be ≥ 1, got \(testSamples).")
+    }
+    if let timingRounds, timingRounds < 1 {
+      throw ValidationError("--timing-rounds must be ≥ 1, got \(timingRounds).")
+    }
+    if let fineTuneEpochs, fineTuneEpochs < 0 {
+      throw ValidationError("--fine-tune-epochs must be ≥ 0, got \(fineTuneEpochs).")
+    }
+    if let trainingSamples, trainingSamples < 1 {
+      throw ValidationError("--training-samples must be ≥ 1, got \(trainingSamples).")
+    }
+    if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+      throw ValidationError("--learning-rate must be finite and > 0, got \(learningRate).")
+    }
+    if let batchSize, batchSize < 1 {
+      throw ValidationError("--batch-size must be ≥ 1, got \(batchSize).")
+    }
+    if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) {
+      throw ValidationError("--weight-decay must be finite and ≥ 0, got \(weightDecay).")
+    }
+    if (fineTuneEpochs ?? 0) == 0 {
+      let fineTuningOnly: [(String, Bool)] = [
+        ("--test-data", testData != nil), ("--training-samples", trainingSamples != nil),
+        ("--learning-rate", learningRate != nil), ("--batch-size", batchSize != nil),
+        ("--seed", seed != nil), ("--weight-decay", weightDecay != nil),
+      ]
+      if let (option, _) = fineTuningOnly.first(where: { $0.1 }) {
+        throw ValidationError(
+          "\(option) applies to fine-tuning: add --fine-tune-epochs N (N ≥ 1)"
+            + (option == "--test-data" ? "; without fine-tuning give the data as --data." : "."))
+      }
     }
   }
 
@@ -153,23 +276,26 @@ struct Compress: ParsableCommand {
         "\(checkpoint) is already compressed (it has metadata '\(CompressedNetwork<Float>.layoutKey)')"
       )
     }
-    let report: CompressionReport
+    let outcome: CompressionOutcome
     switch file.metadata["scalar"] {
-    case "Double": report = try compress(file, as: Double.self, criteria: criteria)
-    default: report = try compress(file, as: Float.self, criteria: criteria)
+    case "Double": outcome = try compress(file, as: Double.self, criteria: criteria)
+    default: outcome = try compress(file, as: Float.self, criteria: criteria)
     }
     let text =
       switch format {
-      case .table: Self.table(report, input: checkpoint, output: output)
-      case .json: try Self.json(report, input: checkpoint, output: output)
+      case .table: outcome.table()
+      case .json: try outcome.json()
+      case .csv: outcome.csv()
       }
     FileHandle.standardOutput.write(Data(text.utf8))
     if format == .table { printToStandardError("wrote \(output)") }
   }
 
+  /// Reads the data, compresses, fine-tunes, evaluates and writes the output checkpoint — in
+  /// that order, so that any failure leaves no file behind.
   func compress<Scalar: MatrixScalar>(
     _ file: SafeTensorsFile, as type: Scalar.Type, criteria: Criteria
-  ) throws -> CompressionReport {
+  ) throws -> CompressionOutcome {
     let original: Checkpoint<Scalar>
     do {
       original = try Checkpoint<Scalar>(file)
@@ -183,77 +309,160 @@ struct Compress: ParsableCommand {
           + "--epsilon or --tau-k as \(layer):VALUE).")
     }
     let selections = (1...depth).map { criteria.perLayer[$0] ?? criteria.all ?? .dense }
+    let sets = try readData(for: original)
+    let result: CompressionResult<Scalar>
     do {
-      let result = try Compression.compress(original.network, selections: selections)
-      try result.network.write(to: output, basedOn: original)
-      return result.report
+      result = try Compression.compress(original.network, selections: selections)
     } catch {
       throw CommandFailure("\(checkpoint): \(error)")
     }
+    var outcome = CompressionOutcome(input: checkpoint, output: output, report: result.report)
+    var written = result.network
+    var fineTuningNote: String?
+    if let sets {
+      var variants = [try Compression.compress(original.network, selection: .dense), result]
+      var names = ["dense", "compressed"]
+      var trainingLosses: [Double]?
+      if let training = sets.training {
+        let (tuned, summary) = try fineTune(result.network, on: training, loss: sets.loss)
+        variants.append(CompressionResult(network: tuned, report: result.report))
+        names.append("fine-tuned")
+        written = tuned
+        trainingLosses = try variants.map { variant in
+          do {
+            return try variant.network.network.loss(
+              inputs: training.inputs, targets: training.targets, loss: sets.loss)
+          } catch {
+            throw CommandFailure("--data \(training.source): \(error)")
+          }
+        }
+        let settings = fineTuningSettings()
+        outcome.fineTuning = CompressionOutcome.FineTuning(
+          data: training.source, samples: training.count, epochs: summary.epochs,
+          steps: summary.steps, optimizer: "adam", learningRate: settings.learningRate,
+          batchSize: settings.batchSize, seed: settings.seed, weightDecay: settings.weightDecay,
+          seconds: summary.seconds)
+        fineTuningNote =
+          "adam epochs=\(summary.epochs) steps=\(summary.steps) learningRate=\(settings.learningRate) "
+          + "batchSize=\(settings.batchSize) seed=\(settings.seed) "
+          + "weightDecay=\(settings.weightDecay) samples=\(training.count)"
+      }
+      let measurements: [CompressionMeasurement]
+      let rounds = timingRounds ?? Self.defaultTimingRounds
+      do {
+        measurements = try Compression.evaluate(
+          variants, names: names, inputs: sets.evaluation.inputs,
+          targets: sets.evaluation.targets, loss: sets.loss, timingRounds: rounds)
+      } catch {
+        throw CommandFailure("\(sets.evaluationOption) \(sets.evaluation.source): \(error)")
+      }
+      outcome.evaluation = CompressionOutcome.Evaluation(
+        data: sets.evaluation.source, samples: sets.evaluation.count,
+        isFineTuningData: sets.evaluationIsTrainingData, loss: sets.loss.rawValue,
+        timingRounds: rounds,
+        networks: measurements.enumerated().map { index, m in
+          CompressionOutcome.NetworkEvaluation(
+            network: m.selection, parameters: m.report.parameters, flops: m.report.flops,
+            loss: m.loss, accuracy: m.accuracy, seconds: m.seconds, speedup: m.speedup,
+            trainingLoss: trainingLosses?[index])
+        })
+      if let losses = trainingLosses, losses[2] > losses[1] {
+        printToStandardError(
+          "note: fine-tuning raised the training loss from \(losses[1]) to \(losses[2]); "
+            + "try a smaller --learning-rate")
+      }
+    }
+    var checkpointFile = written.checkpointFile(basedOn: original)
+    if let fineTuningNote { checkpointFile.metadata[Self.fineTuningKey] = fineTuningNote }
+    do {
+      try SafeTensors.write(checkpointFile, to: output)
+    } catch {
+      throw CommandFailure("\(output): \(error)")
+    }
+    return outcome
   }
 
-  static func table(_ report: CompressionReport, input: String, output: String) -> String {
-    var rows: [[String]] = [
-      [
-        "layer", "shape", "criterion", "rank", "stored", "e(r+1)", "τ_r", "parameters",
-        "FLOPs/sample",
-      ]
-    ]
-    func fixed(_ x: Double) -> String { String(format: "%.4f", x) }
-    for layer in report.layers {
-      rows.append([
-        "\(layer.layer)", "\(layer.rows)×\(layer.columns)", layer.selection, "\(layer.rank)",
-        layer.isFactored ? "U·V" : "dense", fixed(layer.tailError), fixed(layer.relativeTail),
-        "\(layer.denseParameters) → \(layer.parameters)", "\(layer.denseFLOPs) → \(layer.flops)",
-      ])
-    }
-    rows.append([
-      "total", "", "", "", "", "", "",
-      "\(report.denseParameters) → \(report.parameters) (\(String(format: "%.3f", report.parameterRatio))×)",
-      "\(report.denseFLOPs) → \(report.flops) (\(String(format: "%.3f", report.flopRatio))×)",
-    ])
-    let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-    var text = "\(input) → \(output)\n"
-    for row in rows {
-      text +=
-        zip(row, widths).map { cell, width in
-          cell + String(repeating: " ", count: width - cell.count)
-        }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
-    }
-    return text
+  /// The checkpoint metadata key recording the fine-tuning settings.
+  static let fineTuningKey = "compression.fineTuning"
+
+  /// The data sets of one run: what to evaluate on, what to fine-tune with, and the loss.
+  struct DataSets<Scalar: MatrixScalar> {
+    var evaluation: SupervisedData<Scalar>
+    /// The option the evaluation data came from (`--data` or `--test-data`).
+    var evaluationOption: String
+    var training: SupervisedData<Scalar>?
+    var evaluationIsTrainingData: Bool
+    var loss: Loss
   }
 
-  static func json(_ report: CompressionReport, input: String, output: String) throws -> String {
-    struct Document: Encodable {
-      var input: String
-      var output: String
-      var layers: [LayerCompression]
-      var denseParameters: Int
-      var parameters: Int
-      var denseFLOPs: Int
-      var flops: Int
+  /// Reads `--data` (and `--test-data`) and checks them against the network, or returns `nil`
+  /// without `--data`.
+  func readData<Scalar: MatrixScalar>(
+    for original: Checkpoint<Scalar>
+  ) throws(CommandFailure) -> DataSets<Scalar>? {
+    guard let data else { return nil }
+    guard let name = original.configuration["loss"], let loss = Loss(rawValue: name) else {
+      throw CommandFailure(
+        "\(checkpoint): the checkpoint names no loss to evaluate with (metadata 'loss' is "
+          + "'\(original.configuration["loss"] ?? "missing")', expected one of "
+          + Loss.allCases.map(\.rawValue).joined(separator: ", ") + ")")
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let data = try encoder.encode(
-      Document(
-        input: input, output: output, layers: report.layers,
-        denseParameters: report.denseParameters, parameters: report.parameters,
-        denseFLOPs: report.denseFLOPs, flops: report.flops))
-    return String(decoding: data, as: UTF8.self) + "\n"
+    var training: SupervisedData<Scalar>?
+    if (fineTuneEpochs ?? 0) > 0 {
+      training = try SupervisedData.read(
+        data, split: .train, option: "--data", limit: trainingSamples)
+      try training?.validate(for: original.network, option: "--data")
+    }
+    let evaluation: SupervisedData<Scalar>
+    let option: String
+    var isTrainingData = false
+    if let testData {
+      option = "--test-data"
+      evaluation = try SupervisedData.read(
+        testData, split: .test, option: option, limit: testSamples)
+    } else if let training, !SupervisedData<Scalar>.isFolder(data) {
+      option = "--data"
+      evaluation = training.prefix(testSamples)
+      isTrainingData = true
+    } else {
+      option = "--data"
+      evaluation = try SupervisedData.read(data, split: .test, option: option, limit: testSamples)
+    }
+    try evaluation.validate(for: original.network, option: option)
+    return DataSets(
+      evaluation: evaluation, evaluationOption: option, training: training,
+      evaluationIsTrainingData: isTrainingData, loss: loss)
   }
-}
 
-/// The report formats of `rankcollapse compress`.
-enum CompressFormat: String, ExpressibleByArgument, CaseIterable {
-  case table
-  case json
-}
+  /// The fine-tuning settings with their defaults.
+  func fineTuningSettings() -> (
+    learningRate: Double, batchSize: Int, seed: UInt64, weightDecay: Double
+  ) {
+    (
+      learningRate ?? Self.defaultLearningRate, batchSize ?? Self.defaultBatchSize,
+      seed ?? Self.defaultSeed, weightDecay ?? 0
+    )
+  }
 
-extension String {
-  fileprivate func trimmingTrailingSpaces() -> String {
-    var copy = self
-    while copy.last == " " { copy.removeLast() }
-    return copy
+  /// Trains the truncated network for `--fine-tune-epochs` epochs: Adam, the checkpoint's loss,
+  /// weight decay `--weight-decay` (on the factors: a nuclear-norm penalty on their product).
+  func fineTune<Scalar: MatrixScalar>(
+    _ network: CompressedNetwork<Scalar>, on data: SupervisedData<Scalar>, loss: Loss
+  ) throws(CommandFailure) -> (CompressedNetwork<Scalar>, TrainingSummary) {
+    let epochs = fineTuneEpochs ?? 0
+    let settings = fineTuningSettings()
+    var tuned = network
+    var trainer = Trainer(
+      configuration: TrainingConfiguration(
+        loss: loss, learningRate: .constant(settings.learningRate),
+        batchSize: settings.batchSize, shuffleSeed: settings.seed, maximumEpochs: epochs,
+        progress: .automatic(seconds: 10)),
+      optimizer: Adam<Scalar>(), penalty: WeightDecay<Scalar>(lambda: settings.weightDecay))
+    do {
+      let summary = try tuned.fineTune(with: &trainer, inputs: data.inputs, targets: data.targets)
+      return (tuned, summary)
+    } catch {
+      throw CommandFailure("fine-tuning on \(data.source): \(error)")
+    }
   }
 }

@@ -7,7 +7,7 @@ import Testing
 struct CommandConventionsTests {
   /// The commands, and whether each makes random choices (and so takes `--seed`).
   static let commands: [(name: String, random: Bool)] = [
-    ("demo", true), ("analyze", false), ("collapse", true),
+    ("demo", true), ("analyze", false), ("collapse", true), ("compress", true),
   ]
 
   @Test("--help shows examples, --threads, and --seed where the command is random")
@@ -28,7 +28,8 @@ struct CommandConventionsTests {
   @Test("--threads 0 is a usage error naming --threads, before any file is read")
   func threads() throws {
     for command in Self.commands {
-      let result = try runTool([command.name, "--threads", "0", "/no/such/file.npy", "-k", "2"])
+      let required = command.name == "compress" ? ["--rank", "2", "-o", "out.st"] : ["-k", "2"]
+      let result = try runTool([command.name, "--threads", "0", "/no/such/file.npy"] + required)
       #expect(result.status == 64, "\(command.name): \(result.error)")
       #expect(result.error.contains("--threads"), "\(command.name)")
       #expect(result.output.isEmpty, "\(command.name)")

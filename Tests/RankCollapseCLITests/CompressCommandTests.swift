@@ -108,7 +108,7 @@ struct CompressCommandTests {
       (["--rank", "1:4", "--rank", "1:5"], "layer 1"),
       (["--rank", "9:4"], "layer 9"), ([], "--rank"),
       (["--rank", "4", "--threads", "0"], "--threads"),
-      (["--rank", "4", "--format", "csv"], "--format"),
+      (["--rank", "4", "--format", "xml"], "--format"),
     ])
   func usageErrors(arguments: [String], message: String) throws {
     let folder = try temporaryFolder()
