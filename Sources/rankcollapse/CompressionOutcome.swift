@@ -101,7 +101,7 @@ struct CompressionOutcome {
     if let fineTuning {
       text +=
         "\nfine-tuned for \(fineTuning.epochs) epoch\(fineTuning.epochs == 1 ? "" : "s") "
-        + "(\(fineTuning.steps) steps, \(String(format: "%.1f", fineTuning.seconds)) s): Adam, "
+        + "(\(fineTuning.steps) steps, \(String(format: "%.3g", fineTuning.seconds)) s): Adam, "
         + "learning rate \(fineTuning.learningRate), batches of \(fineTuning.batchSize), seed "
         + "\(fineTuning.seed), weight decay \(fineTuning.weightDecay)\n"
         + "  on \(fineTuning.data), \(fineTuning.samples) samples\n"

@@ -72,4 +72,57 @@ struct CompressionReportTests {
         targets: .labels([0, 1, 2]), loss: .softmaxCrossEntropy)
     }
   }
+
+  @Test("evaluate over given networks: names, the first as the baseline, typed data errors")
+  func evaluateVariants() throws {
+    var generator = SeededGenerator(seed: 12)
+    let net = try Network<Double>(widths: [12, 16, 3], activation: .tanh, using: &generator)
+    let x = Matrix<Double>.randomNormal(rows: 40, columns: 12, using: &generator)
+    let labels = (0..<40).map { $0 % 3 }
+    let dense = try Compression.compress(net, selection: .dense)
+    let truncated = try Compression.compress(net, selection: .rank(2))
+    // A changed network keeps its report (the shapes do not change).
+    var changed = truncated.network
+    changed.network.layers[1].bias[0, 0] += 1
+    let variants = [
+      dense, truncated, CompressionResult(network: changed, report: truncated.report),
+    ]
+    let measurements = try Compression.evaluate(
+      variants, names: ["dense", "rank 2", "changed"], inputs: x, targets: .labels(labels),
+      loss: .softmaxCrossEntropy, timingRounds: 2)
+    #expect(measurements.map(\.selection) == ["dense", "rank 2", "changed"])
+    for (measurement, variant) in zip(measurements, variants) {
+      let loss = try variant.network.network.loss(
+        inputs: x, targets: .labels(labels), loss: .softmaxCrossEntropy)
+      #expect(measurement.loss == loss)
+      #expect(measurement.report == variant.report)
+      #expect(measurement.denseSeconds == measurements[0].seconds)
+      #expect(measurement.seconds > 0)
+    }
+    #expect(measurements[1].loss != measurements[2].loss)
+    #expect(measurements[0].speedup == 1)
+    // Value targets: no accuracy.
+    let values = Matrix<Double>.zeros(rows: 40, columns: 3)
+    let noAccuracy = try Compression.evaluate(
+      [dense], names: ["dense"], inputs: x, targets: .values(values), loss: .squaredError,
+      timingRounds: 0)
+    #expect(noAccuracy[0].accuracy == nil && noAccuracy[0].seconds == 0)
+    // Data of the wrong width or labels out of range: the NetworkError names the sizes.
+    #expect(throws: CompressionError.invalidData(.inputWidthMismatch(expected: 12, got: 5))) {
+      try Compression.evaluate(
+        [dense], names: ["dense"], inputs: .zeros(rows: 3, columns: 5),
+        targets: .labels([0, 1, 2]), loss: .softmaxCrossEntropy)
+    }
+    #expect(
+      throws: CompressionError.invalidData(.labelOutOfRange(index: 1, label: 3, classes: 3))
+    ) {
+      try Compression.evaluate(
+        [dense], names: ["dense"], inputs: x.rows(0..<2), targets: .labels([0, 3]),
+        loss: .softmaxCrossEntropy)
+    }
+    #expect(
+      CompressionError.invalidData(.inputWidthMismatch(expected: 12, got: 5)).description
+        == "the data does not fit the network: the network takes inputs of width 12, the data "
+        + "has 5 columns")
+  }
 }
