@@ -10,8 +10,12 @@ public struct CompressionMeasurement: Sendable, Hashable, Codable {
   public var report: CompressionReport
   /// The mean loss L_0 on the data.
   public var loss: Double
-  /// The fraction of correctly classified samples (argmax of the outputs), `nil` unless the
-  /// targets are labels.
+  /// The fraction of correctly classified samples, or `nil` when the task is no classification.
+  ///
+  /// The argmax of the outputs is compared with the label, or with the argmax of a target row.
+  /// It is measured for a classification (``Compression/isClassification(targets:loss:)``): the
+  /// targets are class labels, or the loss is softmax cross-entropy (whose targets are class
+  /// distributions). Squared error on value targets (regression, autoencoding) has no accuracy.
   public var accuracy: Double?
   /// The fastest of the timed forward passes over all the inputs, in seconds.
   public var seconds: Double
@@ -80,7 +84,7 @@ extension Compression {
   /// truncation and the truncation after fine-tuning — on the same data, with their inference
   /// times measured in the same interleaved rounds.
   ///
-  /// Each variant's loss L_0 and (for label targets) accuracy are computed first; then each of
+  /// Each variant's loss L_0 and (for a classification) accuracy are computed first; then each of
   /// `timingRounds` rounds runs one forward pass of every variant, in order, and each keeps its
   /// fastest pass. The first variant is the baseline: every measurement's
   /// ``CompressionMeasurement/denseSeconds`` is its time, so ``CompressionMeasurement/speedup``
@@ -117,7 +121,7 @@ extension Compression {
       var accuracy: Double?
       do {
         lossValue = try variant.network.network.loss(inputs: inputs, targets: targets, loss: loss)
-        if case .labels = targets {
+        if isClassification(targets: targets, loss: loss) {
           accuracy = try variant.network.network.accuracy(inputs: inputs, targets: targets)
         }
       } catch {
@@ -145,6 +149,20 @@ extension Compression {
       measurements[index].denseSeconds = best[0]
     }
     return measurements
+  }
+
+  /// Whether accuracy is defined: class labels, or softmax cross-entropy (targets that are class
+  /// distributions, whose argmax is the class).
+  ///
+  /// - Parameters:
+  ///   - targets: The targets.
+  ///   - loss: ℓ.
+  /// - Returns: `true` for a classification.
+  public static func isClassification<Scalar: MatrixScalar>(
+    targets: Targets<Scalar>, loss: Loss
+  ) -> Bool {
+    if case .labels = targets { return true }
+    return loss == .softmaxCrossEntropy
   }
 
   static func seconds(_ duration: Duration) -> Double {

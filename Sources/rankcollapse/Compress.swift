@@ -33,7 +33,9 @@ struct Compress: ParsableCommand {
       /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist) or an .npz archive \
       holding 'inputs' (N × d_0, float) and 'labels' (N integers) or 'targets' (N × d_L). With \
       data the report adds the loss L_0 (the loss the checkpoint was trained with), the accuracy \
-      (when the targets are class labels) and the inference time of one forward pass over the \
+      (for a classification: class labels, or softmax cross-entropy on target rows, whose argmax \
+      is the class; none for squared error on values) and the inference time of one forward \
+      pass over the \
       evaluation data, dense and compressed timed in the same interleaved rounds (the fastest \
       of --timing-rounds each), with the speed-up. Evaluation data: a folder's test split \
       (t10k-*), or the --test-data set, or else the .npz given as --data.
@@ -366,7 +368,7 @@ struct Compress: ParsableCommand {
             loss: m.loss, accuracy: m.accuracy, seconds: m.seconds, speedup: m.speedup,
             trainingLoss: trainingLosses?[index])
         })
-      if let losses = trainingLosses, losses[2] > losses[1] {
+      if let losses = trainingLosses, !(losses[2] <= losses[1]) {
         printToStandardError(
           "note: fine-tuning raised the training loss from \(losses[1]) to \(losses[2]); "
             + "try a smaller --learning-rate")

@@ -13,7 +13,8 @@ struct CompressionOutcome {
     var flops: Int
     /// The mean loss L_0 on the evaluation data.
     var loss: Double
-    /// The fraction classified correctly, `nil` unless the targets are class labels.
+    /// The fraction classified correctly, `nil` unless the task is a classification
+    /// (`Compression.isClassification`).
     var accuracy: Double?
     /// The fastest forward pass over the evaluation data.
     var seconds: Double

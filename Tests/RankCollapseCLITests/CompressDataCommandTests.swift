@@ -18,7 +18,9 @@ struct CompressDataCommandTests {
     /// With `trained`, the Float checkpoint is trained on these data (200 full-batch Adam
     /// steps) so that truncating it costs training loss; otherwise it is
     /// `CompressCommandTests.checkpoint` (5 steps on other data).
-    init(double: Bool = false, trained: Bool = false) throws {
+    init(
+      double: Bool = false, trained: Bool = false, loss: Loss = .softmaxCrossEntropy
+    ) throws {
       folder = try temporaryFolder()
       var generator = SeededGenerator(seed: 21)
       var x = Matrix<Float>.randomNormal(rows: 60, columns: 30, using: &generator)
@@ -34,7 +36,7 @@ struct CompressDataCommandTests {
         widths: [30, 40, 40, 5], activation: .tanh, using: &generator)
       var trainer = Trainer(
         configuration: TrainingConfiguration(
-          loss: .softmaxCrossEntropy, learningRate: .constant(0.01), maximumSteps: 200),
+          loss: loss, learningRate: .constant(0.01), maximumSteps: 200),
         optimizer: Adam<Float>(), penalty: NoPenalty<Float>())
       _ = try trainer.fit(&network, inputs: x, targets: .labels(labels))
       try trainer.saveCheckpoint(of: network, to: checkpoint)
@@ -114,7 +116,7 @@ struct CompressDataCommandTests {
     #expect(networks[0]["loss"] as? Double != networks[1]["loss"] as? Double)
   }
 
-  @Test("Table and CSV show the evaluation; value targets give no accuracy")
+  @Test("Table and CSV show the evaluation; accuracy only for a classification")
   func formats() throws {
     let fixture = try Fixture()
     defer { fixture.remove() }
@@ -148,24 +150,54 @@ struct CompressDataCommandTests {
       }
     }
     #expect(lines.contains("dense,,speedup,1.0"))
-    // One-hot value targets: a loss, no accuracy.
+    // One-hot value targets with softmax cross-entropy: a classification, the same accuracy as
+    // with the labels.
     var oneHot = Matrix<Float>.zeros(rows: 60, columns: 5)
     for (i, label) in fixture.labels.enumerated() { oneHot[i, label] = 1 }
     let values = try fixture.archive(
       "values.npz", [("inputs", NumPyArray(fixture.inputs)), ("targets", NumPyArray(oneHot))])
+    let labelled = try runTool([
+      "compress", fixture.checkpoint, "--rank", "3", "--data", data, "--format", "json", "-o",
+      output,
+    ])
     let json = try runTool([
       "compress", fixture.checkpoint, "--rank", "3", "--data", values, "--format", "json", "-o",
       output,
     ])
     #expect(json.status == 0, "\(json.error)")
-    let networks = try Self.networks(try Self.document(json.output))
+    let byLabels = try Self.networks(try Self.document(labelled.output))
+    let byValues = try Self.networks(try Self.document(json.output))
+    #expect(byValues.allSatisfy { $0["accuracy"] is Double })
+    #expect(
+      byValues.map { $0["accuracy"] as? Double } == byLabels.map { $0["accuracy"] as? Double })
+    // Squared error on value targets (regression): a loss, no accuracy; on labels (one-hot
+    // classification) an accuracy.
+    let squared = try Fixture(trained: true, loss: .squaredError)
+    defer { squared.remove() }
+    let regression = try runTool([
+      "compress", squared.checkpoint, "--rank", "3", "--data", values, "--format", "json", "-o",
+      output,
+    ])
+    #expect(regression.status == 0, "\(regression.error)")
+    let regressionDocument = try Self.document(regression.output)
+    #expect(
+      (regressionDocument["evaluation"] as? [String: Any])?["loss"] as? String == "squaredError")
+    let networks = try Self.networks(regressionDocument)
     #expect(networks.allSatisfy { $0["accuracy"] is NSNull })
     #expect(networks.allSatisfy { ($0["loss"] as? Double ?? -1) > 0 })
     let valueTable = try runTool([
-      "compress", fixture.checkpoint, "--rank", "3", "--data", values, "-o", output,
+      "compress", squared.checkpoint, "--rank", "3", "--data", values, "-o", output,
     ])
     #expect(valueTable.status == 0)
     #expect(!valueTable.output.contains("accuracy"))
+    let classification = try runTool([
+      "compress", squared.checkpoint, "--rank", "3", "--data", data, "--format", "json", "-o",
+      output,
+    ])
+    #expect(
+      try Self.networks(try Self.document(classification.output)).allSatisfy {
+        $0["accuracy"] is Double
+      })
   }
 
   @Test("An MNIST-format folder: fine-tuning on its train split, evaluation on its test split")

@@ -101,12 +101,22 @@ struct CompressionReportTests {
     }
     #expect(measurements[1].loss != measurements[2].loss)
     #expect(measurements[0].speedup == 1)
-    // Value targets: no accuracy.
-    let values = Matrix<Double>.zeros(rows: 40, columns: 3)
+    // Squared error on value targets: no accuracy; cross-entropy on one-hot rows: the labels'.
+    var oneHot = Matrix<Double>.zeros(rows: 40, columns: 3)
+    for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
     let noAccuracy = try Compression.evaluate(
-      [dense], names: ["dense"], inputs: x, targets: .values(values), loss: .squaredError,
+      [dense], names: ["dense"], inputs: x, targets: .values(oneHot), loss: .squaredError,
       timingRounds: 0)
     #expect(noAccuracy[0].accuracy == nil && noAccuracy[0].seconds == 0)
+    let rows = try Compression.evaluate(
+      [dense], names: ["dense"], inputs: x, targets: .values(oneHot), loss: .softmaxCrossEntropy,
+      timingRounds: 0)
+    #expect(rows[0].accuracy == measurements[0].accuracy)
+    #expect(Compression.isClassification(targets: Targets<Float>.labels([0]), loss: .squaredError))
+    #expect(
+      !Compression.isClassification(
+        targets: Targets<Float>.values(.zeros(rows: 1, columns: 2)),
+        loss: .squaredError))
     // Data of the wrong width or labels out of range: the NetworkError names the sizes.
     #expect(throws: CompressionError.invalidData(.inputWidthMismatch(expected: 12, got: 5))) {
       try Compression.evaluate(
