@@ -5,7 +5,8 @@ import RankCollapse
 /// `rankcollapse compress`: replace a checkpoint's weights by truncated SVDs stored as factors.
 struct Compress: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Compress a checkpoint's layers to low rank (W ≈ U V) and write a new checkpoint.",
+    abstract:
+      "Compress a checkpoint to low rank (W ≈ U V), evaluate and fine-tune it on data, save it.",
     discussion: """
       Reads a checkpoint written by this library (a Trainer checkpoint, Float or Double), \
       chooses a rank r for each layer W_l (m × n) and replaces W_l by the factors U_l = \

@@ -18,6 +18,8 @@ struct RankCollapseCommand: ParsableCommand {
         rankcollapse analyze --plot figures model.safetensors
         rankcollapse collapse features.npy --labels labels.npy --seed 3
         rankcollapse compress model.safetensors --rank 32 --output model-r32.safetensors
+        rankcollapse compress model.safetensors --rank 8 -o r8.safetensors \\
+            --data /usr/share/datasets/fashion-mnist --fine-tune-epochs 1
       """,
     version: "0.1.0",
     subcommands: [Demo.self, Analyze.self, Collapse.self, Compress.self]
