@@ -134,6 +134,115 @@ public enum BLAS {
       }
     }
   }
+
+  /// `C ← α op(A) op(A)ᵀ + β C` on raw row-major storage (BLAS `?syrk`), with both triangles of
+  /// the `n × n` output written, split over threads as ``threading`` says.
+  ///
+  /// Only the lower triangle of `C` is read (when `beta` is not 0). It is computed once; the
+  /// strict upper triangle is then copied from it, so the result is exactly symmetric. Under
+  /// ``Threading/partitionOutput`` the rows of `C` are split into bands `[r_p, r_{p+1})` that
+  /// hold equal parts of the lower triangle (`r_p ≈ n·√(p/P)`, multiples of 8): each band's
+  /// block left of the diagonal is one single-threaded `?gemm` call, its diagonal block one
+  /// single-threaded `?syrk` call, and the band mirrors its own part of the triangle.
+  ///
+  /// - Parameters:
+  ///   - transpose: Whether `op(A) = Aᵀ` (`A` stored `k × n`); otherwise `A` is stored `n × k`.
+  ///   - n: The order of `C`.
+  ///   - k: Columns of `op(A)` (at least 1).
+  ///   - alpha: The factor on the product.
+  ///   - a: The operand's elements.
+  ///   - lda: The row stride of `A` as stored.
+  ///   - beta: The factor on the old contents of `C`.
+  ///   - c: The output's elements.
+  ///   - ldc: The row stride of `C`.
+  @inlinable
+  static func syrk<Scalar: MatrixScalar>(
+    transpose: Bool, n: Int, k: Int, alpha: Scalar, a: UnsafePointer<Scalar>, lda: Int,
+    beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int
+  ) {
+    // The lower triangle is half of an n × n product: n²k operations.
+    let parts = partitionCount(m: n, n: (n + 1) / 2, k: k)
+    guard parts > 1 else {
+      Scalar.blasSYRK(
+        transpose: transpose, n: n, k: k, alpha: alpha, a: a, lda: lda, beta: beta, c: c,
+        ldc: ldc)
+      mirrorLowerTriangle(rows: 0..<n, c: c, ldc: ldc)
+      return
+    }
+    let bounds = syrkBands(order: n, parts: parts)
+    let operands = SharedOperands(a: a, b: a, c: c)
+    Parallel.run(blocks: bounds.count - 1) { index in
+      let (a, c) = (operands.a, operands.c)
+      let (start, end) = (bounds[index], bounds[index + 1])
+      // Row i of op(A): row i of A, or column i of A when transposed.
+      let band = transpose ? a + start : a + start * lda
+      if start > 0 {
+        // C[start..<end, 0..<start] = α op(A)[start..<end] op(A)[0..<start]ᵀ + β C.
+        Scalar.blasGEMM(
+          transposeA: transpose, transposeB: !transpose, m: end - start, n: start, k: k,
+          alpha: alpha, a: band, lda: lda, b: a, ldb: lda, beta: beta, c: c + start * ldc,
+          ldc: ldc)
+      }
+      Scalar.blasSYRK(
+        transpose: transpose, n: end - start, k: k, alpha: alpha, a: band, lda: lda, beta: beta,
+        c: c + start * ldc + start, ldc: ldc)
+      mirrorLowerTriangle(rows: start..<end, c: c, ldc: ldc)
+    }
+  }
+
+  /// The band boundaries `0 = r_0 < r_1 < … < r_P = n` of a partitioned ``syrk``: band `p`,
+  /// rows `r_p ..< r_{p+1}`, holds about `1/P` of the lower triangle's `n(n+1)/2` elements
+  /// (`r_p ≈ n·√(p/P)`, rounded to a multiple of 8; bands that rounding empties are dropped).
+  ///
+  /// - Parameters:
+  ///   - order: `n`, the order of the output.
+  ///   - parts: The number of bands wanted, `P ≥ 1`.
+  /// - Returns: The boundaries, starting at 0 and ending at `order`, strictly increasing.
+  @inlinable
+  static func syrkBands(order: Int, parts: Int) -> [Int] {
+    var bounds = [0]
+    for p in 1..<Swift.max(1, parts) {
+      let exact = Double(order) * (Double(p) / Double(parts)).squareRoot()
+      let rounded = Swift.min(order, Int((exact / 8).rounded()) * 8)
+      if rounded > bounds[bounds.count - 1] { bounds.append(rounded) }
+    }
+    if bounds[bounds.count - 1] < order { bounds.append(order) }
+    return bounds
+  }
+
+  /// Copies the lower triangle of rows `rows` of a row-major matrix into the upper triangle:
+  /// `c[j, i] ← c[i, j]` for `i` in `rows`, `j < i`, in 32 × 32 tiles to keep the column writes
+  /// in cache.
+  ///
+  /// - Parameters:
+  ///   - rows: The rows whose strict lower part is copied.
+  ///   - c: The matrix's elements.
+  ///   - ldc: Its row stride.
+  @inlinable
+  static func mirrorLowerTriangle<Scalar>(
+    rows: Range<Int>, c: UnsafeMutablePointer<Scalar>, ldc: Int
+  ) {
+    let tile = 32
+    var rowTile = rows.lowerBound
+    while rowTile < rows.upperBound {
+      let rowEnd = Swift.min(rowTile + tile, rows.upperBound)
+      var columnTile = 0
+      while columnTile < rowEnd - 1 {
+        let columnEnd = Swift.min(columnTile + tile, rowEnd - 1)
+        for i in rowTile..<rowEnd {
+          let source = c + i * ldc
+          var j = columnTile
+          let last = Swift.min(columnEnd, i)
+          while j < last {
+            c[j * ldc + i] = source[j]
+            j += 1
+          }
+        }
+        columnTile += tile
+      }
+      rowTile = rowEnd
+    }
+  }
 }
 
 /// The operands of a partitioned product, handed to the threads that compute its blocks.

@@ -92,6 +92,97 @@ extension Matrix {
     return result
   }
 
+  /// Accumulates a symmetric rank-k product into this symmetric matrix, in place:
+  /// `self ← α op(A) op(A)ᵀ + β self` (BLAS `?syrk`).
+  ///
+  /// The product is symmetric, so only its lower triangle is computed, with half the
+  /// floating-point operations of ``gemm(_:_:transposeA:transposeB:alpha:beta:)`` on the same
+  /// operands; the upper triangle is then copied from it. `self` must be symmetric when `beta`
+  /// is not 0: only its lower triangle is read. Afterwards `self` is exactly symmetric
+  /// (`self[i, j] == self[j, i]` bit for bit). Accumulating blocks of samples into one scatter
+  /// matrix, `S ← S + Bᵀ B`, is `s.syrk(block, transposeA: true, beta: 1)`.
+  ///
+  /// No memory is allocated when `self` is uniquely referenced. A large product may be split
+  /// across threads; see ``BLAS/threading``.
+  ///
+  /// - Parameters:
+  ///   - a: The operand.
+  ///   - transposeA: Use `Aᵀ` for `op(A)`, so that the product is `AᵀA`; otherwise `A Aᵀ`.
+  ///   - alpha: The factor on the product.
+  ///   - beta: The factor on the current contents (0 overwrites them, even if they are `NaN`).
+  /// - Complexity: n²·k floating-point operations for `op(A)` of shape `n × k`, plus O(n²) to
+  ///   fill the upper triangle.
+  @inlinable
+  public mutating func syrk(
+    _ a: Matrix, transposeA: Bool = false, alpha: Scalar = 1, beta: Scalar = 0
+  ) {
+    let (n, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+    precondition(
+      rows == n && columns == n,
+      "syrk: op(A) \(n)×\(k) (A \(a.shapeDescription)\(transposeA ? "ᵀ" : "")) times its "
+        + "transpose into a \(shapeDescription) matrix")
+    Matrix.syrkUnchecked(
+      a, transposeA: transposeA, n: n, k: k, alpha: alpha, beta: beta, into: &self)
+  }
+
+  @inlinable
+  internal static func syrkUnchecked(
+    _ a: Matrix, transposeA: Bool, n: Int, k: Int, alpha: Scalar, beta: Scalar,
+    into c: inout Matrix
+  ) {
+    guard n > 0 else { return }
+    guard k > 0 else {
+      // An empty inner dimension: the product is zero; β scales the lower triangle, which then
+      // fills the upper one as in the BLAS path.
+      c.apply { beta == 0 ? 0 : beta * $0 }
+      c.withUnsafeMutableBufferPointer { pc in
+        BLAS.mirrorLowerTriangle(rows: 0..<n, c: pc.baseAddress.unsafelyUnwrapped, ldc: n)
+      }
+      return
+    }
+    a.withUnsafeBufferPointer { pa in
+      c.withUnsafeMutableBufferPointer { pc in
+        BLAS.syrk(
+          transpose: transposeA, n: n, k: k, alpha: alpha, a: pa.baseAddress.unsafelyUnwrapped,
+          lda: a.columns, beta: beta, c: pc.baseAddress.unsafelyUnwrapped, ldc: n)
+      }
+    }
+  }
+
+  /// The Gram matrix `op(self) · op(self)ᵀ` in a newly allocated matrix: `selfᵀ self` (inner
+  /// products of the columns) with `transposeSelf`, `self selfᵀ` (of the rows) without.
+  ///
+  /// It equals `self.matmul(self, transposeSelf: true)` (respectively
+  /// `self.matmul(self, transposeOther: true)`) up to rounding, at half the cost: BLAS `?syrk`
+  /// computes the lower triangle and the upper triangle is copied from it, so the result is
+  /// exactly symmetric. For data with one sample per row (`N × d`) the `d × d` matrix
+  /// `X_rowsᵀ X_rows` is the paper's `X Xᵀ` (samples as columns):
+  ///
+  /// ```swift
+  /// let gram = x.gram(transposeSelf: true)  // d × d, Σ_i x_i x_iᵀ
+  /// ```
+  ///
+  /// - Parameters:
+  ///   - transposeSelf: Use `selfᵀ` on the left: the `columns × columns` matrix `selfᵀ self`;
+  ///     otherwise the `rows × rows` matrix `self selfᵀ`.
+  ///   - alpha: A factor on the product.
+  /// - Returns: The symmetric `n × n` product, `n` = `columns` with `transposeSelf`, else `rows`.
+  /// - Complexity: n²·k floating-point operations for `op(self)` of shape `n × k` (BLAS `?syrk`,
+  ///   split across threads as ``BLAS/threading`` says), half of the equivalent ``matmul(_:transposeSelf:transposeOther:alpha:)``;
+  ///   one allocation for the result.
+  @inlinable
+  public func gram(transposeSelf: Bool = false, alpha: Scalar = 1) -> Matrix {
+    let (n, k) = transposeSelf ? (columns, rows) : (rows, columns)
+    // BLAS overwrites the lower triangle when beta is 0 and the upper one is copied from it, so
+    // the result needs no zero fill; with k == 0 it is filled with zeros by `syrkUnchecked`.
+    var result = Matrix(rows: n, columns: n) { buffer in
+      if k == 0 { buffer.initialize(repeating: 0) }
+    }
+    Matrix.syrkUnchecked(
+      self, transposeA: transposeSelf, n: n, k: k, alpha: alpha, beta: 0, into: &result)
+    return result
+  }
+
   /// The matrix–vector product `op(self) · x` (BLAS `?gemv`).
   ///
   /// - Parameters:

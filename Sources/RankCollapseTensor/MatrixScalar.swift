@@ -33,6 +33,28 @@ where Magnitude == Self {
     alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
+  /// Symmetric rank-k update of a lower triangle, `C ← α op(A) op(A)ᵀ + β C` (BLAS `?syrk`),
+  /// row-major.
+  ///
+  /// Only the lower triangle of `C` (diagonal included) is read and written; the strict upper
+  /// triangle is left as it was. ``Matrix/syrk(_:transposeA:alpha:beta:)`` and
+  /// ``Matrix/gram(transposeSelf:alpha:)`` fill it in.
+  ///
+  /// - Parameters:
+  ///   - transpose: Whether `op(A) = Aᵀ` (then `A` is stored `k × n` and `C = α AᵀA + β C`);
+  ///     otherwise `A` is stored `n × k` and `C = α A Aᵀ + β C`.
+  ///   - n: The order of `C`, rows of `op(A)`.
+  ///   - k: Columns of `op(A)`.
+  ///   - alpha: The factor on the product.
+  ///   - a: The operand's elements.
+  ///   - lda: The row stride of `A` as stored.
+  ///   - beta: The factor on the old lower triangle of `C` (0 overwrites it).
+  ///   - c: The output's elements.
+  ///   - ldc: The row stride of `C`.
+  static func blasSYRK(
+    transpose: Bool, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+    beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
   /// Matrix–vector product `y ← α op(A) x + β y` (BLAS `?gemv`), row-major.
   ///
   /// - Parameters:
@@ -145,6 +167,17 @@ extension Float: MatrixScalar {
       beta, c, blasint(ldc))
   }
 
+  /// Symmetric rank-k update of the lower triangle via `cblas_ssyrk`; see ``MatrixScalar/blasSYRK(transpose:n:k:alpha:a:lda:beta:c:ldc:)``.
+  @inlinable
+  public static func blasSYRK(
+    transpose: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    cblas_ssyrk(
+      CblasRowMajor, CblasLower, cblasTranspose(transpose), blasint(n), blasint(k), alpha, a,
+      blasint(lda), beta, c, blasint(ldc))
+  }
+
   /// Matrix–vector product via `cblas_sgemv`; see ``MatrixScalar/blasGEMV(transpose:m:n:alpha:a:lda:x:beta:y:)``.
   @inlinable
   public static func blasGEMV(
@@ -205,6 +238,17 @@ extension Double: MatrixScalar {
       CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB),
       blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
       beta, c, blasint(ldc))
+  }
+
+  /// Symmetric rank-k update of the lower triangle via `cblas_dsyrk`; see ``MatrixScalar/blasSYRK(transpose:n:k:alpha:a:lda:beta:c:ldc:)``.
+  @inlinable
+  public static func blasSYRK(
+    transpose: Bool, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    cblas_dsyrk(
+      CblasRowMajor, CblasLower, cblasTranspose(transpose), blasint(n), blasint(k), alpha, a,
+      blasint(lda), beta, c, blasint(ldc))
   }
 
   /// Matrix–vector product via `cblas_dgemv`; see ``MatrixScalar/blasGEMV(transpose:m:n:alpha:a:lda:x:beta:y:)``.
