@@ -85,7 +85,7 @@ public struct DeepLinearProblem: Sendable {
     let x = promoted(inputs)
     let y = promoted(targets)
     guard x.isFinite, y.isFinite else { throw .nonFiniteData }
-    let gram = x.matmul(x, transposeSelf: true)
+    let gram = x.gram(transposeSelf: true)
     // An autoencoder (targets equal to the inputs, Figure 2) shares one Gram matrix.
     let autoencoder = x == y
     self.init(
@@ -115,7 +115,7 @@ public struct DeepLinearProblem: Sendable {
 
   /// The paper's `Y Yᵀ` (`c × c`), here `Y_rowsᵀ Y_rows`.
   var targetGram: Matrix<Double> {
-    targetsAreInputs ? gram : targets.matmul(targets, transposeSelf: true)
+    targetsAreInputs ? gram : targets.gram(transposeSelf: true)
   }
 
   // MARK: Loss and gradient
@@ -257,7 +257,7 @@ public struct DeepLinearProblem: Sendable {
     let xBar = xMeans.rows(at: partition.assignment)
     let yBar = yMeans.rows(at: partition.assignment)
     return DeepLinearProblem(
-      inputs: xBar, targets: yBar, gram: xs.matmul(xs, transposeSelf: true),
+      inputs: xBar, targets: yBar, gram: xs.gram(transposeSelf: true),
       crossProduct: ys.matmul(xs, transposeSelf: true), targetEnergy: squaredNorm(ys),
       normalization: normalization)
   }

@@ -254,7 +254,8 @@ public enum TotalClusterVariation {
   }
 
   /// The centred scatter `Σ_i (x_i − x̄)(x_i − x̄)ᵀ` of the joined points, in the data's scalar
-  /// type, and its trace in `Double`.
+  /// type, and its trace in `Double`; blocks of centred rows `B` are accumulated by
+  /// `S ← S + BᵀB` with `Matrix.syrk` (one triangle, half the operations of a GEMM).
   static func centredScatter<S: MatrixScalar>(
     points: Matrix<S>, targets: Matrix<S>?
   ) -> (scatter: Matrix<S>, trace: Double) {
@@ -324,7 +325,7 @@ public enum TotalClusterVariation {
         }
       }
       trace += partial.reduce(0, +)
-      scatter.gemm(block, block, transposeA: true, beta: 1)
+      scatter.syrk(block, transposeA: true, beta: 1)
       start += rows
     }
     return (scatter, trace)

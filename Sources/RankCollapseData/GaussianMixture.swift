@@ -235,7 +235,7 @@ public struct GaussianMixture<Scalar: MatrixScalar>: Sendable, Equatable {
       case .diagonal(let sigmas):
         sigmas.reduce(0) { $0 + Double($1) * Double($1) * Double($1) * Double($1) }.squareRoot()
       case .factor(let a):
-        Double(Matrix<Double>(a).matmul(Matrix<Double>(a), transposeSelf: true).frobeniusNorm)
+        Double(Matrix<Double>(a).gram(transposeSelf: true).frobeniusNorm)
       }
     }
   }
@@ -254,7 +254,7 @@ public struct GaussianMixture<Scalar: MatrixScalar>: Sendable, Equatable {
     case .diagonal(let sigmas):
       return Matrix.diagonal(sigmas.map { $0 * $0 })
     case .factor(let a):
-      return a.matmul(a, transposeOther: true)
+      return a.gram()
     }
   }
 

@@ -73,7 +73,7 @@ struct BoundsTimings: ParsableCommand {
     let p0 = monotonicSeconds()
     let converted = Matrix<Double>(sample.points)
     let p1 = monotonicSeconds()
-    let gram = converted.matmul(converted, transposeSelf: true)
+    let gram = converted.gram(transposeSelf: true)
     let p2 = monotonicSeconds()
     let same = converted == sample.points
     let p3 = monotonicSeconds()
