@@ -72,6 +72,10 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
   ///   - network: Θ, updated in place; on divergence, the last parameters with finite values.
   ///   - inputs: X, N × d_0.
   ///   - targets: N targets.
+  ///   - observer: Called by the full phase's `Trainer` every `observerInterval` steps (after
+  ///     the step's ``FullRecord``), e.g. to evaluate held-out accuracy; return `.stop` to end
+  ///     training. The time spent in it is excluded from every recorded `seconds` (and from
+  ///     ``CentroidWarmupResult/seconds``), so evaluations do not count as training time.
   /// - Returns: When and why the warm-up switched, and both phases' trajectories.
   /// - Throws: ``WarmupError`` for a bad setting (ρ ≤ 0, K > N, a partition of the wrong size,
   ///   labels required but values given, …), data that does not fit, a failed k-means, or
@@ -80,17 +84,20 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
   ///   over 2|S| rows; per refresh a forward pass over N rows and k-means on Z^j.
   @inlinable
   public mutating func fit(
-    _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>
+    _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>,
+    observer: ((TrainingSnapshot<Scalar>) -> ObserverDecision)? = nil
   ) throws(WarmupError) -> CentroidWarmupResult {
     try warmup.validate(depth: network.depth)
     try checkData(network, inputs, targets)
     try probeConfiguration(network, inputs, targets)
     let clock = ContinuousClock()
     let started = clock.now
-    func elapsed() -> Double {
-      let d = clock.now - started
-      return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    // Seconds spent in `observer`, excluded from every recorded time.
+    var observerSeconds = 0.0
+    func seconds(_ d: Duration) -> Double {
+      Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
+    func elapsed() -> Double { seconds(clock.now - started) - observerSeconds }
     let n = inputs.rows
     let targetMatrix = targets.matrix(classes: network.outputSize)
     var generator = SeededGenerator(seed: warmup.seed)
@@ -197,7 +204,11 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
           FullRecord(
             step: snapshot.step, seconds: elapsed(), loss: snapshot.loss,
             penalty: snapshot.penalty, gradientNorm: snapshot.gradientNorm))
-        return .proceed
+        guard let observer else { return .proceed }
+        let observing = clock.now
+        let decision = observer(snapshot)
+        observerSeconds += seconds(clock.now - observing)
+        return decision
       }
     } catch { throw .training(error) }
     optimizer = trainer.optimizer

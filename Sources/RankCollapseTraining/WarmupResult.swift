@@ -17,7 +17,7 @@ public enum SwitchReason: String, Sendable, Hashable, Codable {
 public struct WarmupRecord: Sendable, Hashable {
   /// Warm-up steps made before this record.
   public var step: Int
-  /// Seconds since the start of ``CentroidWarmupTrainer/fit(_:inputs:targets:)``.
+  /// Seconds since the start of ``CentroidWarmupTrainer/fit(_:inputs:targets:observer:)``.
   public var seconds: Double
   /// L_λ^{0,𝒞}(Θ) = Σ_k π_k ℓ(f(x̄_k), ȳ_k) + R(Θ).
   public var centroidObjective: Double
@@ -73,8 +73,8 @@ public struct ResidualCheck: Sendable, Hashable {
 public struct FullRecord: Sendable, Hashable {
   /// Full-data steps made before this record.
   public var step: Int
-  /// Seconds since the start of ``CentroidWarmupTrainer/fit(_:inputs:targets:)`` (warm-up
-  /// included).
+  /// Seconds since the start of ``CentroidWarmupTrainer/fit(_:inputs:targets:observer:)``
+  /// (warm-up included, the caller's observer excluded).
   public var seconds: Double
   /// L_0 on the data (or the current minibatch).
   public var loss: Double
@@ -123,7 +123,7 @@ public struct CentroidWarmupResult: Sendable {
   public var full: [FullRecord]
   /// The full phase's summary (its steps count full-data steps only).
   public var summary: TrainingSummary
-  /// Seconds of the whole call.
+  /// Seconds of the whole call, without the time spent in the caller's observer.
   public var seconds: Double
 
   @usableFromInline

@@ -2,6 +2,12 @@ import RankCollapse
 import Testing
 import _RankCollapseTestSupport
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Small clustered data: blobs in dimension `d` with `sizes[k]` points each and noise σ.
 private func blobs(
   sizes: [Int], d: Int, sigma: Double, seed: UInt64
@@ -264,6 +270,51 @@ private func contiguous(_ sizes: [Int]) -> Partition {
     #expect(ra.full.map(\.objective) == rb.full.map(\.objective))
     #expect(ra.full.count == 11)
     #expect(ra.checks.map(\.residual) != rc.checks.map(\.residual))
+  }
+
+  /// The full phase's observer sees the full-data steps at the configured interval (after
+  /// their records), can stop training, and its time is left out of the recorded seconds:
+  /// the trainer's clock runs inside the caller's, and the observer's sleeps (measured here)
+  /// are subtracted, so result.seconds ≤ outer wall time − observer time (an inequality that
+  /// holds however loaded the machine is, and fails without the exclusion since the sleeps
+  /// dominate the run).
+  @Test func fullPhaseObserverIsCalledAndExcludedFromTime() throws {
+    let (x, labels) = blobs(sizes: [10, 10], d: 3, sigma: 0.2, seed: 8)
+    var net = network([3, 4, 2], seed: 5)
+    var configuration = TrainingConfiguration(
+      loss: .softmaxCrossEntropy, learningRate: .constant(0.05), maximumSteps: 20,
+      observerInterval: 3)
+    configuration.batchSize = 8
+    var trainer = CentroidWarmupTrainer(
+      configuration: configuration,
+      warmup: CentroidWarmupConfiguration(
+        partition: .labels, residualFraction: 1e9, maximumSteps: 4),
+      optimizer: GradientDescent<Double>(), penalty: WeightDecay<Double>(lambda: 1e-3))
+    var seen: [Int] = []
+    var observed = Duration.zero
+    var captured: CentroidWarmupResult?
+    let clock = ContinuousClock()
+    let outer = try clock.measure {
+      captured = try trainer.fit(&net, inputs: x, targets: .labels(labels)) { snapshot in
+        let started = clock.now
+        seen.append(snapshot.step)
+        usleep(50_000)
+        observed += clock.now - started
+        return snapshot.step >= 12 ? .stop : .proceed
+      }
+    }
+    let result = try #require(captured)
+    #expect(seen == [0, 3, 6, 9, 12])
+    #expect(result.full.map(\.step) == [0, 3, 6, 9, 12])
+    #expect(result.summary.reason == .observer)
+    #expect(result.summary.steps == 12)
+    #expect(result.switchStep == 4)
+    func seconds(_ d: Duration) -> Double {
+      Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+    #expect(seconds(observed) >= 0.25)
+    #expect(result.seconds <= seconds(outer) - seconds(observed))
+    #expect(result.full.last?.seconds ?? .infinity <= result.seconds)
   }
 
   /// Bad settings are typed errors, thrown before the network changes.
