@@ -1,7 +1,8 @@
 import RankCollapse
 
 extension Experiments.WarmupComparison {
-  /// Runs every setting: the autoencoder at each σ, then (if enabled) Fashion-MNIST.
+  /// Runs every setting: the autoencoder at each σ, then (if enabled) Fashion-MNIST full batch
+  /// and with minibatches.
   ///
   /// - Parameter report: Called with a line after each run (for progress output).
   /// - Returns: One ``Experiments/WarmupSetting`` per σ, then the classifier's.
@@ -14,15 +15,15 @@ extension Experiments.WarmupComparison {
     for sigma in sigmas {
       settings.append(try blobs(sigma: sigma, report: report))
     }
-    if includesClassifier { settings.append(try classifier(report: report)) }
+    if includesClassifier { settings += try classifier(report: report) }
     return settings
   }
 
-  /// The warm-up settings shared by both experiments (partition by labels).
-  var warmupConfiguration: CentroidWarmupConfiguration {
-    CentroidWarmupConfiguration(
-      partition: .labels, residualFraction: residualFraction, checkInterval: checkInterval,
-      sampleSize: sampleSize, maximumSteps: warmupSteps, seed: autoencoder.seed)
+  /// How a run's held-out evaluations are made: every `interval` full-phase steps (and at the
+  /// last one), `evaluate` returns the full-data L_λ (or `nil`) and the test accuracy.
+  struct Evaluator {
+    var interval: Int
+    var evaluate: (Network<Float>) -> (objective: Double?, accuracy: Double?)
   }
 
   /// The autoencoder comparison at one σ.
@@ -47,19 +48,22 @@ extension Experiments.WarmupComparison {
     let runs: [Experiments.WarmupRun]
     switch autoencoder.optimizer {
     case .adam:
-      runs = try pairs(
+      runs = try compare(
         label, network, sample.points, .values(sample.points), sample.labels, configuration,
-        Adam<Float>(), nil, report)
+        Adam<Float>(), refreshLayer: autoencoderRefreshLayer, nil, report)
     case .gradientDescent(let momentum):
-      runs = try pairs(
+      runs = try compare(
         label, network, sample.points, .values(sample.points), sample.labels, configuration,
-        GradientDescent<Float>(momentum: Float(momentum)), nil, report)
+        GradientDescent<Float>(momentum: Float(momentum)), refreshLayer: autoencoderRefreshLayer,
+        nil, report)
     }
-    return setting("blobs", sigma, runs)
+    return setting("blobs", sigma, nil, runs)
   }
 
-  /// The Fashion-MNIST comparison.
-  func classifier(report: (String) -> Void) throws(ExperimentError) -> Experiments.WarmupSetting {
+  /// The Fashion-MNIST comparisons: full batch, then (if ``minibatchSize`` is set) minibatches.
+  func classifier(report: (String) -> Void) throws(ExperimentError)
+    -> [Experiments.WarmupSetting]
+  {
     let data: Experiments.ClassifierData
     do {
       data = try .mnist(
@@ -79,86 +83,165 @@ extension Experiments.WarmupComparison {
       throw .invalidParameter(
         name: "classifier-widths", value: "\(classifierHiddenWidths)", requirement: "\(error)")
     }
-    let configuration = TrainingConfiguration(
+    let penalty = WeightDecay<Float>(lambda: lambda)
+    let trainTargets = Targets<Float>.labels(data.trainLabels)
+    let testTargets = Targets<Float>.labels(data.testLabels)
+    func accuracy(_ trained: Network<Float>) -> Double? {
+      try? trained.accuracy(inputs: data.testImages, targets: testTargets)
+    }
+    var settings: [Experiments.WarmupSetting] = []
+    let full = TrainingConfiguration(
       loss: .softmaxCrossEntropy, learningRate: .constant(classifierLearningRate),
       maximumSteps: classifierSteps)
-    let test = { (trained: Network<Float>) -> Double? in
-      try? trained.accuracy(inputs: data.testImages, targets: .labels(data.testLabels))
+    let fullRuns = try compare(
+      "fashion-mnist", network, data.trainImages, trainTargets, data.trainLabels, full,
+      Adam<Float>(), refreshLayer: classifierHiddenWidths.count,
+      Evaluator(interval: evaluationInterval) { (nil, accuracy($0)) }, report)
+    settings.append(setting("fashion-mnist", .nan, nil, fullRuns))
+    if let minibatchSize {
+      let minibatch = TrainingConfiguration(
+        loss: .softmaxCrossEntropy, learningRate: .constant(minibatchLearningRate),
+        batchSize: minibatchSize, shuffleSeed: autoencoder.seed, maximumSteps: minibatchSteps)
+      let evaluator = Evaluator(interval: minibatchEvaluationInterval) { trained in
+        let loss = try? trained.loss(
+          inputs: data.trainImages, targets: trainTargets, loss: .softmaxCrossEntropy)
+        return (loss.map { $0 + penalty.value(of: trained) }, accuracy(trained))
+      }
+      let runs = try compare(
+        "fashion-mnist batch \(minibatchSize)", network, data.trainImages, trainTargets,
+        data.trainLabels, minibatch, Adam<Float>(), refreshLayer: classifierHiddenWidths.count,
+        evaluator, report)
+      settings.append(setting("fashion-mnist", .nan, minibatchSize, runs))
     }
-    let runs = try pairs(
-      "fashion-mnist", network, data.trainImages, .labels(data.trainLabels), data.trainLabels,
-      configuration, Adam<Float>(), test, report)
-    return setting("fashion-mnist", .nan, runs)
+    return settings
   }
 
-  func setting(_ experiment: String, _ sigma: Double, _ runs: [Experiments.WarmupRun])
-    -> Experiments.WarmupSetting
-  {
-    let plain = runs.first { $0.method == "plain" }
-    let target = (plain?.finalObjective ?? .nan) * (1 + targetSlack)
+  /// The setting's targets from the first round's plain run.
+  func setting(
+    _ experiment: String, _ sigma: Double, _ batchSize: Int?, _ runs: [Experiments.WarmupRun]
+  ) -> Experiments.WarmupSetting {
+    let plain = runs.first { $0.method == .plain }
+    let final = batchSize == nil ? plain?.finalObjective : plain?.finalEvaluatedObjective
+    let accuracy = plain?.evaluations.last { $0.testAccuracy != nil }?.testAccuracy
     return Experiments.WarmupSetting(
-      experiment: experiment, sigma: sigma, runs: runs, target: target)
+      experiment: experiment, sigma: sigma, batchSize: batchSize, runs: runs,
+      target: (final ?? .nan) * (1 + targetSlack),
+      accuracyTarget: accuracy.map { $0 - accuracySlack })
   }
 
-  /// ``rounds`` pairs of (plain, warm-up) runs from `network`, the order alternating.
-  func pairs<Rule: Optimizer>(
+  /// ``rounds`` rounds of plain training and every warm-up method at every ρ from `network`;
+  /// round 1 runs plain first, round 2 in reverse order, and so on.
+  func compare<Rule: Optimizer>(
     _ label: String, _ network: Network<Float>, _ inputs: Matrix<Float>,
     _ targets: Targets<Float>, _ labels: [Int], _ configuration: TrainingConfiguration,
-    _ optimizer: Rule, _ test: ((Network<Float>) -> Double?)?, _ report: (String) -> Void
+    _ optimizer: Rule, refreshLayer: Int, _ evaluator: Evaluator?, _ report: (String) -> Void
   ) throws(ExperimentError) -> [Experiments.WarmupRun] where Rule.Scalar == Float {
     let penalty = WeightDecay<Float>(lambda: lambda)
-    var warmup = warmupConfiguration
-    warmup.partition = .partition(
-      (try? Partition(labels: labels)) ?? Partition(assignment: [Int](repeating: 0, count: 1)))
+    let partition: Partition
+    do { partition = try Partition(labels: labels) } catch {
+      throw .analysis(stage: "label partition (\(label))", message: "\(error)")
+    }
+    var plan: [(Experiments.WarmupMethod, Double?)] = [(.plain, nil)]
+    for rho in residualFractions {
+      for method in warmupMethods { plan.append((method, rho)) }
+    }
     var runs: [Experiments.WarmupRun] = []
     for round in 1...rounds {
-      let order = round % 2 == 1 ? ["plain", "warmup"] : ["warmup", "plain"]
-      for method in order {
+      for (method, rho) in round % 2 == 1 ? plan : plan.reversed() {
         var trained = network
+        var evaluations: [Experiments.WarmupEvaluation] = []
+        let budget = configuration.maximumSteps ?? 0
         var run: Experiments.WarmupRun
-        if method == "plain" {
+        if let rho {
+          var warmup = CentroidWarmupConfiguration(
+            partition: .partition(partition), residualFraction: rho,
+            checkInterval: checkInterval, sampleSize: sampleSize, maximumSteps: warmupSteps,
+            seed: autoencoder.seed)
+          if method == .warmupRefresh {
+            warmup.refresh = PartitionRefresh(layer: refreshLayer, everySteps: refreshEvery)
+          }
+          var trainer = CentroidWarmupTrainer(
+            configuration: configuration, warmup: warmup, optimizer: optimizer, penalty: penalty)
+          let result: CentroidWarmupResult
+          do {
+            result = try trainer.fit(&trained, inputs: inputs, targets: targets) { snapshot in
+              if let evaluator, snapshot.step % evaluator.interval == 0 || snapshot.step == budget {
+                let (objective, accuracy) = evaluator.evaluate(snapshot.network)
+                evaluations.append(
+                  Experiments.WarmupEvaluation(
+                    step: snapshot.step, seconds: .nan, objective: objective,
+                    testAccuracy: accuracy))
+              }
+              return .proceed
+            }
+          } catch {
+            throw .analysis(stage: "centroid warm-up (\(label))", message: "\(error)")
+          }
+          // Each evaluation ran at a full-phase step whose record (written before the observer,
+          // observer time excluded) holds its training time; steps then count the warm-up too.
+          let times = Dictionary(
+            result.full.map { ($0.step, $0.seconds) }, uniquingKeysWith: { a, _ in a })
+          evaluations = evaluations.map {
+            var e = $0
+            e.seconds = times[e.step] ?? .nan
+            e.step += result.switchStep
+            return e
+          }
+          run = Experiments.WarmupRun(
+            method: method, residualFraction: rho, round: round, warmupSteps: result.switchStep,
+            switchReason: result.switchReason, refreshes: result.refreshSteps.count,
+            warmupSeconds: result.warmupSeconds, warmup: result.warmup, full: result.full,
+            evaluations: evaluations, testAccuracy: nil)
+        } else {
           let clock = ContinuousClock()
           let started = clock.now
+          var excluded = 0.0
           var full: [FullRecord] = []
           var trainer = Trainer(
             configuration: configuration, optimizer: optimizer, penalty: penalty)
           do throws(TrainingError) {
             _ = try trainer.fit(&trained, inputs: inputs, targets: targets) { snapshot in
+              let now = Self.seconds(clock.now - started) - excluded
               full.append(
                 FullRecord(
-                  step: snapshot.step, seconds: Self.seconds(clock.now - started),
-                  loss: snapshot.loss, penalty: snapshot.penalty,
-                  gradientNorm: snapshot.gradientNorm))
+                  step: snapshot.step, seconds: now, loss: snapshot.loss,
+                  penalty: snapshot.penalty, gradientNorm: snapshot.gradientNorm))
+              if let evaluator, snapshot.step % evaluator.interval == 0 || snapshot.step == budget {
+                let evaluating = clock.now
+                let (objective, accuracy) = evaluator.evaluate(snapshot.network)
+                evaluations.append(
+                  Experiments.WarmupEvaluation(
+                    step: snapshot.step, seconds: now, objective: objective,
+                    testAccuracy: accuracy))
+                excluded += Self.seconds(clock.now - evaluating)
+              }
               return .proceed
             }
           } catch { throw .training(error) }
           run = Experiments.WarmupRun(
             method: method, round: round, warmupSteps: 0, switchReason: nil, warmupSeconds: 0,
-            warmup: [], full: full, testAccuracy: nil)
-        } else {
-          var trainer = CentroidWarmupTrainer(
-            configuration: configuration, warmup: warmup, optimizer: optimizer, penalty: penalty)
-          let result: CentroidWarmupResult
-          do { result = try trainer.fit(&trained, inputs: inputs, targets: targets) } catch {
-            throw .analysis(stage: "centroid warm-up (\(label))", message: "\(error)")
-          }
-          run = Experiments.WarmupRun(
-            method: method, round: round, warmupSteps: result.switchStep,
-            switchReason: result.switchReason, warmupSeconds: result.warmupSeconds,
-            warmup: result.warmup, full: result.full, testAccuracy: nil)
+            warmup: [], full: full, evaluations: evaluations, testAccuracy: nil)
         }
-        run.testAccuracy = test?(trained)
+        run.testAccuracy = evaluator.flatMap { $0.evaluate(trained).accuracy }
         runs.append(run)
-        let switchText =
-          run.switchReason.map { ", switched after \(run.warmupSteps) steps (\($0.rawValue))" }
-          ?? ""
-        report(
-          "\(label) round \(round) \(method): final L_λ \(SweepValue.format(run.finalObjective))"
-            + "\(switchText), \(SweepValue.format(((run.full.last?.seconds ?? 0) * 100).rounded() / 100)) s"
-        )
+        report(Self.line(label, run))
       }
     }
     return runs
+  }
+
+  /// A progress line for one finished run.
+  static func line(_ label: String, _ run: Experiments.WarmupRun) -> String {
+    var text = "\(label) round \(run.round) \(run.method.rawValue)"
+    if let rho = run.residualFraction { text += " ρ = \(SweepValue.format(rho))" }
+    text += ": final L_λ \(SweepValue.format(run.finalEvaluatedObjective ?? run.finalObjective))"
+    if let accuracy = run.testAccuracy { text += ", test accuracy \(TextTable.percent(accuracy))" }
+    if let reason = run.switchReason {
+      text += ", switched after \(run.warmupSteps) steps (\(reason.rawValue))"
+      if run.refreshes > 0 { text += ", \(run.refreshes) refreshes" }
+    }
+    let seconds = run.full.last?.seconds ?? 0
+    return text + ", \(TextTable.rounded(seconds)) s"
   }
 
   static func seconds(_ duration: Duration) -> Double {
