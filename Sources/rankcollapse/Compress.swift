@@ -164,7 +164,11 @@ struct Compress: ParsableCommand {
   ///
   /// - Throws: `ValidationError` naming the option.
   func validateData() throws {
-    if let data, data.isEmpty { throw ValidationError("--data needs a folder or an .npz file.") }
+    if let option = [("--data", data), ("--test-data", testData)].first(where: {
+      $0.1?.isEmpty == true
+    })?.0 {
+      throw ValidationError("\(option) needs a folder or an .npz file, got an empty path.")
+    }
     let needsData: [(String, Bool)] = [
       ("--test-data", testData != nil), ("--test-samples", testSamples != nil),
       ("--timing-rounds", timingRounds != nil), ("--fine-tune-epochs", fineTuneEpochs != nil),

@@ -414,6 +414,7 @@ struct CompressDataCommandTests {
       (["--data", "d.npz", "--test-samples", "0"], "--test-samples"),
       (["--data", "d.npz", "--timing-rounds", "0"], "--timing-rounds"),
       (["--data", ""], "--data"),
+      (["--data", "d.npz", "--fine-tune-epochs", "1", "--test-data", ""], "--test-data"),
     ])
   func usageErrors(arguments: [String], message: String) throws {
     let fixture = try Fixture()
