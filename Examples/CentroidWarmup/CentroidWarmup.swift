@@ -67,6 +67,9 @@ struct CentroidWarmup: ParsableCommand {
   @Option(help: "Autoencoder layer j clustered by the refresh (default: the bottleneck).")
   var refreshLayer: Int?
 
+  @Option(help: "K of the refreshed partitions (default: the number of classes / blobs).")
+  var refreshClusters: Int?
+
   @Option(help: "Full-data steps of the autoencoder.")
   var steps: Int = 1500
 
@@ -154,7 +157,8 @@ struct CentroidWarmup: ParsableCommand {
       minibatchEvaluationInterval: minibatchEvaluationInterval, accuracySlack: accuracySlack,
       residualFractions: rhoValues, checkInterval: checkInterval, sampleSize: sampleSize,
       warmupSteps: warmupSteps, includesRefresh: refresh, refreshEvery: refreshEvery,
-      refreshLayer: refreshLayer, targetSlack: targetSlack, rounds: rounds)
+      refreshLayer: refreshLayer, refreshClusters: refreshClusters, targetSlack: targetSlack,
+      rounds: rounds)
   }
 
   func run() throws {

@@ -95,8 +95,9 @@ extension Experiments.WarmupComparison {
   /// refreshes, the final L_λ and (classifier) test accuracy.
   ///
   /// Columns `experiment, sigma, batch_size, method, rho, round, target_kind, target,
-  /// steps_to_target, seconds_to_target, warmup_steps, switch_reason, refreshes,
-  /// warmup_seconds, final_objective, test_accuracy`; `target_kind` is `objective` (L*) or
+  /// steps_to_target, seconds_to_target, warmup_steps, switch_reason, refreshes, clusters,
+  /// warmup_seconds, final_objective, test_accuracy` (`clusters`: K when the warm-up ended, 0
+  /// for plain); `target_kind` is `objective` (L*) or
   /// `accuracy` (A*); `final_objective` is L_λ on all training data (with minibatches, its last
   /// evaluation).
   ///
@@ -106,7 +107,8 @@ extension Experiments.WarmupComparison {
     var table = TidyTable(
       columns: headColumns + [
         "target_kind", "target", "steps_to_target", "seconds_to_target", "warmup_steps",
-        "switch_reason", "refreshes", "warmup_seconds", "final_objective", "test_accuracy",
+        "switch_reason", "refreshes", "clusters", "warmup_seconds", "final_objective",
+        "test_accuracy",
       ])
     for setting in settings {
       for run in setting.runs {
@@ -120,7 +122,8 @@ extension Experiments.WarmupComparison {
               reached.map { .integer($0.steps) } ?? "not reached",
               reached.map { .number($0.seconds) } ?? "not reached",
               .integer(run.warmupSteps), .text(run.switchReason?.rawValue ?? ""),
-              .integer(run.refreshes), .number(run.warmupSeconds), .number(final),
+              .integer(run.refreshes), .integer(run.clusters), .number(run.warmupSeconds),
+              .number(final),
               run.testAccuracy.map { .number($0) } ?? "",
             ])
         }

@@ -158,7 +158,8 @@ extension Experiments.WarmupComparison {
             checkInterval: checkInterval, sampleSize: sampleSize, maximumSteps: warmupSteps,
             seed: autoencoder.seed)
           if method == .warmupRefresh {
-            warmup.refresh = PartitionRefresh(layer: refreshLayer, everySteps: refreshEvery)
+            warmup.refresh = PartitionRefresh(
+              layer: refreshLayer, everySteps: refreshEvery, clusters: refreshClusters)
           }
           var trainer = CentroidWarmupTrainer(
             configuration: configuration, warmup: warmup, optimizer: optimizer, penalty: penalty)
@@ -190,6 +191,7 @@ extension Experiments.WarmupComparison {
           run = Experiments.WarmupRun(
             method: method, residualFraction: rho, round: round, warmupSteps: result.switchStep,
             switchReason: result.switchReason, refreshes: result.refreshSteps.count,
+            clusters: result.partition.count,
             warmupSeconds: result.warmupSeconds, warmup: result.warmup, full: result.full,
             evaluations: evaluations, testAccuracy: nil)
         } else {

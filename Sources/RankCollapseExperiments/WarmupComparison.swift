@@ -78,6 +78,8 @@ extension Experiments {
     /// The autoencoder's hidden layer j whose Z^j is clustered (`nil`: the bottleneck, layer
     /// L/2); the classifier uses its last hidden layer.
     public var refreshLayer: Int?
+    /// K of the refreshed partitions (`nil`: the number of labels, K = classes or blobs).
+    public var refreshClusters: Int?
     /// Relative slack of the target: L* = (final plain L_λ)(1 + slack).
     public var targetSlack: Double
     /// Rounds of all methods, order reversing between rounds.
@@ -110,6 +112,7 @@ extension Experiments {
     ///   - includesRefresh: Whether to run the refresh variant.
     ///   - refreshEvery: Warm-up steps between refreshes.
     ///   - refreshLayer: The autoencoder's refresh layer, or `nil` for the bottleneck.
+    ///   - refreshClusters: K of the refreshed partitions, or `nil` for the label count.
     ///   - targetSlack: Target slack.
     ///   - rounds: Rounds.
     public init(
@@ -125,7 +128,8 @@ extension Experiments {
       minibatchEvaluationInterval: Int = 25, accuracySlack: Double = 0.005,
       residualFractions: [Double] = [0.5], checkInterval: Int = 10, sampleSize: Int = 512,
       warmupSteps: Int = 1000, includesRefresh: Bool = true, refreshEvery: Int = 5,
-      refreshLayer: Int? = nil, targetSlack: Double = 0.01, rounds: Int = 2
+      refreshLayer: Int? = nil, refreshClusters: Int? = nil, targetSlack: Double = 0.01,
+      rounds: Int = 2
     ) {
       self.autoencoder = autoencoder
       self.sigmas = sigmas
@@ -151,6 +155,7 @@ extension Experiments {
       self.includesRefresh = includesRefresh
       self.refreshEvery = refreshEvery
       self.refreshLayer = refreshLayer
+      self.refreshClusters = refreshClusters
       self.targetSlack = targetSlack
       self.rounds = rounds
     }
@@ -214,7 +219,8 @@ extension Experiments {
         values["warmup.refresh_every"] = .integer(refreshEvery)
         values["warmup.refresh_layer.autoencoder"] = .integer(autoencoderRefreshLayer)
         values["warmup.refresh_layer.classifier"] = .integer(classifierHiddenWidths.count)
-        values["warmup.refresh_clusters"] = "same K as the label partition"
+        values["warmup.refresh_clusters"] =
+          refreshClusters.map { .integer($0) } ?? "same K as the label partition"
       }
       values["target_slack"] = .number(targetSlack)
       values["rounds"] = .integer(rounds)
@@ -248,6 +254,10 @@ extension Experiments {
       try require(sampleSize >= 1, "sample-size", "\(sampleSize)", "at least 1")
       try require(warmupSteps >= 0, "warmup-steps", "\(warmupSteps)", "≥ 0")
       try require(refreshEvery >= 1, "refresh-every", "\(refreshEvery)", "at least 1")
+      if let refreshClusters {
+        try require(
+          refreshClusters >= 1, "refresh-clusters", "\(refreshClusters)", "at least 1")
+      }
       if includesRefresh && !sigmas.isEmpty {
         let depth = autoencoder.widths.count - 1
         try require(
@@ -347,6 +357,8 @@ extension Experiments {
     public var switchReason: SwitchReason?
     /// Partition refreshes made during the warm-up.
     public var refreshes: Int
+    /// K of the partition in use when the warm-up ended (0 for plain).
+    public var clusters: Int
     /// Seconds of the warm-up phase.
     public var warmupSeconds: Double
     /// (step, seconds, centroid L_λ^{0,𝒞}) of the warm-up phase.
@@ -367,6 +379,7 @@ extension Experiments {
     ///   - warmupSteps: Warm-up steps.
     ///   - switchReason: Why the warm-up switched.
     ///   - refreshes: Partition refreshes.
+    ///   - clusters: K at the end of the warm-up.
     ///   - warmupSeconds: Seconds of the warm-up.
     ///   - warmup: The warm-up trajectory.
     ///   - full: The full-data trajectory.
@@ -374,7 +387,7 @@ extension Experiments {
     ///   - testAccuracy: Test accuracy at the end.
     public init(
       method: WarmupMethod, residualFraction: Double? = nil, round: Int, warmupSteps: Int,
-      switchReason: SwitchReason?, refreshes: Int = 0, warmupSeconds: Double,
+      switchReason: SwitchReason?, refreshes: Int = 0, clusters: Int = 0, warmupSeconds: Double,
       warmup: [WarmupRecord], full: [FullRecord], evaluations: [WarmupEvaluation] = [],
       testAccuracy: Double?
     ) {
@@ -384,6 +397,7 @@ extension Experiments {
       self.warmupSteps = warmupSteps
       self.switchReason = switchReason
       self.refreshes = refreshes
+      self.clusters = clusters
       self.warmupSeconds = warmupSeconds
       self.warmup = warmup
       self.full = full

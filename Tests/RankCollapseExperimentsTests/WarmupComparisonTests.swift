@@ -34,7 +34,8 @@ import Testing
       classifierTestSamples: 8, classifierPooling: 1, classifierHiddenWidths: [5],
       classifierSteps: 30, minibatchSize: 8, minibatchSteps: 12, evaluationInterval: 5,
       minibatchEvaluationInterval: 4, accuracySlack: 0.05, residualFractions: [0.5, 1e9],
-      checkInterval: 4, sampleSize: 16, warmupSteps: 30, refreshEvery: 2, rounds: 2)
+      checkInterval: 4, sampleSize: 16, warmupSteps: 30, refreshEvery: 2, refreshClusters: 4,
+      rounds: 2)
     let settings = try comparison.run()
     #expect(settings.map(\.experiment) == ["blobs", "fashion-mnist", "fashion-mnist"])
     #expect(settings.map(\.batchSize) == [nil, nil, 8])
@@ -62,12 +63,16 @@ import Testing
         #expect(run.full.count == budget + 1)
         switch run.method {
         case .plain:
-          #expect(run.warmupSteps == 0 && run.refreshes == 0)
+          #expect(run.warmupSteps == 0 && run.refreshes == 0 && run.clusters == 0)
         case .warmup:
           #expect(run.warmupSteps <= 30 && run.refreshes == 0)
+          // The label partition: 3 blobs or 2 classes.
+          #expect(run.clusters == (setting.experiment == "blobs" ? 3 : 2))
         case .warmupRefresh:
-          // A refresh before every even warm-up step after 0, the switching one included.
+          // A refresh before every even warm-up step after 0, the switching one included,
+          // into the requested K = 4.
           #expect(run.refreshes == run.warmupSteps / 2)
+          #expect(run.clusters == (run.refreshes > 0 ? 4 : setting.experiment == "blobs" ? 3 : 2))
         }
         // ρ = 10⁹ never switches on the residual: the warm-up runs to its cap.
         if run.residualFraction == 1e9 {
