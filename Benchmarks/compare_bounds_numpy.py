@@ -11,7 +11,10 @@ the order of the two sides so drifts of the shared machine hit both alike.
     swift build --package-path Benchmarks -c release --product BoundsTimings
     cd Benchmarks && OPENBLAS_NUM_THREADS=1 python3 compare_bounds_numpy.py --rounds 3
 
-ratio = RankCollapse time / NumPy time (below 1: RankCollapse is faster).
+ratio = RankCollapse time / NumPy time (below 1: RankCollapse is faster). With
+`--baseline PATH` a second BoundsTimings executable (e.g. built from an older commit) runs as a
+third side in the same interleaved rounds, and its ratios to NumPy and to RankCollapse are printed
+too. The thread count of both sides is OPENBLAS_NUM_THREADS (default 1).
 """
 
 from __future__ import annotations
@@ -72,29 +75,45 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--worker", choices=["autoencoder", "onehot"])
+    parser.add_argument("--baseline", type=Path,
+                        help="another BoundsTimings executable to time as a third side")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(numpy_worker(args.worker, 10000, 784, 10, 1e-2, args.reps)))
         return
     binary = HERE / ".build" / "release" / "BoundsTimings"
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "1")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=threads)
+    swift_sides = {"swift": binary}
+    if args.baseline:
+        swift_sides["baseline"] = args.baseline
+    print(f"threads {threads}, load average before: {os.getloadavg()[0]:.2f}")
     for targets in ["onehot", "autoencoder"]:
-        swift_times, numpy_times = [], []
+        times: dict[str, list[float]] = {side: [] for side in [*swift_sides, "numpy"]}
         for r in range(args.rounds):
-            sides = ["swift", "numpy"] if r % 2 == 0 else ["numpy", "swift"]
+            sides = list(times)
+            # Rotate the order every round so that drifts of the shared machine hit all sides.
+            sides = sides[r % len(sides):] + sides[:r % len(sides)]
             for side in sides:
-                if side == "swift":
+                if side in swift_sides:
                     out = subprocess.run(
-                        [str(binary), "--targets", targets, "--reps", str(args.reps),
-                         "--threads", os.environ.get("OPENBLAS_NUM_THREADS", "1")],
-                        check=True, capture_output=True, text=True).stdout
-                    swift_times += json.loads(out)["totals"]
+                        [str(swift_sides[side]), "--targets", targets, "--reps", str(args.reps),
+                         "--threads", threads],
+                        check=True, capture_output=True, text=True, env=env).stdout
+                    times[side] += json.loads(out)["totals"]
                 else:
                     out = subprocess.run(
                         [sys.executable, __file__, "--worker", targets, "--reps", str(args.reps)],
-                        check=True, capture_output=True, text=True).stdout
-                    numpy_times += json.loads(out)
-        s, n = statistics.median(swift_times), statistics.median(numpy_times)
-        print(f"{targets:12s} RankCollapse {s:.3f} s  NumPy/SciPy {n:.3f} s  ratio {s / n:.2f}")
+                        check=True, capture_output=True, text=True, env=env).stdout
+                    times[side] += json.loads(out)
+        medians = {side: statistics.median(values) for side, values in times.items()}
+        s, n = medians["swift"], medians["numpy"]
+        line = f"{targets:12s} RankCollapse {s:.3f} s  NumPy/SciPy {n:.3f} s  ratio {s / n:.2f}"
+        if "baseline" in medians:
+            b = medians["baseline"]
+            line += (f"  baseline {b:.3f} s (baseline/NumPy {b / n:.2f}, "
+                     f"RankCollapse/baseline {s / b:.2f})")
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

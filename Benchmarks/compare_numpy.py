@@ -40,6 +40,10 @@ OPERATIONS: dict[str, tuple[str, float | None]] = {
     "gemm-f32": ("Float32 10000x784 @ 784x400, new result", 2.0 * 10_000 * 784 * 400),
     "gemm-f32-inplace": ("Float32 10000x784 @ 784x400, into reused out", 2.0 * 10_000 * 784 * 400),
     "gemm-f64": ("Float64 10000x784 @ 784x400, new result", 2.0 * 10_000 * 784 * 400),
+    "gram-f32": ("Float32 X^T X, X 10000x784: gram (?syrk)", 10_000 * 784 * 784),
+    "gram-f32-gemm": ("Float32 X^T X, X 10000x784: matmul (GEMM)", 10_000 * 784 * 784),
+    "gram-f64": ("Float64 X^T X, X 10000x784: gram (?syrk)", 10_000 * 784 * 784),
+    "gram-f64-gemm": ("Float64 X^T X, X 10000x784: matmul (GEMM)", 10_000 * 784 * 784),
     "svals-400x784": ("singular values Float64 400x784", None),
     "svals-784x784": ("singular values Float64 784x784", None),
     "svd-400x784": ("thin SVD Float64 400x784", None),
@@ -103,6 +107,11 @@ def numpy_body(op: str):
             out = np.zeros((10_000, 400), dtype=dtype)
             return lambda: np.matmul(a, b, out=out)[0, 0]
         return lambda: (a @ b)[0, 0]
+    if op.startswith("gram"):
+        # NumPy's matmul sees that x.T and x share memory and calls ?syrk for both Swift variants.
+        dtype = np.float64 if op.startswith("gram-f64") else np.float32
+        x = rng.standard_normal((10_000, 784), dtype=dtype)
+        return lambda: (x.T @ x)[0, 1]
     if op == "svals-400x784":
         x = rng.standard_normal((400, 784))
         return lambda: np.linalg.svd(x, compute_uv=False)[0]

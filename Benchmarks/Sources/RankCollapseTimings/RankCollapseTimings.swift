@@ -19,6 +19,10 @@ enum TimedOperation: String, CaseIterable, ExpressibleByArgument {
   case gemmF32 = "gemm-f32"
   case gemmF32InPlace = "gemm-f32-inplace"
   case gemmF64 = "gemm-f64"
+  case gramF32 = "gram-f32"
+  case gramF32GEMM = "gram-f32-gemm"
+  case gramF64 = "gram-f64"
+  case gramF64GEMM = "gram-f64-gemm"
   case singularValues400 = "svals-400x784"
   case singularValues784 = "svals-784x784"
   case thinSVD400 = "svd-400x784"
@@ -45,14 +49,21 @@ struct RankCollapseTimings: ParsableCommand {
   @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
+  @Option(help: "How products use the threads: partitionOutput (default) or openBLAS.")
+  var threading: String = "partitionOutput"
+
   func validate() throws {
     guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
     guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    guard ["partitionOutput", "openBLAS"].contains(threading) else {
+      throw ValidationError("--threading must be partitionOutput or openBLAS, got \(threading)")
+    }
   }
 
   func run() throws {
     if let threads { BLAS.threadCount = threads }
+    BLAS.threading = threading == "openBLAS" ? .openBLAS : .partitionOutput
     let body = try makeBody(op)
     var checksum = 0.0
     for _ in 0..<warmup { checksum += try body() }
@@ -106,6 +117,15 @@ private func makeBody(_ operation: TimedOperation) throws -> () throws -> Double
     let a = Matrix<Double>.randomNormal(rows: 10_000, columns: 784, using: &generator)
     let b = Matrix<Double>.randomNormal(rows: 784, columns: 400, using: &generator)
     return { a.matmul(b)[0, 0] }
+  case .gramF32, .gramF32GEMM:
+    // XᵀX of a 10000 × 784 data matrix: `gram` (?syrk) or the GEMM it replaces.
+    let x = Matrix<Float>.randomNormal(rows: 10_000, columns: 784, using: &generator)
+    if operation == .gramF32 { return { Double(x.gram(transposeSelf: true)[0, 1]) } }
+    return { Double(x.matmul(x, transposeSelf: true)[0, 1]) }
+  case .gramF64, .gramF64GEMM:
+    let x = Matrix<Double>.randomNormal(rows: 10_000, columns: 784, using: &generator)
+    if operation == .gramF64 { return { x.gram(transposeSelf: true)[0, 1] } }
+    return { x.matmul(x, transposeSelf: true)[0, 1] }
   case .singularValues400:
     let a = Matrix<Double>.randomNormal(rows: 400, columns: 784, using: &generator)
     return { try a.singularValues()[0] }
