@@ -232,6 +232,8 @@ extension Experiments.WarmupComparison {
         $0.round == 1 && ($0.method == .plain || $0.residualFraction == firstRho)
       }
       let classifier = setting.experiment != "blobs"
+      // Short enough for a 420-pixel panel.
+      let shortTitle = setting.batchSize.map { "F-MNIST batch \($0)" } ?? "Fashion-MNIST"
       let minibatch = setting.batchSize != nil
       let panelKinds =
         classifier ? ["objective-seconds", "accuracy"] : ["objective-seconds", "objective-steps"]
@@ -240,8 +242,9 @@ extension Experiments.WarmupComparison {
         let steps = panel == "objective-steps"
         let yLabel = accuracy ? "test accuracy" : minibatch ? "L_λ (all training data)" : "L_λ"
         var chart = LineChart(
-          title:
-            "\(setting.title): \(accuracy ? "test accuracy" : "L_λ") vs \(steps ? "steps" : "seconds")",
+          title: classifier
+            ? "\(shortTitle): \(accuracy ? "test accuracy" : "L_λ")"
+            : "\(setting.title): L_λ vs \(steps ? "steps" : "seconds")",
           xLabel: steps ? "step (warm-up + full)" : "training time (s)", yLabel: yLabel,
           yScale: accuracy ? .linear : .logarithmic, width: 420, height: 300)
         for run in shown {
