@@ -143,7 +143,8 @@ public enum BLAS {
   /// ``Threading/partitionOutput`` the rows of `C` are split into bands `[r_p, r_{p+1})` that
   /// hold equal parts of the lower triangle (`r_p ≈ n·√(p/P)`, multiples of 8): each band's
   /// block left of the diagonal is one single-threaded `?gemm` call, its diagonal block one
-  /// single-threaded `?syrk` call, and the band mirrors its own part of the triangle.
+  /// single-threaded `?syrk` call, and the band mirrors its own part of the triangle. Nothing is
+  /// allocated beyond the closure context of ``Parallel/run(blocks:_:)``.
   ///
   /// - Parameters:
   ///   - transpose: Whether `op(A) = Aᵀ` (`A` stored `k × n`); otherwise `A` is stored `n × k`.
@@ -169,11 +170,13 @@ public enum BLAS {
       mirrorLowerTriangle(rows: 0..<n, c: c, ldc: ldc)
       return
     }
-    let bounds = syrkBands(order: n, parts: parts)
     let operands = SharedOperands(a: a, b: a, c: c)
-    Parallel.run(blocks: bounds.count - 1) { index in
+    Parallel.run(blocks: parts) { index in
       let (a, c) = (operands.a, operands.c)
-      let (start, end) = (bounds[index], bounds[index + 1])
+      let start = syrkBandStart(index, of: parts, order: n)
+      let end = syrkBandStart(index + 1, of: parts, order: n)
+      // Rounding can empty a band of a small output; its rows belong to the next one.
+      guard end > start else { return }
       // Row i of op(A): row i of A, or column i of A when transposed.
       let band = transpose ? a + start : a + start * lda
       if start > 0 {
@@ -190,24 +193,23 @@ public enum BLAS {
     }
   }
 
-  /// The band boundaries `0 = r_0 < r_1 < … < r_P = n` of a partitioned ``syrk``: band `p`,
-  /// rows `r_p ..< r_{p+1}`, holds about `1/P` of the lower triangle's `n(n+1)/2` elements
-  /// (`r_p ≈ n·√(p/P)`, rounded to a multiple of 8; bands that rounding empties are dropped).
+  /// The first row `r_p` of band `p` of a partitioned ``syrk``.
+  ///
+  /// Band `p` holds rows `r_p ..< r_{p+1}`, about `1/P` of the lower triangle's `n(n+1)/2`
+  /// elements: `r_p ≈ n·√(p/P)` rounded to a multiple of 8, `r_0 = 0`, `r_P = n`. The boundaries
+  /// never decrease; a band that rounding empties has `r_{p+1} = r_p`.
   ///
   /// - Parameters:
+  ///   - band: `p`, in `0...parts`.
+  ///   - parts: The number of bands, `P ≥ 1`.
   ///   - order: `n`, the order of the output.
-  ///   - parts: The number of bands wanted, `P ≥ 1`.
-  /// - Returns: The boundaries, starting at 0 and ending at `order`, strictly increasing.
+  /// - Returns: `r_p`.
   @inlinable
-  static func syrkBands(order: Int, parts: Int) -> [Int] {
-    var bounds = [0]
-    for p in 1..<Swift.max(1, parts) {
-      let exact = Double(order) * (Double(p) / Double(parts)).squareRoot()
-      let rounded = Swift.min(order, Int((exact / 8).rounded()) * 8)
-      if rounded > bounds[bounds.count - 1] { bounds.append(rounded) }
-    }
-    if bounds[bounds.count - 1] < order { bounds.append(order) }
-    return bounds
+  static func syrkBandStart(_ band: Int, of parts: Int, order: Int) -> Int {
+    guard band > 0 else { return 0 }
+    guard band < parts else { return order }
+    let exact = Double(order) * (Double(band) / Double(parts)).squareRoot()
+    return Swift.min(order, Int((exact / 8).rounded()) * 8)
   }
 
   /// Copies the lower triangle of rows `rows` of a row-major matrix into the upper triangle:

@@ -128,10 +128,10 @@ struct GramTests {
   @Test(
     """
     syrk accumulates α·op(A)op(A)ᵀ + β·C reading only C's lower triangle (NaN in the upper one \
-    is ignored), with β = 0 overwriting NaN; blocks are computed exactly once at 1, 2 and 3 \
+    is ignored), with β = 0 overwriting NaN; blocks are computed exactly once at 1, 2, 3 and 5 \
     threads
     """,
-    arguments: [false, true], [1, 2, 3])
+    arguments: [false, true], [1, 2, 3, 5])
   func syrkAccumulates(transposeA: Bool, threads: Int) {
     let saved = (BLAS.threadCount, BLAS.threading)
     defer { (BLAS.threadCount, BLAS.threading) = saved }
