@@ -153,6 +153,22 @@ let benchmarks: @Sendable () -> Void = {
       blackHole(work.a.matmul(work.b))
     }
 
+    // The Gram matrix XᵀX of a 10000×784 data set: `?syrk` (one triangle, mirrored), and the
+    // general product it replaces.
+    blasBenchmark(
+      "gram Float64 10000x784 (XtX)", threads: threads,
+      state: gaussian(rows: Shape.samples, columns: Shape.input, seed: 4)
+    ) { x in
+      blackHole(x.gram(transposeSelf: true))
+    }
+
+    blasBenchmark(
+      "matmul Float64 10000x784 XtX", threads: threads,
+      state: gaussian(rows: Shape.samples, columns: Shape.input, seed: 4)
+    ) { x in
+      blackHole(x.matmul(x, transposeSelf: true))
+    }
+
     // Spectra of the paper's weight matrices (W_1 is 400×784) and of a square 784×784 one.
     blasBenchmark(
       "singularValues Float64 400x784", threads: threads,
