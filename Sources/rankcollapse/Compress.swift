@@ -32,8 +32,12 @@ struct Compress: ParsableCommand {
 
       Data (--data): a folder of MNIST-format IDX files (train-images-idx3-ubyte[.gz] …, e.g. \
       /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist) or an .npz archive \
-      holding 'inputs' (N × d_0, float) and 'labels' (N integers) or 'targets' (N × d_L). With \
-      data the report adds the loss L_0 (the loss the checkpoint was trained with), the accuracy \
+      holding 'inputs' (N × d_0, float32 or float64) and 'labels' (N integers of any NumPy \
+      integer type: int64 as np.savez writes Python ints, uint8, …) or 'targets' (N × d_L, \
+      float). Arrays saved under other names are chosen with --inputs-key NAME and \
+      --labels-key NAME or --targets-key NAME (for --data and --test-data; --test-inputs-key, \
+      --test-labels-key and --test-targets-key override them for --test-data); a missing member \
+      stops the command (status 1) with the archive's member names. With data the report adds the loss L_0 (the loss the checkpoint was trained with), the accuracy \
       (for a classification: class labels, or softmax cross-entropy on target rows, whose argmax \
       is the class; none for squared error on values) and the inference time of one forward \
       pass over the \
@@ -63,6 +67,11 @@ struct Compress: ParsableCommand {
             --data /usr/share/datasets/fashion-mnist --fine-tune-epochs 1 --seed 2
         rankcollapse compress model.safetensors --rank 8 -o r8.safetensors \\
             --data train.npz --test-data test.npz --fine-tune-epochs 3 --format csv
+        rankcollapse compress model.safetensors --rank 16 -o r16.safetensors \\
+            --data fashion-test.npz --inputs-key x_test --labels-key y_test
+        rankcollapse compress model.safetensors --rank 8 -o r8.safetensors \\
+            --data all.npz --inputs-key x_train --labels-key y_train --fine-tune-epochs 1 \\
+            --test-data all.npz --test-inputs-key x_test --test-labels-key y_test
       """
   )
 
@@ -99,7 +108,8 @@ struct Compress: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Data to evaluate on (and to fine-tune with): a folder of MNIST-format IDX files or an .npz "
-        + "with 'inputs' and 'labels' or 'targets'.", valueName: "folder|file.npz"))
+        + "with 'inputs' and 'labels' or 'targets' (see --inputs-key).",
+      valueName: "folder|file.npz"))
   var data: String?
 
   @Option(
@@ -107,6 +117,42 @@ struct Compress: ParsableCommand {
       "Held-out data to evaluate on when fine-tuning (a folder's test split, or an .npz).",
       valueName: "folder|file.npz"))
   var testData: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The .npz member holding the N × d_0 inputs (default 'inputs'; also for --test-data).",
+      valueName: "name"))
+  var inputsKey: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The .npz member holding N integer class labels (default 'labels'; also for --test-data).",
+      valueName: "name"))
+  var labelsKey: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The .npz member holding N × d_L targets (default 'targets'; also for --test-data).",
+      valueName: "name"))
+  var targetsKey: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The --test-data .npz member holding the inputs (default: as --inputs-key).",
+      valueName: "name"))
+  var testInputsKey: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The --test-data .npz member holding the labels (default: as --labels-key).",
+      valueName: "name"))
+  var testLabelsKey: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The --test-data .npz member holding the targets (default: as --targets-key).",
+      valueName: "name"))
+  var testTargetsKey: String?
 
   @Option(help: "Evaluate on the first N samples of the evaluation data (default: all).")
   var testSamples: Int?
@@ -169,6 +215,7 @@ struct Compress: ParsableCommand {
     })?.0 {
       throw ValidationError("\(option) needs a folder or an .npz file, got an empty path.")
     }
+    try validateKeys()
     let needsData: [(String, Bool)] = [
       ("--test-data", testData != nil), ("--test-samples", testSamples != nil),
       ("--timing-rounds", timingRounds != nil), ("--fine-tune-epochs", fineTuneEpochs != nil),
@@ -213,6 +260,60 @@ struct Compress: ParsableCommand {
             + (option == "--test-data" ? "; without fine-tuning give the data as --data." : "."))
       }
     }
+  }
+
+  /// Checks the `.npz` member options: each names a member (not empty), labels and targets
+  /// exclude each other, and each needs an `.npz` to apply to (`--data` or `--test-data` for
+  /// `--inputs-key` …, `--test-data` for `--test-inputs-key` …).
+  ///
+  /// - Throws: `ValidationError` naming the option.
+  func validateKeys() throws {
+    let main = [
+      ("--inputs-key", inputsKey), ("--labels-key", labelsKey), ("--targets-key", targetsKey),
+    ]
+    let test = [
+      ("--test-inputs-key", testInputsKey), ("--test-labels-key", testLabelsKey),
+      ("--test-targets-key", testTargetsKey),
+    ]
+    if let (option, _) = (main + test).first(where: { $0.1?.isEmpty == true }) {
+      throw ValidationError("\(option) needs the name of an .npz member, got an empty name.")
+    }
+    for (labels, targets) in [(main[1], main[2]), (test[1], test[2])]
+    where labels.1 != nil && targets.1 != nil {
+      throw ValidationError(
+        "\(labels.0) and \(targets.0) exclude each other: the data has class labels or "
+          + "target values, not both.")
+    }
+    let dataIsArchive = data.map(SupervisedData<Float>.isArchive) ?? false
+    let testIsArchive = testData.map(SupervisedData<Float>.isArchive) ?? false
+    if !(dataIsArchive || testIsArchive), let (option, _) = main.first(where: { $0.1 != nil }) {
+      throw ValidationError(
+        "\(option) names a member of an .npz archive: give --data FILE.npz (or --test-data "
+          + "FILE.npz); "
+          + (data.map { "--data '\($0)' is not an .npz file." } ?? "there is no --data."))
+    }
+    if !testIsArchive, let (option, _) = test.first(where: { $0.1 != nil }) {
+      throw ValidationError(
+        "\(option) names a member of the --test-data .npz archive: give --test-data FILE.npz; "
+          + (testData.map { "--test-data '\($0)' is not an .npz file." }
+            ?? "there is no --test-data."))
+    }
+  }
+
+  /// The member names read from the `--data` archive.
+  var dataKeys: ArchiveKeys {
+    ArchiveKeys(
+      inputs: inputsKey ?? ArchiveKeys.defaultInputs, labels: labelsKey, targets: targetsKey)
+  }
+
+  /// The member names read from the `--test-data` archive: the `--test-` options, else those
+  /// of `--data`.
+  var testDataKeys: ArchiveKeys {
+    let explicitOutputs = testLabelsKey != nil || testTargetsKey != nil
+    return ArchiveKeys(
+      inputs: testInputsKey ?? inputsKey ?? ArchiveKeys.defaultInputs,
+      labels: explicitOutputs ? testLabelsKey : labelsKey,
+      targets: explicitOutputs ? testTargetsKey : targetsKey, optionPrefix: "--test-")
   }
 
   /// Parses `--rank`, `--epsilon` and `--tau-k`.
@@ -404,9 +505,12 @@ struct Compress: ParsableCommand {
 
   /// Reads `--data` (and `--test-data`) and checks them against the network, or returns `nil`
   /// without `--data`.
+  ///
+  /// - Throws: ``CommandFailure`` or ``SupervisedDataError`` (status 1), before anything is
+  ///   computed or written.
   func readData<Scalar: MatrixScalar>(
     for original: Checkpoint<Scalar>
-  ) throws(CommandFailure) -> DataSets<Scalar>? {
+  ) throws -> DataSets<Scalar>? {
     guard let data else { return nil }
     guard let name = original.configuration["loss"], let loss = Loss(rawValue: name) else {
       throw CommandFailure(
@@ -417,7 +521,7 @@ struct Compress: ParsableCommand {
     var training: SupervisedData<Scalar>?
     if (fineTuneEpochs ?? 0) > 0 {
       training = try SupervisedData.read(
-        data, split: .train, option: "--data", limit: trainingSamples)
+        data, split: .train, option: "--data", limit: trainingSamples, keys: dataKeys)
       try training?.validate(for: original.network, option: "--data")
     }
     let evaluation: SupervisedData<Scalar>
@@ -426,14 +530,15 @@ struct Compress: ParsableCommand {
     if let testData {
       option = "--test-data"
       evaluation = try SupervisedData.read(
-        testData, split: .test, option: option, limit: testSamples)
+        testData, split: .test, option: option, limit: testSamples, keys: testDataKeys)
     } else if let training, !SupervisedData<Scalar>.isFolder(data) {
       option = "--data"
       evaluation = training.prefix(testSamples)
       isTrainingData = true
     } else {
       option = "--data"
-      evaluation = try SupervisedData.read(data, split: .test, option: option, limit: testSamples)
+      evaluation = try SupervisedData.read(
+        data, split: .test, option: option, limit: testSamples, keys: dataKeys)
     }
     try evaluation.validate(for: original.network, option: option)
     return DataSets(
