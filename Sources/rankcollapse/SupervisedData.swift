@@ -114,12 +114,18 @@ struct SupervisedData<Scalar: MatrixScalar> {
         dataType: inputs.dataType)
     }
     let targets: Targets<Scalar>
+    // Members chosen by a key option are named in the reports: "train.npz (inputs 'x', labels
+    // 'y')", so that two parts of one archive can be told apart.
+    var source = path
     switch (keys.labels, keys.targets) {
     case (let name?, _):
       targets = try labels(member(name, role: .labels), name: name, option: option, path: path)
+      source += " (inputs '\(keys.inputs)', labels '\(name)')"
     case (nil, let name?):
       targets = try values(member(name, role: .targets), name: name, option: option, path: path)
+      source += " (inputs '\(keys.inputs)', targets '\(name)')"
     case (nil, nil):
+      if keys.inputs != ArchiveKeys.defaultInputs { source += " (inputs '\(keys.inputs)')" }
       let labelsName = ArchiveKeys.defaultLabels
       let targetsName = ArchiveKeys.defaultTargets
       switch (archive[labelsName], archive[targetsName]) {
@@ -135,7 +141,8 @@ struct SupervisedData<Scalar: MatrixScalar> {
         targets = try values(array, name: targetsName, option: option, path: path)
       }
     }
-    return SupervisedData(inputs: inputs.matrix(as: Scalar.self), targets: targets, source: path)
+    return SupervisedData(
+      inputs: inputs.matrix(as: Scalar.self), targets: targets, source: source)
   }
 
   /// Class labels from a 1-D array (or N × 1) of any integer type NumPy writes.

@@ -55,7 +55,8 @@ struct CompressDataKeysTests {
       fixture, ["--data", renamed, "--inputs-key", "x_test", "--labels-key", "y_test"])
     #expect(named.losses == reference.losses)
     #expect(named.accuracies == reference.accuracies)
-    #expect(named.evaluation["data"] as? String == renamed)
+    // The report names the members read.
+    #expect(named.evaluation["data"] as? String == "\(renamed) (inputs 'x_test', labels 'y_test')")
     #expect(named.evaluation["samples"] as? Int == 60)
     // The default members of the same archive give other numbers: the keys are what is read.
     let defaults = try Self.evaluate(fixture, ["--data", renamed])
@@ -109,6 +110,8 @@ struct CompressDataKeysTests {
     #expect(named.evaluation["samples"] as? Int == 20)
     #expect(named.evaluation["isFineTuningData"] as? Bool == false)
     #expect(named.fineTuning?["samples"] as? Int == 40)
+    #expect(named.fineTuning?["data"] as? String == "\(all) (inputs 'x_train', labels 'y_train')")
+    #expect(named.evaluation["data"] as? String == "\(all) (inputs 'x_test', labels 'y_test')")
     #expect(named.losses.count == 3)
     // The same numbers as with the held-out rows in their own archive under default names
     // (the --data keys apply to --test-data unless the --test- options override them).
