@@ -70,8 +70,9 @@ struct Compress: ParsableCommand {
         rankcollapse compress model.safetensors --rank 16 -o r16.safetensors \\
             --data fashion-test.npz --inputs-key x_test --labels-key y_test
         rankcollapse compress model.safetensors --rank 8 -o r8.safetensors \\
-            --data all.npz --inputs-key x_train --labels-key y_train --fine-tune-epochs 1 \\
-            --test-data all.npz --test-inputs-key x_test --test-labels-key y_test
+            --data all.npz --inputs-key x_train --labels-key y_train \\
+            --fine-tune-epochs 1 --test-data all.npz \\
+            --test-inputs-key x_test --test-labels-key y_test
       """
   )
 
