@@ -43,9 +43,20 @@ let package = Package(
       ]
     ),
 
+    // Clocks, warm-up + timed repetition loops (interleaved, rotating order), medians and JSON
+    // arrays of samples, and the `--threads` option: shared by every *Timings executable.
+    .target(
+      name: "TimingSupport",
+      dependencies: [
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
     .executableTarget(
       name: "DataTimings",
       dependencies: [
+        "TimingSupport",
         .product(name: "RankCollapse", package: "RankCollapse"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -55,6 +66,7 @@ let package = Package(
     .executableTarget(
       name: "RankCollapseTimings",
       dependencies: [
+        "TimingSupport",
         .product(name: "RankCollapse", package: "RankCollapse"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -64,6 +76,7 @@ let package = Package(
     .executableTarget(
       name: "BoundsTimings",
       dependencies: [
+        "TimingSupport",
         .product(name: "RankCollapse", package: "RankCollapse"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -73,6 +86,7 @@ let package = Package(
     .executableTarget(
       name: "KMeansTimings",
       dependencies: [
+        "TimingSupport",
         .product(name: "RankCollapse", package: "RankCollapse"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -82,6 +96,7 @@ let package = Package(
     .executableTarget(
       name: "NetworkBoundsTimings",
       dependencies: [
+        "TimingSupport",
         .product(name: "RankCollapse", package: "RankCollapse"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -91,6 +106,7 @@ let package = Package(
     .executableTarget(
       name: "CompressionTimings",
       dependencies: [
+        "TimingSupport",
         .product(name: "RankCollapse", package: "RankCollapse"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -100,6 +116,7 @@ let package = Package(
     .executableTarget(
       name: "RankCollapseTrainingTimings",
       dependencies: [
+        "TimingSupport",
         .product(name: "RankCollapse", package: "RankCollapse"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]

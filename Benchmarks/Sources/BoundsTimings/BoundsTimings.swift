@@ -10,12 +10,7 @@
 
 import ArgumentParser
 import RankCollapse
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TimingSupport
 
 /// Which targets the timed problem uses.
 enum TargetKind: String, CaseIterable, ExpressibleByArgument {
@@ -50,19 +45,17 @@ struct BoundsTimings: ParsableCommand {
   @Option(help: "Timed repetitions.")
   var reps: Int = 5
 
-  @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
+  @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
     guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
     guard samples >= 1, dimension >= 1, clusters >= 1 else {
       throw ValidationError("--samples, --dimension and --clusters must be at least 1")
     }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   func run() throws {
-    if let threads { BLAS.threadCount = threads }
+    threadOptions.apply()
     var generator = SeededGenerator(seed: 5)
     let mixture = try GaussianMixture<Double>(
       components: clusters, dimension: dimension, standardDeviation: sigma, meanScale: 3,
@@ -70,51 +63,41 @@ struct BoundsTimings: ParsableCommand {
     let sample = mixture.sample(points: samples, using: &generator)
     let y = targets == .autoencoder ? sample.points : sample.oneHotTargets()
     // The pieces of building a problem, timed once: conversion, Gram matrix.
-    let p0 = monotonicSeconds()
+    let p0 = Timing.monotonicSeconds()
     let converted = Matrix<Double>(sample.points)
-    let p1 = monotonicSeconds()
+    let p1 = Timing.monotonicSeconds()
     let gram = converted.gram(transposeSelf: true)
-    let p2 = monotonicSeconds()
+    let p2 = Timing.monotonicSeconds()
     let same = converted == sample.points
-    let p3 = monotonicSeconds()
+    let p3 = Timing.monotonicSeconds()
     let pieces = [p1 - p0, p2 - p1, p3 - p2]
     _ = (gram, same)
     var rows: [[Double]] = []
     var report53: BoundReport?
     var report54: BoundReport?
     for _ in 0..<reps {
-      let t0 = monotonicSeconds()
+      let t0 = Timing.monotonicSeconds()
       let problem = try DeepLinearProblem(inputs: sample.points, targets: y)
-      let t1 = monotonicSeconds()
+      let t1 = Timing.monotonicSeconds()
       report53 = try problem.theorem53(lambda: lambda, estimator: .labels(sample.labels))
-      let t2 = monotonicSeconds()
+      let t2 = Timing.monotonicSeconds()
       report54 = try problem.theorem54(
         rank: min(clusters, y.columns, dimension), lambda: lambda,
         estimator: .labels(sample.labels))
-      let t3 = monotonicSeconds()
+      let t3 = Timing.monotonicSeconds()
       rows.append([t1 - t0, t2 - t1, t3 - t2, t3 - t0])
     }
-    func median(_ column: Int) -> Double {
-      let sorted = rows.map { $0[column] }.sorted()
-      return sorted.count % 2 == 1
-        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-    let totals = rows.map { "\($0[3])" }.joined(separator: ", ")
+    func median(_ column: Int) -> Double { Timing.median(rows.map { $0[column] }) }
+    let totals = Timing.jsonArray(rows.map { $0[3] })
     print(
       """
       {"samples": \(samples), "dimension": \(dimension), "outputs": \(y.columns), \
       "targets": "\(targets.rawValue)", "threads": \(BLAS.threadCount), "reps": \(reps), \
       "median_setup": \(median(0)), "median_theorem53": \(median(1)), \
-      "median_theorem54": \(median(2)), "median_total": \(median(3)), "totals": [\(totals)], \
-      "pieces_convert_gram_compare": \(pieces), "theorem53_holds": \(report53?.holds ?? false), "theorem53_ratio": \(report53?.ratio ?? -1), \
+      "median_theorem54": \(median(2)), "median_total": \(median(3)), "totals": \(totals), \
+      "pieces_convert_gram_compare": \(Timing.jsonArray(pieces)), \
+      "theorem53_holds": \(report53?.holds ?? false), "theorem53_ratio": \(report53?.ratio ?? -1), \
       "theorem54_holds": \(report54?.holds ?? false), "theorem54_ratio": \(report54?.ratio ?? -1)}
       """)
   }
-}
-
-/// Seconds on the monotonic clock.
-private func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }

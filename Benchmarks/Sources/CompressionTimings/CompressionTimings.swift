@@ -22,10 +22,7 @@
 
 import ArgumentParser
 import RankCollapse
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import TimingSupport
 
 enum CompressionOperation: String, CaseIterable, ExpressibleByArgument {
   case forwardF32 = "mlp-forward-f32"
@@ -49,8 +46,7 @@ struct CompressionTimings: ParsableCommand {
   @Option(help: "Untimed repetitions first.")
   var warmup: Int = 2
 
-  @Option(help: "Threads (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(help: "Samples per forward pass.")
   var batch: Int = 10000
@@ -69,11 +65,10 @@ struct CompressionTimings: ParsableCommand {
       throw ValidationError("--reps and --batch must be ≥ 1, --warmup ≥ 0")
     }
     guard fraction > 0, fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1]") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   func run() throws {
-    if let threads { BLAS.threadCount = threads }
+    threadOptions.apply()
     switch op {
     case .forwardF32: try time(Float.self)
     case .forwardF64: try time(Double.self)
@@ -95,30 +90,15 @@ struct CompressionTimings: ParsableCommand {
     // the layer-by-layer dense pass is timed too, for reference.
     let variants = [try Compression.compress(network, selection: .dense).network, result.network]
     let x = Matrix<S>.randomNormal(rows: batch, columns: sizes[0], using: &generator)
-    var times: [[Double]] = [[], [], []]
-    var checksum = 0.0
-    for rep in 0..<(warmup + reps) {
-      // Rotate the order so that no variant always runs first.
-      let order = [0, 1, 2].map { ($0 + rep) % 3 }
-      var round = [0.0, 0.0, 0.0]
-      for variant in order {
-        let start = monotonicSeconds()
-        let output =
-          variant == 2 ? network.layers.reduce(x) { z, layer in layer(z) } : variants[variant](x)
-        round[variant] = monotonicSeconds() - start
-        checksum += Double(output[0, 0])
-      }
-      if rep >= warmup {
-        for variant in 0..<3 { times[variant].append(round[variant]) }
-      }
+    // Variant 0: dense, 1: factored, 2: dense layer by layer; the order rotates every round.
+    let (times, checksum) = Timing.interleaved(variants: 3, warmup: warmup, reps: reps) { variant in
+      let output =
+        variant == 2 ? network.layers.reduce(x) { z, layer in layer(z) } : variants[variant](x)
+      return Double(output[0, 0])
     }
     let dense = times[0]
     let factored = times[1]
-    func median(_ values: [Double]) -> Double {
-      let sorted = values.sorted()
-      return sorted.count % 2 == 1
-        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
+    let median = Timing.median
     let ranks = result.report.layers.map { $0.isFactored ? "\($0.rank)" : "\"dense\"" }
     print(
       """
@@ -129,8 +109,7 @@ struct CompressionTimings: ParsableCommand {
       "ratio": \(median(dense) / median(factored)), \
       "median_layer_by_layer": \(median(times[2])), \
       "blocking_gain": \(median(times[2]) / median(dense)), \
-      "dense": [\(dense.map { "\($0)" }.joined(separator: ", "))], \
-      "factored": [\(factored.map { "\($0)" }.joined(separator: ", "))], \
+      "dense": \(Timing.jsonArray(dense)), "factored": \(Timing.jsonArray(factored)), \
       "checksum": \(checksum)}
       """)
   }
@@ -159,11 +138,4 @@ extension CompressionTimings {
       "speedup": \(measurements[1].speedup)}
       """)
   }
-}
-
-/// Seconds on the monotonic clock.
-private func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }

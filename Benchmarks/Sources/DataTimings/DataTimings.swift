@@ -6,12 +6,7 @@
 
 import ArgumentParser
 import RankCollapse
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TimingSupport
 
 /// An operation the tool can time, named as in `compare_data_numpy.py`.
 enum DataOperation: String, CaseIterable, ExpressibleByArgument {
@@ -69,40 +64,21 @@ struct DataTimings: ParsableCommand {
       guard let file else { throw ValidationError("safetensors-read needs --file") }
       body = { Double(try SafeTensors.read(contentsOf: file).tensors.count) }
     }
-    var checksum = 0.0
-    for _ in 0..<warmup { checksum += try body() }
-    var times: [Double] = []
+    // CPU time is read inside each wall-clock measurement (and dropped for the warm-ups).
     var cpuTimes: [Double] = []
-    for _ in 0..<reps {
-      let start = monotonicSeconds()
-      let cpuStart = processSeconds()
-      checksum += try body()
-      cpuTimes.append(processSeconds() - cpuStart)
-      times.append(monotonicSeconds() - start)
+    let (times, checksum) = try Timing.repeated(warmup: warmup, reps: reps) {
+      let cpuStart = Timing.processSeconds()
+      let value = try body()
+      cpuTimes.append(Timing.processSeconds() - cpuStart)
+      return value
     }
-    let sorted = times.sorted()
-    let median = sorted[sorted.count / 2]
-    let cpuMedian = cpuTimes.sorted()[cpuTimes.count / 2]
-    let list = times.map { "\($0)" }.joined(separator: ", ")
+    cpuTimes.removeFirst(warmup)
+    // The upper median, as this tool has always printed (see `Timing.upperMedian`).
     print(
       """
-      {"op": "\(op.rawValue)", "reps": \(reps), "median": \(median), "min": \(sorted[0]), \
-      "cpu_median": \(cpuMedian), "times": [\(list)], "checksum": \(checksum)}
+      {"op": "\(op.rawValue)", "reps": \(reps), "median": \(Timing.upperMedian(times)), \
+      "min": \(Timing.minimum(times)), "cpu_median": \(Timing.upperMedian(cpuTimes)), \
+      "times": \(Timing.jsonArray(times)), "checksum": \(checksum)}
       """)
   }
-}
-
-/// CPU seconds this process has used (all threads), which a busy machine disturbs less than
-/// wall-clock time.
-private func processSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
-}
-
-/// Seconds on the monotonic clock.
-private func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }

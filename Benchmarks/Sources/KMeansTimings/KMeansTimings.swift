@@ -7,12 +7,7 @@
 
 import ArgumentParser
 import RankCollapse
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TimingSupport
 
 /// An operation the tool can time, named as in `compare_sklearn.py`.
 enum ClusteringOperation: String, CaseIterable, ExpressibleByArgument {
@@ -53,17 +48,15 @@ struct KMeansTimings: ParsableCommand {
   @Option(help: "Untimed repetitions before the timed ones.")
   var warmup: Int = 1
 
-  @Option(help: "Threads (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
+  @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
     guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
     guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   func run() throws {
-    if let threads { BLAS.threadCount = threads }
+    threadOptions.apply()
     let x = try NumPy.read(contentsOf: points).matrix(as: Float.self)
     let start = try centroids.map { try NumPy.read(contentsOf: $0).matrix(as: Float.self) }
     var inertia = 0.0
@@ -106,27 +99,16 @@ struct KMeansTimings: ParsableCommand {
         inertia = try TotalClusterVariation.spectralLowerBound(points: x, clusters: clusters).value
       }
     }
-    for _ in 0..<warmup { try body() }
-    var times: [Double] = []
-    for _ in 0..<reps {
-      let begin = monotonicSeconds()
+    let times = try Timing.repeated(warmup: warmup, reps: reps) {
       try body()
-      times.append(monotonicSeconds() - begin)
-    }
-    let sorted = times.sorted()
-    let list = times.map { "\($0)" }.joined(separator: ", ")
+      return 0
+    }.seconds
+    // The upper median, as this tool has always printed (see `Timing.upperMedian`).
     print(
       """
       {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "reps": \(reps), \
-      "median": \(sorted[sorted.count / 2]), "min": \(sorted[0]), "times": [\(list)], \
-      "inertia": \(inertia), "iterations": \(iterations)}
+      "median": \(Timing.upperMedian(times)), "min": \(Timing.minimum(times)), \
+      "times": \(Timing.jsonArray(times)), "inertia": \(inertia), "iterations": \(iterations)}
       """)
   }
-}
-
-/// Monotonic wall-clock seconds.
-private func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import RankCollapse
+import TimingSupport
 
 @main
 struct NetworkBoundsTimings: ParsableCommand {
@@ -17,6 +18,8 @@ struct NetworkBoundsTimings: ParsableCommand {
   @Option(help: "BLAS threads.") var threads = 1
   @Flag(help: "Print the reports.") var verbose = false
 
+  func validate() throws { try ThreadOptions.validate(threads) }
+
   func run() throws {
     BLAS.threadCount = threads
     var generator = SeededGenerator(seed: 7)
@@ -26,13 +29,12 @@ struct NetworkBoundsTimings: ParsableCommand {
     let network = try Network<Double>(
       widths: [784, 400, 300, 400, 784], activation: .tanh, using: &generator)
     let partition = try Partition(labels: data.labels)
-    let clock = ContinuousClock()
-    let start = clock.now
+    let start = Timing.monotonicSeconds()
     let evaluation = try NetworkBounds.evaluate(
       network: network, inputs: data.points, targets: .values(data.autoencodingTargets),
       loss: .squaredError, lambda: lambda, partition: partition,
       options: NetworkBoundOptions(curvatureSampleSize: sample, segmentSteps: steps))
-    let seconds = (clock.now - start) / .seconds(1)
+    let seconds = Timing.monotonicSeconds() - start
     if verbose {
       for report in evaluation.theorem34 {
         FileHandle.standardError.write(Data("\(report)\n".utf8))

@@ -7,12 +7,7 @@
 
 import ArgumentParser
 import RankCollapse
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TimingSupport
 
 /// An operation the tool can time, named as in `compare_numpy.py`.
 enum TimedOperation: String, CaseIterable, ExpressibleByArgument {
@@ -46,8 +41,7 @@ struct RankCollapseTimings: ParsableCommand {
   @Option(help: "Untimed repetitions before the timed ones.")
   var warmup: Int = 2
 
-  @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(help: "How products use the threads: partitionOutput (default) or openBLAS.")
   var threading: String = "partitionOutput"
@@ -55,45 +49,23 @@ struct RankCollapseTimings: ParsableCommand {
   func validate() throws {
     guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
     guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     guard ["partitionOutput", "openBLAS"].contains(threading) else {
       throw ValidationError("--threading must be partitionOutput or openBLAS, got \(threading)")
     }
   }
 
   func run() throws {
-    if let threads { BLAS.threadCount = threads }
+    threadOptions.apply()
     BLAS.threading = threading == "openBLAS" ? .openBLAS : .partitionOutput
     let body = try makeBody(op)
-    var checksum = 0.0
-    for _ in 0..<warmup { checksum += try body() }
-    var times: [Double] = []
-    times.reserveCapacity(reps)
-    for _ in 0..<reps {
-      let start = monotonicSeconds()
-      checksum += try body()
-      times.append(monotonicSeconds() - start)
-    }
-    let sorted = times.sorted()
-    let median =
-      sorted.count % 2 == 1
-      ? sorted[sorted.count / 2]
-      : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    let list = times.map { "\($0)" }.joined(separator: ", ")
+    let (times, checksum) = try Timing.repeated(warmup: warmup, reps: reps, body)
     print(
       """
       {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "core": "\(BLAS.coreName)", \
-      "reps": \(reps), "median": \(median), "min": \(sorted[0]), "times": [\(list)], \
-      "checksum": \(checksum.isFinite ? checksum : 0)}
+      "reps": \(reps), "median": \(Timing.median(times)), "min": \(Timing.minimum(times)), \
+      "times": \(Timing.jsonArray(times)), "checksum": \(checksum.isFinite ? checksum : 0)}
       """)
   }
-}
-
-/// Seconds on the monotonic clock.
-private func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }
 
 /// Builds the operands of `operation` once and returns a closure that runs it once, returning one

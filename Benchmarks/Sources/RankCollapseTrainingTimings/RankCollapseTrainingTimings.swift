@@ -15,10 +15,7 @@
 
 import ArgumentParser
 import RankCollapse
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import TimingSupport
 
 enum TrainingOperation: String, CaseIterable, ExpressibleByArgument {
   case autoencoderStepF32 = "ae-step-f32"
@@ -44,14 +41,13 @@ struct RankCollapseTrainingTimings: ParsableCommand {
   @Option(help: "Untimed steps before the timed ones.")
   var warmup: Int = 2
 
-  @Option(help: "Threads (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(help: "BLAS threading: partition (the default) or openblas.")
   var threading: String = "partition"
 
   func run() throws {
-    if let threads { BLAS.threadCount = threads }
+    threadOptions.apply()
     BLAS.threading = threading == "openblas" ? .openBLAS : .partitionOutput
     let times: [Double]
     switch op {
@@ -64,15 +60,11 @@ struct RankCollapseTrainingTimings: ParsableCommand {
       autoencoderGEMMShapes()
       return
     }
-    let sorted = times.sorted()
-    let median =
-      sorted.count % 2 == 1
-      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     print(
       """
       {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "threading": "\(threading)", \
-      "steps": \(times.count), "median": \(median), "min": \(sorted[0]), \
-      "times": [\(times.map { "\($0)" }.joined(separator: ", "))]}
+      "steps": \(times.count), "median": \(Timing.median(times)), \
+      "min": \(Timing.minimum(times)), "times": \(Timing.jsonArray(times))}
       """)
   }
 
@@ -89,7 +81,7 @@ struct RankCollapseTrainingTimings: ParsableCommand {
     var stamps: [Double] = []
     stamps.reserveCapacity(warmup + steps + 1)
     _ = try trainer.fit(&network, inputs: inputs, targets: targets) { _ in
-      stamps.append(monotonicSeconds())
+      stamps.append(Timing.monotonicSeconds())
       return .proceed
     }
     // Stamp k is taken before update k; step k's time is stamp k+1 − stamp k.
@@ -131,13 +123,12 @@ struct RankCollapseTrainingTimings: ParsableCommand {
     var gradients = weights.map { Matrix<Float>.zeros(rows: $0.rows, columns: $0.columns) }
     var entries: [String] = []
     func time(_ name: String, _ body: () -> Void) {
-      var times: [Double] = []
-      for round in 0..<(warmup + steps) {
-        let start = monotonicSeconds()
+      let times = Timing.repeated(warmup: warmup, reps: steps) {
         body()
-        if round >= warmup { times.append(monotonicSeconds() - start) }
-      }
-      entries.append("\"\(name)\": \(times.sorted()[times.count / 2])")
+        return 0
+      }.seconds
+      // The upper median, as this table has always printed (see `Timing.upperMedian`).
+      entries.append("\"\(name)\": \(Timing.upperMedian(times))")
     }
     for l in weights.indices {
       let input = l == 0 ? x : outputs[l - 1]
@@ -175,9 +166,7 @@ struct RankCollapseTrainingTimings: ParsableCommand {
     var outputs = widths.dropFirst().map { Matrix<S>.zeros(rows: n, columns: $0) }
     var deltas = outputs
     var gradients = weights.map { Matrix<S>.zeros(rows: $0.rows, columns: $0.columns) }
-    var times: [Double] = []
-    for round in 0..<(warmup + steps) {
-      let start = monotonicSeconds()
+    return Timing.repeated(warmup: warmup, reps: steps) {
       for l in weights.indices {
         outputs[l].gemm(l == 0 ? x : outputs[l - 1], weights[l], transposeB: true)
       }
@@ -185,14 +174,7 @@ struct RankCollapseTrainingTimings: ParsableCommand {
         gradients[l].gemm(deltas[l], l == 0 ? x : outputs[l - 1], transposeA: true)
         if l > 0 { deltas[l - 1].gemm(deltas[l], weights[l]) }
       }
-      if round >= warmup { times.append(monotonicSeconds() - start) }
-    }
-    return times
+      return 0
+    }.seconds
   }
-}
-
-private func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }
