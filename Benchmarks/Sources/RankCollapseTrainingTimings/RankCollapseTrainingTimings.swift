@@ -111,16 +111,8 @@ struct RankCollapseTrainingTimings: ParsableCommand {
 
   /// Median time of each product of the autoencoder step, printed as one JSON object.
   func autoencoderGEMMShapes() {
-    var generator = SeededGenerator(seed: 1)
-    let widths = [784, 400, 300, 400, 784]
-    let n = 10_000
-    let x = Matrix<Float>.randomNormal(rows: n, columns: 784, using: &generator)
-    let weights = (1..<widths.count).map {
-      Matrix<Float>.randomNormal(rows: widths[$0], columns: widths[$0 - 1], using: &generator)
-    }
-    var outputs = widths.dropFirst().map { Matrix<Float>.zeros(rows: n, columns: $0) }
-    var deltas = outputs
-    var gradients = weights.map { Matrix<Float>.zeros(rows: $0.rows, columns: $0.columns) }
+    var (x, weights, outputs, deltas, gradients) = autoencoderProductOperands(Float.self)
+    let n = x.rows
     var entries: [String] = []
     func time(_ name: String, _ body: () -> Void) {
       let times = Timing.repeated(warmup: warmup, reps: steps) {
@@ -156,16 +148,7 @@ struct RankCollapseTrainingTimings: ParsableCommand {
   }
 
   func autoencoderGEMMs<S: MatrixScalar>(_: S.Type) -> [Double] {
-    var generator = SeededGenerator(seed: 1)
-    let widths = [784, 400, 300, 400, 784]
-    let n = 10_000
-    let x = Matrix<S>.randomNormal(rows: n, columns: 784, using: &generator)
-    let weights = (1..<widths.count).map {
-      Matrix<S>.randomNormal(rows: widths[$0], columns: widths[$0 - 1], using: &generator)
-    }
-    var outputs = widths.dropFirst().map { Matrix<S>.zeros(rows: n, columns: $0) }
-    var deltas = outputs
-    var gradients = weights.map { Matrix<S>.zeros(rows: $0.rows, columns: $0.columns) }
+    var (x, weights, outputs, deltas, gradients) = autoencoderProductOperands(S.self)
     return Timing.repeated(warmup: warmup, reps: steps) {
       for l in weights.indices {
         outputs[l].gemm(l == 0 ? x : outputs[l - 1], weights[l], transposeB: true)
@@ -176,5 +159,24 @@ struct RankCollapseTrainingTimings: ParsableCommand {
       }
       return 0
     }.seconds
+  }
+
+  /// The operands of the autoencoder step's products: inputs X (N = 10000 standard normal rows of
+  /// 784), weights W_1…W_4 of 784-400-300-400-784, and zeroed buffers for the layer outputs, the
+  /// backpropagated gradients (one N × d_l buffer each) and the weight gradients.
+  func autoencoderProductOperands<S: MatrixScalar>(_: S.Type) -> (
+    x: Matrix<S>, weights: [Matrix<S>], outputs: [Matrix<S>], deltas: [Matrix<S>],
+    gradients: [Matrix<S>]
+  ) {
+    var generator = SeededGenerator(seed: 1)
+    let widths = [784, 400, 300, 400, 784]
+    let n = 10_000
+    let x = Matrix<S>.randomNormal(rows: n, columns: 784, using: &generator)
+    let weights = (1..<widths.count).map {
+      Matrix<S>.randomNormal(rows: widths[$0], columns: widths[$0 - 1], using: &generator)
+    }
+    let outputs = widths.dropFirst().map { Matrix<S>.zeros(rows: n, columns: $0) }
+    let gradients = weights.map { Matrix<S>.zeros(rows: $0.rows, columns: $0.columns) }
+    return (x, weights, outputs, outputs, gradients)
   }
 }
