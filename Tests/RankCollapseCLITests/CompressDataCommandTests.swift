@@ -57,6 +57,18 @@ struct CompressDataCommandTests {
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
+
+    /// Runs `compress --rank 2` on the checkpoint with `arguments` and expects a usage error
+    /// (status 64) whose message contains `message`, no standard output and no file written.
+    func expectUsageError(_ arguments: [String], naming message: String) throws {
+      let output = path("out.safetensors")
+      let result = try runTool(
+        ["compress", checkpoint, "--rank", "2", "--output", output] + arguments)
+      #expect(result.status == 64, "\(arguments): \(result.error)")
+      #expect(result.error.contains(message), "\(arguments): \(result.error)")
+      #expect(result.output.isEmpty)
+      #expect(!FileManager.default.fileExists(atPath: output))
+    }
   }
 
   /// Parses the JSON printed with `--format json`.
@@ -419,13 +431,7 @@ struct CompressDataCommandTests {
   func usageErrors(arguments: [String], message: String) throws {
     let fixture = try Fixture()
     defer { fixture.remove() }
-    let output = fixture.path("out.safetensors")
-    let result = try runTool(
-      ["compress", fixture.checkpoint, "--rank", "2", "--output", output] + arguments)
-    #expect(result.status == 64, "\(arguments): \(result.error)")
-    #expect(result.error.contains(message), "\(arguments): \(result.error)")
-    #expect(result.output.isEmpty)
-    #expect(!FileManager.default.fileExists(atPath: output))
+    try fixture.expectUsageError(arguments, naming: message)
   }
 
   @Test("--help describes the data forms and fine-tuning with examples")

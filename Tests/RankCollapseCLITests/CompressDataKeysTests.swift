@@ -234,13 +234,7 @@ struct CompressDataKeysTests {
   func usageErrors(arguments: [String], message: String) throws {
     let fixture = try Fixture()
     defer { fixture.remove() }
-    let output = fixture.path("out.safetensors")
-    let result = try runTool(
-      ["compress", fixture.checkpoint, "--rank", "2", "--output", output] + arguments)
-    #expect(result.status == 64, "\(arguments): \(result.error)")
-    #expect(result.error.contains(message), "\(arguments): \(result.error)")
-    #expect(result.output.isEmpty)
-    #expect(!FileManager.default.fileExists(atPath: output))
+    try fixture.expectUsageError(arguments, naming: message)
   }
 
   @Test("--help lists the key options with an example")

@@ -76,20 +76,29 @@ struct CompressionTimings: ParsableCommand {
     }
   }
 
-  func time<S: MatrixScalar>(_ type: S.Type) throws {
+  /// The timed network (Glorot weights, seed 11), its rank plan r = ⌊min(m, n)·fraction⌋ per
+  /// layer and a standard normal batch, all drawn from one generator.
+  func setup<S: MatrixScalar>(
+    _ type: S.Type
+  ) throws -> (network: Network<S>, plan: [RankSelection], inputs: Matrix<S>) {
     let sizes = widths.split(separator: ",").compactMap { Int($0) }
     var generator = SeededGenerator(seed: 11)
     let network = try Network<S>(
       widths: sizes, activation: Activation(description: activation) ?? .tanh,
       outputActivation: .identity, using: &generator)
-    let selections = network.layers.map { layer in
+    let plan = network.layers.map { layer in
       RankSelection.rank(Int(Double(min(layer.inputSize, layer.outputSize)) * fraction))
     }
+    let x = Matrix<S>.randomNormal(rows: batch, columns: sizes[0], using: &generator)
+    return (network, plan, x)
+  }
+
+  func time<S: MatrixScalar>(_ type: S.Type) throws {
+    let (network, selections, x) = try setup(S.self)
     let result = try Compression.compress(network, selections: selections)
     // The dense baseline runs through the same (specialised) forward code, with no layer factored;
     // the layer-by-layer dense pass is timed too, for reference.
     let variants = [try Compression.compress(network, selection: .dense).network, result.network]
-    let x = Matrix<S>.randomNormal(rows: batch, columns: sizes[0], using: &generator)
     // Variant 0: dense, 1: factored, 2: dense layer by layer; the order rotates every round.
     let (times, checksum) = Timing.interleaved(variants: 3, warmup: warmup, reps: reps) { variant in
       let output =
@@ -118,16 +127,8 @@ struct CompressionTimings: ParsableCommand {
 extension CompressionTimings {
   /// `Compression.evaluate` on the same network and batch: its own interleaved timing.
   func evaluate() throws {
-    let sizes = widths.split(separator: ",").compactMap { Int($0) }
-    var generator = SeededGenerator(seed: 11)
-    let network = try Network<Float>(
-      widths: sizes, activation: Activation(description: activation) ?? .tanh,
-      outputActivation: .identity, using: &generator)
-    let plan = network.layers.map { layer in
-      RankSelection.rank(Int(Double(min(layer.inputSize, layer.outputSize)) * fraction))
-    }
-    let x = Matrix<Float>.randomNormal(rows: batch, columns: sizes[0], using: &generator)
-    let labels = (0..<batch).map { $0 % sizes[sizes.count - 1] }
+    let (network, plan, x) = try setup(Float.self)
+    let labels = (0..<batch).map { $0 % network.outputSize }
     let measurements = try Compression.evaluate(
       network, plans: [plan], inputs: x, targets: .labels(labels), loss: .softmaxCrossEntropy,
       timingRounds: reps)
