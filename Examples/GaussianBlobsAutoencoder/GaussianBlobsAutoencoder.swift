@@ -49,8 +49,14 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
   @Option(help: "Run only shard i of n (1-based), e.g. $SLURM_ARRAY_TASK_ID/16.")
   var shard: String = "1/1"
 
-  @Option(help: "The update rule: adam, or gd (full-batch gradient descent with --momentum).")
+  @Option(
+    help: ArgumentHelp(
+      "The update rule: lbfgs (default: full-batch L-BFGS, the fastest to a stationary point), gd (full-batch gradient descent with --momentum, the paper's method) or adam.",
+      valueName: "rule"))
   var optimizer: String?
+
+  @Option(help: "Curvature pairs kept by --optimizer lbfgs (1…1000).")
+  var history: Int = 10
 
   @Option(help: "Heavy-ball momentum of --optimizer gd.")
   var momentum: Double = 0.9
@@ -64,8 +70,14 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
   @Option(help: "Step budget per grid point (default: the scale's).")
   var maxSteps: Int?
 
-  @Option(help: "Stop when the gradient norm falls to this (default: the scale's).")
+  @Option(help: "Converged when the gradient norm falls to this (default: not required).")
   var gradientTolerance: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "Converged when max_l ρ_l ≤ this, ρ_l = ‖∇_W L_0 + 2λW‖/‖2λW‖ (paper eq. 4; default 0.01).",
+      valueName: "rho"))
+  var stationarityTolerance: Double?
 
   @Flag(help: "Measure only the spectra (skip the TCV intervals and Theorem 3.4).")
   var spectraOnly = false
@@ -97,14 +109,20 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
     scale.experiment.seed = seed
     if let learningRate { scale.experiment.learningRate = learningRate }
     if let decay { scale.experiment.decaysLearningRate = decay }
-    switch optimizer {
-    case nil: break
-    case "adam": scale.experiment.optimizer = .adam
-    case "gd": scale.experiment.optimizer = .gradientDescent(momentum: momentum)
-    case let other?: throw ValidationError("--optimizer must be adam or gd, got '\(other)'")
+    if let optimizer {
+      guard let rule = OptimizerChoice(name: optimizer, momentum: momentum, history: history)
+      else {
+        throw ValidationError(
+          "--optimizer must be one of \(OptimizerChoice.names.joined(separator: ", ")), got '\(optimizer)'"
+        )
+      }
+      scale.experiment.optimizer = rule
     }
     if let maxSteps { scale.experiment.maximumSteps = maxSteps }
     if let gradientTolerance { scale.experiment.gradientTolerance = gradientTolerance }
+    if let stationarityTolerance {
+      scale.experiment.stationarityTolerance = stationarityTolerance
+    }
     if spectraOnly {
       scale.experiment.measuresClusterVariation = false
       scale.experiment.evaluatesBounds = false

@@ -50,8 +50,12 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
   public var decaysLearningRate: Bool
   /// How the weights are drawn (biases start at zero).
   public var initializer: Initializer
-  /// Stop when ‖∇L_λ‖ ≤ this (norm over all weights and biases).
-  public var gradientTolerance: Double
+  /// Converged when ‖∇L_λ‖ ≤ this (norm over all weights and biases).
+  public var gradientTolerance: Double?
+  /// Converged when max_l ρ_l ≤ this, the relative stationarity residual of equation 4
+  /// (``TrainingConfiguration/stationarityTolerance``); with ``gradientTolerance`` set too, both
+  /// must hold.
+  public var stationarityTolerance: Double?
   /// Stop after this many full-batch steps at the latest.
   public var maximumSteps: Int
   /// ε of rk(ε).
@@ -79,8 +83,9 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
   ///   - learningRate: η_0.
   ///   - decaysLearningRate: Whether η decays (cosine, to η_0/100).
   ///   - initializer: Weight initialisation.
-  ///   - gradientTolerance: Gradient-norm stopping tolerance.
-  ///   - maximumSteps: Step budget.
+  ///   - gradientTolerance: Gradient-norm tolerance.
+  ///   - stationarityTolerance: Tolerance on max_l ρ_l.
+  ///   - maximumSteps: Step (iteration) budget.
   ///   - softRankEpsilon: ε of rk(ε).
   ///   - measuresClusterVariation: Whether to measure TCV intervals.
   ///   - kMeansRestarts: k-means restarts.
@@ -89,10 +94,10 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
   ///   - seed: The seed.
   public init(
     widths: [Int] = [784, 400, 300, 400, 784], clusters: Int = 10, points: Int = 10_000,
-    meanScale: Double? = nil, optimizer: OptimizerChoice = .gradientDescent(momentum: 0.9),
+    meanScale: Double? = nil, optimizer: OptimizerChoice = .lbfgs,
     learningRate: Double = 0.004,
     decaysLearningRate: Bool = true, initializer: Initializer = .glorotUniform,
-    gradientTolerance: Double = 1e-3,
+    gradientTolerance: Double? = nil, stationarityTolerance: Double? = 1e-2,
     maximumSteps: Int = 20_000, softRankEpsilon: Double = 0.1,
     measuresClusterVariation: Bool = true, kMeansRestarts: Int = 3,
     evaluatesBounds: Bool = true, boundSampleSize: Int = 200, seed: UInt64 = 1
@@ -106,6 +111,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
     self.decaysLearningRate = decaysLearningRate
     self.initializer = initializer
     self.gradientTolerance = gradientTolerance
+    self.stationarityTolerance = stationarityTolerance
     self.maximumSteps = maximumSteps
     self.softRankEpsilon = softRankEpsilon
     self.measuresClusterVariation = measuresClusterVariation
@@ -120,10 +126,11 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
   public static var paper: BlobsAutoencoderExperiment { BlobsAutoencoderExperiment() }
 
   /// A small setting that shows the same effect in seconds per (λ, σ): 64-48-32-48-64,
-  /// K = 10, N = 1000, η_0 = 0.05, 3000 steps.
+  /// K = 10, N = 1000, up to 20000 L-BFGS iterations to max_l ρ_l ≤ 0.01 (η_0 = 0.05 for
+  /// `gd` and `adam`).
   public static var small: BlobsAutoencoderExperiment {
     BlobsAutoencoderExperiment(
-      widths: [64, 48, 32, 48, 64], points: 1000, learningRate: 0.05, maximumSteps: 3000)
+      widths: [64, 48, 32, 48, 64], points: 1000, learningRate: 0.05, maximumSteps: 20_000)
   }
 
   /// The name of the τ_K metric in result rows, such as `"tau_10"`.
@@ -146,11 +153,16 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
     values["points"] = .integer(points)
     values["mean_scale"] = .number(resolvedMeanScale)
     values["optimizer"] = .text(optimizer.description)
-    values["learning_rate"] = .number(learningRate)
-    values["learning_rate_schedule"] = .text("\(schedule)")
+    if optimizer.usesLearningRate {
+      values["learning_rate"] = .number(learningRate)
+      values["learning_rate_schedule"] = .text("\(schedule)")
+    }
     values["batch"] = "full"
     values["initializer"] = .text("\(initializer)")
-    values["gradient_tolerance"] = .number(gradientTolerance)
+    if let gradientTolerance { values["gradient_tolerance"] = .number(gradientTolerance) }
+    if let stationarityTolerance {
+      values["stationarity_tolerance"] = .number(stationarityTolerance)
+    }
     values["maximum_steps"] = .integer(maximumSteps)
     values["scalar"] = "Float (training), Double (spectra and bounds)"
     values["soft_rank_epsilon"] = .number(softRankEpsilon)
@@ -194,19 +206,23 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
     try require(
       learningRate.isFinite && learningRate > 0, "learning-rate", "\(learningRate)",
       "finite and > 0")
-    try require(
-      gradientTolerance.isFinite && gradientTolerance >= 0, "gradient-tolerance",
-      "\(gradientTolerance)", "finite and ≥ 0")
+    if let gradientTolerance {
+      try require(
+        gradientTolerance.isFinite && gradientTolerance >= 0, "gradient-tolerance",
+        "\(gradientTolerance)", "finite and ≥ 0")
+    }
+    if let stationarityTolerance {
+      try require(
+        stationarityTolerance.isFinite && stationarityTolerance > 0, "stationarity-tolerance",
+        "\(stationarityTolerance)", "finite and > 0")
+    }
     try require(maximumSteps >= 0, "max-steps", "\(maximumSteps)", "≥ 0")
     try require(
       softRankEpsilon >= 0 && softRankEpsilon <= 1, "soft-rank-epsilon", "\(softRankEpsilon)",
       "in [0, 1]")
     try require(kMeansRestarts >= 1, "kmeans-restarts", "\(kMeansRestarts)", "at least 1")
     try require(boundSampleSize >= 1, "bound-sample-size", "\(boundSampleSize)", "at least 1")
-    if case .gradientDescent(let momentum) = optimizer {
-      try require(
-        momentum >= 0 && momentum < 1, "momentum", "\(momentum)", "in [0, 1)")
-    }
+    try optimizer.validate()
   }
 
   /// The data set of this configuration at one σ (the same means and noise stream for every σ).
@@ -265,22 +281,16 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       throw .invalidParameter(name: "widths", value: "\(widths)", requirement: "\(error)")
     }
     let configuration = TrainingConfiguration(
-      loss: .squaredError, learningRate: schedule,
-      gradientTolerance: gradientTolerance, maximumSteps: maximumSteps, progress: progress)
-    let penalty = WeightDecay<Float>(lambda: lambda)
+      loss: .squaredError, learningRate: schedule, gradientTolerance: gradientTolerance,
+      stationarityTolerance: stationarityTolerance, maximumSteps: maximumSteps,
+      progress: progress)
     let summary: TrainingSummary
     do throws(TrainingError) {
-      switch optimizer {
-      case .adam:
-        var trainer = Trainer(
-          configuration: configuration, optimizer: Adam<Float>(), penalty: penalty)
-        summary = try trainer.fit(&network, inputs: x, targets: .values(x))
-      case .gradientDescent(let momentum):
-        var trainer = Trainer(
-          configuration: configuration,
-          optimizer: GradientDescent<Float>(momentum: Float(momentum)), penalty: penalty)
-        summary = try trainer.fit(&network, inputs: x, targets: .values(x))
-      }
+      summary = try optimizer.train(
+        &network, inputs: x, targets: .values(x), configuration: configuration,
+        penalty: WeightDecay<Float>(lambda: lambda),
+        doublePenalty: WeightDecay<Double>(lambda: lambda)
+      ).summary
     } catch {
       throw .training(error)
     }
@@ -383,23 +393,6 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       lambda: lambda, sigma: sigma, clusters: clusters, softRankEpsilon: softRankEpsilon,
       training: training, layers: layers, clusterVariation: variation, theorem34: theorem34,
       network: network)
-  }
-}
-
-/// The update rule of ``BlobsAutoencoderExperiment``.
-public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
-  /// Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8), the penalty's gradient added to the data gradient.
-  case adam
-  /// Full-batch gradient descent, with heavy-ball momentum if `momentum` > 0.
-  case gradientDescent(momentum: Double)
-
-  /// `"adam (beta1 0.9, beta2 0.999, eps 1e-8)"` or `"gradient descent (momentum 0.9)"`.
-  public var description: String {
-    switch self {
-    case .adam: "adam (beta1 0.9, beta2 0.999, eps 1e-08)"
-    case .gradientDescent(let momentum):
-      "gradient descent (momentum \(SweepValue.format(momentum)))"
-    }
   }
 }
 

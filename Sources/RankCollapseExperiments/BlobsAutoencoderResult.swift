@@ -63,8 +63,10 @@ public struct BlobsAutoencoderResult: Sendable {
   /// `stationarity_residual` (‖∇_{W_l}L_0 + 2λW_l‖_F), `stationarity_relative` (divided by
   /// ‖2λW_l‖_F), `tcv_labels`, `tcv_kmeans_upper`, `tcv_spectral_lower`, `thm34_left`
   /// (dist(W_l, rank ≤ K)), `thm34_right` (the bound), `thm34_holds` (1 or 0); and for the run
-  /// `steps`, `loss` (L_0), `penalty` (λ‖Θ‖²), `gradient_norm`, `converged` (1 if the gradient
-  /// tolerance was reached). Wall time is not a row (same seed, same rows); a sweep's point file
+  /// `steps`, `evaluations` (of L_λ and ∇L_λ), `loss` (L_0), `penalty` (λ‖Θ‖²), `gradient_norm`,
+  /// `stationarity_max` (max_l ρ_l), `converged` (1 if the run reached its convergence
+  /// tolerances, ``RankCollapseNetwork/StopReason/isConverged``) and `stop_reason` (the
+  /// ``RankCollapseNetwork/StopReason`` raw value: a cell that did not converge says why). Wall time is not a row (same seed, same rows); a sweep's point file
   /// records it.
   public var rows: [[SweepValue]] {
     var rows: [[SweepValue]] = []
@@ -91,14 +93,19 @@ public struct BlobsAutoencoderResult: Sendable {
       add(index + 1, "thm34_holds", .integer(report.holds ? 1 : 0))
     }
     add(nil, "steps", .integer(training.steps))
+    add(nil, "evaluations", .integer(training.evaluations))
     add(nil, "loss", .number(training.loss))
     add(nil, "penalty", .number(training.penalty))
     add(nil, "gradient_norm", .number(training.gradientNorm))
-    add(nil, "converged", .integer(training.reason == .gradientTolerance ? 1 : 0))
+    let ratios = layers.compactMap(\.stationarity.relative)
+    add(nil, "stationarity_max", .number(ratios.max() ?? .nan))
+    add(nil, "converged", .integer(training.reason.isConverged ? 1 : 0))
+    add(nil, "stop_reason", .text(training.reason.rawValue))
     return rows
   }
 
-  /// A fixed-width table, one line per layer: τ_K, rk(ε), the stationarity residual, the TCV
+  /// A fixed-width table, one line per layer: τ_K, rk(ε), the relative stationarity residual
+  /// ρ_l = ‖∇_{W_l}L_0 + 2λW_l‖_F / ‖2λW_l‖_F (equation 4), the TCV
   /// interval of the layer's input embedding Z^{l−1} and Theorem 3.4's two sides.
   public var table: String {
     func cell(_ text: String, _ width: Int) -> String {
@@ -114,7 +121,7 @@ public struct BlobsAutoencoderResult: Sendable {
     }
     var header = [
       cell("layer", 5), cell("tau_\(clusters)", 10),
-      cell("rk(\(SweepValue.format(softRankEpsilon)))", 8), cell("stationarity", 13),
+      cell("rk(\(SweepValue.format(softRankEpsilon)))", 8), cell("rho_l", 10),
     ]
     if !clusterVariation.isEmpty { header.append(cell("TCV(Z^{l-1}) interval", 24)) }
     if !theorem34.isEmpty { header += [cell("dist(W,rk<=K)", 14), cell("Thm 3.4 bound", 14)] }
@@ -122,7 +129,7 @@ public struct BlobsAutoencoderResult: Sendable {
     for layer in layers {
       var line = [
         cell("\(layer.layer)", 5), cell(number(layer.tail), 10), cell("\(layer.softRank)", 8),
-        cell(number(layer.stationarity.residualNorm), 13),
+        cell(layer.stationarity.relative.map(number) ?? "undefined", 10),
       ]
       if let variation = clusterVariation.first(where: { $0.embedding == layer.layer - 1 }) {
         line.append(

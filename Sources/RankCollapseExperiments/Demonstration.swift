@@ -46,9 +46,10 @@ extension Experiments {
     /// (the 10 blob means span a 9-dimensional affine subspace; the biases take the offset).
     public static var standard: Demonstration {
       var experiment = BlobsAutoencoderExperiment.small
-      experiment.maximumSteps = 5000
+      experiment.gradientTolerance = 1e-3
+      experiment.stationarityTolerance = nil
       return Demonstration(
-        experiment: experiment, sigma: 0.1, lambdas: [1e-4, 1e-3, 3e-3, 1e-2, 3e-2])
+        experiment: experiment, sigma: 0.1, lambdas: [1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
     }
 
     /// The experiment's settings plus σ and the λ values, for printing and the report.

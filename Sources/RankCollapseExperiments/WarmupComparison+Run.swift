@@ -56,6 +56,10 @@ extension Experiments.WarmupComparison {
         label, network, sample.points, .values(sample.points), sample.labels, configuration,
         GradientDescent<Float>(momentum: Float(momentum)), refreshLayer: autoencoderRefreshLayer,
         nil, report)
+    case .lbfgs:
+      throw .invalidParameter(
+        name: "optimizer", value: "lbfgs",
+        requirement: "gd or adam: the centroid warm-up is compared with first-order rules")
     }
     return setting("blobs", sigma, nil, runs)
   }

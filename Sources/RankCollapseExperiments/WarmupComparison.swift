@@ -161,9 +161,11 @@ extension Experiments {
     }
 
     /// The default autoencoder: ``BlobsAutoencoderExperiment/small``'s widths 64-48-32-48-64
-    /// and η_0 = 0.05, with N = 4000 points and 1500 full-data steps.
+    /// and η_0 = 0.05, with N = 4000 points and 1500 full-data steps of gradient descent with
+    /// momentum 0.9 (the warm-up is a first-order method and is compared with one).
     public static var defaultAutoencoder: BlobsAutoencoderExperiment {
       var setting = BlobsAutoencoderExperiment.small
+      setting.optimizer = .gradientDescent(momentum: 0.9)
       setting.points = 4000
       setting.maximumSteps = 1500
       return setting

@@ -28,14 +28,17 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
   var previousObjective: Double?
   var epochObjectiveSum: Double
   var epochBatches: Int
+  /// Evaluations of L_λ and ∇L_λ so far (a ``QuasiNewtonTrainer`` makes several per step).
+  public var evaluations: Int
   /// The configuration entries a resumed run must share (loss, schedule, batch size, seed).
   public var configuration: [String: String]
 
   init(
     network: Network<Scalar>, optimizer: OptimizerState<Scalar>, step: Int, epoch: Int,
     epochPosition: Int, previousObjective: Double?, epochObjectiveSum: Double, epochBatches: Int,
-    configuration: [String: String]
+    configuration: [String: String], evaluations: Int? = nil
   ) {
+    self.evaluations = evaluations ?? step
     self.network = network
     self.optimizer = optimizer
     self.step = step
@@ -76,6 +79,7 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
     metadata["previousObjective"] = previousObjective.map { String($0.bitPattern, radix: 16) } ?? ""
     metadata["epochObjectiveSum"] = String(epochObjectiveSum.bitPattern, radix: 16)
     metadata["epochBatches"] = String(epochBatches)
+    metadata["evaluations"] = String(evaluations)
     file.metadata = metadata
     return file
   }
@@ -186,11 +190,17 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
     } catch {
       throw .incompatibleCheckpoint(error.description)
     }
-    // Optimizer buffers must be shaped like the parameter they belong to.
+    // Optimizer buffers must be shaped like the parameter they belong to (L-BFGS: curvature
+    // vectors over all parameters).
+    let optimizerName = try entry("optimizer")
     var tensors: [String: Matrix<Scalar>] = [:]
     for tensor in file.tensors where tensor.name.hasPrefix("optimizer.") {
       let name = String(tensor.name.dropFirst("optimizer.".count))
-      guard let parameter = Checkpoint.parameterShape(of: name, in: network) else {
+      let shape =
+        optimizerName == "lbfgs"
+        ? Checkpoint.curvatureVectorShape(of: name, in: network)
+        : Checkpoint.parameterShape(of: name, in: network)
+      guard let parameter = shape else {
         throw .incompatibleCheckpoint("optimizer buffer '\(name)' belongs to no parameter")
       }
       guard let matrix = try? tensor.matrix(as: Scalar.self),
@@ -203,7 +213,7 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
       tensors[name] = matrix
     }
     optimizer = OptimizerState(
-      name: try entry("optimizer"), step: try integer("optimizer.step"), tensors: tensors)
+      name: optimizerName, step: try integer("optimizer.step"), tensors: tensors)
     step = try integer("step")
     epoch = try integer("epoch")
     epochPosition = try integer("epochPosition")
@@ -211,6 +221,7 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
     previousObjective = previous.isEmpty ? nil : try bits(previous, "previousObjective")
     epochObjectiveSum = try bits(try entry("epochObjectiveSum"), "epochObjectiveSum")
     epochBatches = try integer("epochBatches")
+    evaluations = metadata["evaluations"] == nil ? step : try integer("evaluations")
     var configuration: [String: String] = [:]
     for key in Checkpoint.configurationKeys {
       configuration[key] = metadata[key]
@@ -231,6 +242,17 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
       "batchSize": configuration.batchSize.map(String.init) ?? "full",
       "shuffleSeed": String(configuration.shuffleSeed),
     ]
+  }
+
+  /// The shape of an L-BFGS curvature vector `s.<k>` or `y.<k>`: 1 × (number of parameters).
+  static func curvatureVectorShape(
+    of name: String, in network: Network<Scalar>
+  ) -> (rows: Int, columns: Int)? {
+    let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 2, parts[0] == "s" || parts[0] == "y", let k = Int(parts[1]), k >= 0,
+      String(k) == parts[1]
+    else { return nil }
+    return (1, network.parameterCount)
   }
 
   /// The shape of the parameter an optimizer buffer named `<prefix>.layers.<l>.weight|bias`

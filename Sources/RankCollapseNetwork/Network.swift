@@ -169,3 +169,21 @@ public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
     }
   }
 }
+
+extension Network {
+  /// The same network in another precision: every weight and bias converted (`Double` to
+  /// `Float` rounds to nearest), activations and bias flags kept.
+  ///
+  /// ```swift
+  /// let exact = Network<Double>(trained)   // trained: Network<Float>
+  /// ```
+  ///
+  /// - Parameter other: The network to convert.
+  public init<Other: MatrixScalar>(_ other: Network<Other>) {
+    layers = other.layers.map {
+      Dense(
+        weight: Matrix<Scalar>($0.weight), bias: Matrix<Scalar>($0.bias),
+        activation: $0.activation, hasBias: $0.hasBias)
+    }
+  }
+}

@@ -31,7 +31,7 @@ struct ProgressReporter {
 
   @usableFromInline
   mutating func report(
-    step: Int, epoch: Int, objective: Double, gradientNorm: Double, learningRate: Double
+    step: Int, epoch: Int, objective: Double, gradientNorm: Double, learningRate: Double?
   ) {
     if firstStep == nil { firstStep = step }
     switch style {

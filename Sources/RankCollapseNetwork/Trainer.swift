@@ -114,12 +114,28 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     var lastLoss = 0.0
     var lastPenalty = 0.0
     var lastNorm = Double.nan
+    // ∇R alone, for the stationarity ratios ρ_l (full batch only).
+    var penaltyGradients = Gradients(zeroingParametersOf: network)
+    var lastRatios: [Double?] = []
+    func stationarity() -> Double? {
+      guard fullBatch else { return nil }
+      for l in penaltyGradients.weights.indices {
+        penaltyGradients.weights[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        penaltyGradients.biases[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+      }
+      penalty.addGradient(of: current, to: &penaltyGradients)
+      lastRatios = current.stationarity(
+        gradients: gradients, penaltyGradients: penaltyGradients, decoupledRates: rates)
+      return lastRatios.compactMap { $0 }.max()
+    }
+    var checkedStationarity = configuration.stationarityTolerance == nil
 
     func finish(_ reason: StopReason) throws(TrainingError) -> TrainingSummary {
       network = current
       if let policy = configuration.checkpoint {
         try saveCheckpoint(of: current, to: policy.path)
       }
+      let ratio = stationarity()
       let elapsed = clock.now - started
       let seconds =
         Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -128,7 +144,8 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
         reason: reason)
       return TrainingSummary(
         reason: reason, steps: currentStep, epochs: epoch, loss: lastLoss, penalty: lastPenalty,
-        gradientNorm: lastNorm, seconds: seconds)
+        gradientNorm: lastNorm, seconds: seconds, evaluations: currentStep + 1,
+        stationarity: ratio, layerStationarity: lastRatios)
     }
 
     while true {
@@ -193,8 +210,16 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
           learningRate: rate, network: current, gradients: gradients)
         if observer(snapshot) == .stop { return try finish(.observer) }
       }
-      if let tolerance = configuration.gradientTolerance, norm <= tolerance {
-        return try finish(.gradientTolerance)
+      if !checkedStationarity {
+        checkedStationarity = true
+        if stationarity() == nil {
+          throw .invalidConfiguration(
+            "stationarityTolerance needs a penalty whose gradient is non-zero on some weight (ρ_l = ‖∇_{W_l}L_λ‖ / ‖∇_{W_l}R‖ is undefined everywhere)"
+          )
+        }
+      }
+      if let reason = configuration.convergence(gradientNorm: norm, stationarity: stationarity) {
+        return try finish(reason)
       }
       if fullBatch, let tolerance = configuration.relativeChangeTolerance,
         let previous = previousObjective, abs(objective - previous) <= tolerance * abs(previous)
@@ -206,6 +231,9 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
       }
       if let maximum = configuration.maximumEpochs, epoch >= maximum {
         return try finish(.maximumEpochs)
+      }
+      if let maximum = configuration.maximumEvaluations, currentStep + 1 >= maximum {
+        return try finish(.maximumEvaluations)
       }
       if fullBatch { previousObjective = objective }
 

@@ -13,7 +13,7 @@ import RankCollapseTensor
 public struct TrainingConfiguration: Sendable, Hashable {
   /// ℓ, the per-sample loss.
   public var loss: Loss
-  /// η_t.
+  /// η_t (first-order rules; ``QuasiNewtonTrainer``'s line search chooses its own steps).
   public var learningRate: LearningRateSchedule
   /// Samples per step; `nil` for full-batch gradient descent.
   public var batchSize: Int?
@@ -24,10 +24,14 @@ public struct TrainingConfiguration: Sendable, Hashable {
   public var shuffleSeed: UInt64
   /// Stop when ‖∇L_λ‖ ≤ this.
   public var gradientTolerance: Double?
+  /// Converged when max_l ρ_l ≤ this (the relative stationarity residual of equation 4).
+  public var stationarityTolerance: Double?
   /// Stop when the relative change of L_λ is ≤ this.
   public var relativeChangeTolerance: Double?
   /// The largest number of parameter updates (counted over the whole run, also across resumes).
   public var maximumSteps: Int?
+  /// The largest number of evaluations of L_λ and ∇L_λ (over the whole run).
+  public var maximumEvaluations: Int?
   /// The largest number of passes over the data.
   public var maximumEpochs: Int?
   /// How often the observer is called, in steps (≥ 1).
@@ -45,16 +49,19 @@ public struct TrainingConfiguration: Sendable, Hashable {
   ///   - batchSize: Samples per step, `nil` for full batch.
   ///   - shuffleSeed: Seeds the per-epoch sample order.
   ///   - gradientTolerance: Stop when ‖∇L_λ‖ ≤ this.
+  ///   - stationarityTolerance: Stop when max_l ρ_l ≤ this.
   ///   - relativeChangeTolerance: Stop when the relative change of L_λ is ≤ this.
   ///   - maximumSteps: Budget of updates.
   ///   - maximumEpochs: Budget of epochs.
+  ///   - maximumEvaluations: Budget of objective and gradient evaluations.
   ///   - observerInterval: Steps between observer calls.
   ///   - progress: Progress output.
   ///   - checkpoint: Periodic checkpoints, or `nil` for none.
   public init(
-    loss: Loss, learningRate: LearningRateSchedule, batchSize: Int? = nil,
+    loss: Loss, learningRate: LearningRateSchedule = .constant(0.01), batchSize: Int? = nil,
     shuffleSeed: UInt64 = 0, gradientTolerance: Double? = nil,
-    relativeChangeTolerance: Double? = nil, maximumSteps: Int? = nil, maximumEpochs: Int? = nil,
+    stationarityTolerance: Double? = nil, relativeChangeTolerance: Double? = nil,
+    maximumSteps: Int? = nil, maximumEpochs: Int? = nil, maximumEvaluations: Int? = nil,
     observerInterval: Int = 1, progress: ProgressStyle = .silent,
     checkpoint: CheckpointPolicy? = nil
   ) {
@@ -63,9 +70,11 @@ public struct TrainingConfiguration: Sendable, Hashable {
     self.batchSize = batchSize
     self.shuffleSeed = shuffleSeed
     self.gradientTolerance = gradientTolerance
+    self.stationarityTolerance = stationarityTolerance
     self.relativeChangeTolerance = relativeChangeTolerance
     self.maximumSteps = maximumSteps
     self.maximumEpochs = maximumEpochs
+    self.maximumEvaluations = maximumEvaluations
     self.observerInterval = observerInterval
     self.progress = progress
     self.checkpoint = checkpoint
@@ -81,6 +90,13 @@ public struct TrainingConfiguration: Sendable, Hashable {
     if let tolerance = gradientTolerance, !(tolerance >= 0 && tolerance.isFinite) {
       throw .invalidConfiguration("gradientTolerance must be ≥ 0 and finite, got \(tolerance)")
     }
+    if let tolerance = stationarityTolerance, !(tolerance > 0 && tolerance.isFinite) {
+      throw .invalidConfiguration("stationarityTolerance must be > 0 and finite, got \(tolerance)")
+    }
+    if stationarityTolerance != nil, batchSize != nil {
+      throw .invalidConfiguration(
+        "stationarityTolerance needs full-batch gradients; leave batchSize nil")
+    }
     if let tolerance = relativeChangeTolerance, !(tolerance >= 0 && tolerance.isFinite) {
       throw .invalidConfiguration(
         "relativeChangeTolerance must be ≥ 0 and finite, got \(tolerance)")
@@ -91,9 +107,13 @@ public struct TrainingConfiguration: Sendable, Hashable {
     if let epochs = maximumEpochs, epochs < 0 {
       throw .invalidConfiguration("maximumEpochs must be ≥ 0, got \(epochs)")
     }
-    if maximumSteps == nil && maximumEpochs == nil {
+    if let evaluations = maximumEvaluations, evaluations < 0 {
+      throw .invalidConfiguration("maximumEvaluations must be ≥ 0, got \(evaluations)")
+    }
+    if maximumSteps == nil && maximumEpochs == nil && maximumEvaluations == nil {
       throw .invalidConfiguration(
-        "set maximumSteps or maximumEpochs: a tolerance alone may never be reached")
+        "set maximumSteps, maximumEpochs or maximumEvaluations: a tolerance alone may never be reached"
+      )
     }
     if let checkpoint, checkpoint.everySteps < 1 || checkpoint.path.isEmpty {
       throw .invalidConfiguration(
@@ -103,6 +123,26 @@ public struct TrainingConfiguration: Sendable, Hashable {
     if observerInterval < 1 {
       throw .invalidConfiguration("observerInterval must be at least 1, got \(observerInterval)")
     }
+  }
+}
+
+extension TrainingConfiguration {
+  /// The convergence verdict at a point: ``StopReason/stationarityTolerance`` or
+  /// ``StopReason/gradientTolerance`` when every convergence tolerance set holds, else `nil`.
+  ///
+  /// - Parameters:
+  ///   - gradientNorm: ‖∇L_λ‖.
+  ///   - stationarity: max_l ρ_l, computed only when needed (`nil`: undefined).
+  /// - Returns: The reason to stop, or `nil` to go on.
+  @usableFromInline
+  func convergence(gradientNorm: Double, stationarity: () -> Double?) -> StopReason? {
+    guard gradientTolerance != nil || stationarityTolerance != nil else { return nil }
+    if let tolerance = gradientTolerance, !(gradientNorm <= tolerance) { return nil }
+    if let tolerance = stationarityTolerance {
+      guard let ratio = stationarity(), ratio <= tolerance else { return nil }
+      return .stationarityTolerance
+    }
+    return .gradientTolerance
   }
 }
 
@@ -137,8 +177,11 @@ public enum ProgressStyle: Sendable, Hashable {
 
 /// Why training stopped.
 public enum StopReason: String, Sendable, Hashable, Codable {
-  /// ‖∇L_λ‖ fell to the tolerance.
+  /// ‖∇L_λ‖ fell to the tolerance (converged).
   case gradientTolerance
+  /// max_l ρ_l fell to ``TrainingConfiguration/stationarityTolerance`` (and ‖∇L_λ‖ to its
+  /// tolerance, if one was set): converged to a stationary point in the sense of equation 4.
+  case stationarityTolerance
   /// The relative change of L_λ fell to the tolerance.
   case relativeChangeTolerance
   /// The step budget was used up.
@@ -147,6 +190,32 @@ public enum StopReason: String, Sendable, Hashable, Codable {
   case maximumEpochs
   /// The observer asked to stop.
   case observer
+  /// The evaluation budget was used up.
+  case maximumEvaluations
+  /// The line search found no step that decreases L_λ, also along −∇L_λ (``QuasiNewtonTrainer``).
+  case lineSearchFailed
+  /// No step changes L_λ by more than its rounding error: the scalar type cannot resolve further
+  /// progress (with `Float`, continue in `Double` from these parameters).
+  case precisionLimit
+
+  /// Whether the run reached its convergence tolerance (``gradientTolerance`` or
+  /// ``stationarityTolerance``) rather than a budget or a failure.
+  public var isConverged: Bool { self == .gradientTolerance || self == .stationarityTolerance }
+
+  /// A short phrase for reports: "converged", "step budget used", "line search failed", ….
+  public var phrase: String {
+    switch self {
+    case .gradientTolerance: "converged (gradient tolerance)"
+    case .stationarityTolerance: "converged (stationary)"
+    case .relativeChangeTolerance: "objective stopped changing"
+    case .maximumSteps: "step budget used"
+    case .maximumEpochs: "epoch budget used"
+    case .observer: "stopped by the observer"
+    case .maximumEvaluations: "evaluation budget used"
+    case .lineSearchFailed: "line search failed"
+    case .precisionLimit: "no progress at this precision"
+    }
+  }
 }
 
 /// The state of training handed to an observer.
@@ -220,6 +289,13 @@ public struct TrainingSummary: Sendable, Hashable {
   public var gradientNorm: Double
   /// Wall-clock seconds of this call.
   public var seconds: Double
+  /// Evaluations of L_λ and ∇L_λ in total (equal to the steps for first-order rules, plus one for
+  /// the final point's check).
+  public var evaluations: Int
+  /// max_l ρ_l at the final parameters, where it was computed (full batch with a penalty).
+  public var stationarity: Double?
+  /// ρ_l per layer at the final parameters (`nil` entries: undefined; empty when not computed).
+  public var layerStationarity: [Double?]
   /// L_λ = L_0 + R.
   public var objective: Double { loss + penalty }
 
@@ -233,10 +309,17 @@ public struct TrainingSummary: Sendable, Hashable {
   ///   - penalty: Final R(Θ).
   ///   - gradientNorm: Final ‖∇L_λ‖.
   ///   - seconds: Wall-clock time.
+  ///   - evaluations: Evaluations of L_λ and ∇L_λ (`nil`: steps + 1).
+  ///   - stationarity: Final max_l ρ_l.
+  ///   - layerStationarity: Final ρ_l per layer.
   public init(
     reason: StopReason, steps: Int, epochs: Int, loss: Double, penalty: Double,
-    gradientNorm: Double, seconds: Double
+    gradientNorm: Double, seconds: Double, evaluations: Int? = nil, stationarity: Double? = nil,
+    layerStationarity: [Double?] = []
   ) {
+    self.evaluations = evaluations ?? steps + 1
+    self.stationarity = stationarity
+    self.layerStationarity = layerStationarity
     self.reason = reason
     self.steps = steps
     self.epochs = epochs

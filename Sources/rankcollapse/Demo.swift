@@ -45,8 +45,25 @@ struct Demo: ParsableCommand {
   @Option(help: "N, the number of points.")
   var points: Int = Experiments.Demonstration.standard.experiment.points
 
-  @Option(help: "The most full-batch training steps per λ.")
+  @Option(help: "The most full-batch training steps (L-BFGS: iterations) per λ, 0…10000000.")
   var maxSteps: Int = Experiments.Demonstration.standard.experiment.maximumSteps
+
+  @Option(
+    help: ArgumentHelp(
+      "The update rule: lbfgs (quasi-Newton, the fastest to a stationary point), gd (gradient descent with momentum 0.9, the paper's method) or adam.",
+      valueName: "rule"))
+  var optimizer: String = "lbfgs"
+
+  @Option(help: "Converged when ‖∇L_λ‖ ≤ this (finite, ≥ 0).")
+  var gradientTolerance: Double =
+    Experiments.Demonstration.standard.experiment.gradientTolerance
+    ?? 1e-3
+
+  @Option(
+    help: ArgumentHelp(
+      "Also require max_l ρ_l ≤ this, ρ_l = ‖∇_W L_0 + 2λW‖/‖2λW‖ the relative stationarity residual (finite, > 0; default: not required).",
+      valueName: "rho"))
+  var stationarityTolerance: Double?
 
   @Flag(
     name: .customLong("bounds"), inversion: .prefixedNo,
@@ -78,6 +95,14 @@ struct Demo: ParsableCommand {
     demo.sigma = sigma
     demo.experiment.points = points
     demo.experiment.maximumSteps = maxSteps
+    guard let rule = OptimizerChoice(name: optimizer) else {
+      throw ValidationError(
+        "--optimizer must be one of \(OptimizerChoice.names.joined(separator: ", ")), got '\(optimizer)'."
+      )
+    }
+    demo.experiment.optimizer = rule
+    demo.experiment.gradientTolerance = gradientTolerance
+    demo.experiment.stationarityTolerance = stationarityTolerance
     demo.experiment.evaluatesBounds = evaluatesBounds
     demo.experiment.seed = seed
     return demo
@@ -95,8 +120,11 @@ struct Demo: ParsableCommand {
       guard case .invalidParameter(let name, let value, let requirement) = error else {
         throw ValidationError("\(error)")
       }
-      let option = ["lambdas": "--lambdas", "sigma": "--sigma", "max-steps": "--max-steps"][
-        name, default: name == "points" ? "--points" : name]
+      let option = [
+        "lambdas": "--lambdas", "sigma": "--sigma", "max-steps": "--max-steps",
+        "gradient-tolerance": "--gradient-tolerance",
+        "stationarity-tolerance": "--stationarity-tolerance",
+      ][name, default: name == "points" ? "--points" : name]
       throw ValidationError("\(option) '\(value)' is invalid: it must be \(requirement).")
     }
     guard demo.lambdas == demo.lambdas.sorted(), Set(demo.lambdas).count == demo.lambdas.count
@@ -116,9 +144,7 @@ struct Demo: ParsableCommand {
       Neural rank collapse demo: a \(widths) tanh autoencoder (linear output layer),
       \(experiment.points) points from \(experiment.clusters) Gaussian blobs in \
       R^\(experiment.dimension) with σ = \(SweepValue.format(demo.sigma)), λ = \(lambdaList).
-      Loss (1/N) Σ ‖f(x_i) − x_i‖² + λ‖Θ‖² (weights and biases); \(experiment.optimizer),
-      η = \(SweepValue.format(experiment.learningRate)) with cosine decay, full batch, until \
-      ‖∇L_λ‖ ≤ \(SweepValue.format(experiment.gradientTolerance)) or \(experiment.maximumSteps) steps.
+      Loss (1/N) Σ ‖f(x_i) − x_i‖² + λ‖Θ‖² (weights and biases); \(trainingLine(experiment)).
       Seed \(experiment.seed), \(BLAS.threadCount) thread(s); K = \(experiment.clusters) for τ_K, \
       TCV_K and Theorem 3.4.
 
@@ -157,18 +183,36 @@ struct Demo: ParsableCommand {
     print("\nWrote \(figurePath) and \(reportPath).")
   }
 
+  /// The update rule and the stopping rules, in words.
+  private func trainingLine(_ experiment: BlobsAutoencoderExperiment) -> String {
+    var criteria: [String] = []
+    if let tolerance = experiment.gradientTolerance {
+      criteria.append("‖∇L_λ‖ ≤ \(SweepValue.format(tolerance))")
+    }
+    if let tolerance = experiment.stationarityTolerance {
+      criteria.append("max ρ_l ≤ \(SweepValue.format(tolerance))")
+    }
+    var rule = "\(experiment.optimizer)"
+    if experiment.optimizer.usesLearningRate {
+      rule += ",\nη = \(SweepValue.format(experiment.learningRate)) with cosine decay"
+    }
+    let unit = experiment.optimizer.usesLearningRate ? "steps" : "iterations"
+    return rule + ", full batch, until " + criteria.joined(separator: " and ")
+      + " or \(experiment.maximumSteps) \(unit)"
+  }
+
   /// The block printed for one λ: how training ended, the per-layer table, Theorem 3.4.
   private func describe(
     _ result: BlobsAutoencoderResult, seconds: Double, epsilon: Double
   ) -> String {
     let training = result.training
-    let stop =
-      training.reason == .gradientTolerance
-      ? "converged (‖∇L_λ‖ ≤ tolerance)" : "step budget used"
+    let unit = result.training.evaluations > result.training.steps + 1 ? "iterations" : "steps"
+    let rho = training.stationarity.map { ", max ρ_l = \(short($0))" } ?? ""
     var lines = [
-      "λ = \(SweepValue.format(result.lambda)): \(training.steps) steps, \(stop), "
+      "λ = \(SweepValue.format(result.lambda)): \(training.steps) \(unit) "
+        + "(\(training.evaluations) evaluations), \(training.reason.phrase), "
         + "L_0 = \(short(training.loss)), λ‖Θ‖² = \(short(training.penalty)), "
-        + "‖∇L_λ‖ = \(short(training.gradientNorm)), \(short(seconds)) s",
+        + "‖∇L_λ‖ = \(short(training.gradientNorm))\(rho), \(short(seconds)) s",
       result.table,
     ]
     if !result.theorem34.isEmpty {
