@@ -53,6 +53,15 @@ struct DeepLinearCentroids: ParsableCommand {
   @Flag(help: "The paper's sizes: d = 784, widths 784-400-300-400-784, N = 10000.")
   var paper = false
 
+  @Option(
+    help: ArgumentHelp(
+      "The update rule: lbfgs (default: full-batch L-BFGS, the fastest to a stationary point) or gd (gradient descent with --learning-rate and --momentum, the paper's method).",
+      valueName: "rule"))
+  var optimizer: String = "lbfgs"
+
+  @Option(help: "Curvature pairs kept by --optimizer lbfgs (1…1000, default 10).")
+  var history: Int = 10
+
   @Option(help: "Learning rate η of gradient descent (default 0.3).")
   var learningRate: Double?
 
@@ -79,6 +88,12 @@ struct DeepLinearCentroids: ParsableCommand {
       throw ValidationError(
         "--gradient-tolerance must be finite and ≥ 0, got \(gradientTolerance).")
     }
+    guard optimizer == "lbfgs" || optimizer == "gd" else {
+      throw ValidationError("--optimizer must be lbfgs or gd, got '\(optimizer)'.")
+    }
+    guard (1...1000).contains(history) else {
+      throw ValidationError("--history must be in 1…1000, got \(history).")
+    }
     if let maximumSteps, maximumSteps < 1 {
       throw ValidationError("--maximum-steps must be ≥ 1, got \(maximumSteps).")
     }
@@ -88,6 +103,7 @@ struct DeepLinearCentroids: ParsableCommand {
     BLAS.threadCount = threads
     typealias Figure2 = Experiments.DeepLinearCentroids
     var configuration: Figure2.Configuration = paper ? .paper(seed: seed) : .standard(seed: seed)
+    configuration.quasiNewtonHistory = optimizer == "lbfgs" ? history : nil
     if let learningRate { configuration.learningRate = learningRate }
     if let momentum { configuration.momentum = momentum }
     if let gradientTolerance { configuration.gradientTolerance = gradientTolerance }

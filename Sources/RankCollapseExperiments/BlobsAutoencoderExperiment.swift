@@ -284,18 +284,19 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       loss: .squaredError, learningRate: schedule, gradientTolerance: gradientTolerance,
       stationarityTolerance: stationarityTolerance, maximumSteps: maximumSteps,
       progress: progress)
-    let summary: TrainingSummary
+    let outcome: TrainingOutcome
     do throws(TrainingError) {
-      summary = try optimizer.train(
+      outcome = try optimizer.train(
         &network, inputs: x, targets: .values(x), configuration: configuration,
         penalty: WeightDecay<Float>(lambda: lambda),
-        doublePenalty: WeightDecay<Double>(lambda: lambda)
-      ).summary
+        doublePenalty: WeightDecay<Double>(lambda: lambda))
     } catch {
       throw .training(error)
     }
-    return try measure(
-      network: network, sample: sample, lambda: lambda, sigma: sigma, training: summary)
+    var result = try measure(
+      network: network, sample: sample, lambda: lambda, sigma: sigma, training: outcome.summary)
+    result.polishIterations = outcome.polishIterations
+    return result
   }
 
   /// Measures a trained autoencoder (``run(lambda:sigma:progress:)`` calls this).

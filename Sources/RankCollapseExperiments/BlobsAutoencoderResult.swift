@@ -43,6 +43,9 @@ public struct BlobsAutoencoderResult: Sendable {
   public var softRankEpsilon: Double
   /// Why and where training stopped.
   public var training: TrainingSummary
+  /// Iterations run in `Double` after `Float` could not resolve further progress (L-BFGS's
+  /// polish phase; 0 without one).
+  public var polishIterations: Int = 0
   /// One entry per weight matrix, l = 1…L.
   public var layers: [BlobsLayerMeasurement]
   /// One entry per embedding j = 0…L (empty when not measured).
@@ -64,7 +67,8 @@ public struct BlobsAutoencoderResult: Sendable {
   /// ‖2λW_l‖_F), `tcv_labels`, `tcv_kmeans_upper`, `tcv_spectral_lower`, `thm34_left`
   /// (dist(W_l, rank ≤ K)), `thm34_right` (the bound), `thm34_holds` (1 or 0); and for the run
   /// `steps`, `evaluations` (of L_λ and ∇L_λ), `loss` (L_0), `penalty` (λ‖Θ‖²), `gradient_norm`,
-  /// `stationarity_max` (max_l ρ_l), `converged` (1 if the run reached its convergence
+  /// `stationarity_max` (max_l ρ_l), `polish_iterations` (L-BFGS iterations in `Double`),
+  /// `converged` (1 if the run reached its convergence
   /// tolerances, ``RankCollapseNetwork/StopReason/isConverged``) and `stop_reason` (the
   /// ``RankCollapseNetwork/StopReason`` raw value: a cell that did not converge says why). Wall time is not a row (same seed, same rows); a sweep's point file
   /// records it.
@@ -99,6 +103,7 @@ public struct BlobsAutoencoderResult: Sendable {
     add(nil, "gradient_norm", .number(training.gradientNorm))
     let ratios = layers.compactMap(\.stationarity.relative)
     add(nil, "stationarity_max", .number(ratios.max() ?? .nan))
+    add(nil, "polish_iterations", .integer(polishIterations))
     add(nil, "converged", .integer(training.reason.isConverged ? 1 : 0))
     add(nil, "stop_reason", .text(training.reason.rawValue))
     return rows

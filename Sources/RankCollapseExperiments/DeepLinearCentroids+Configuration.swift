@@ -28,8 +28,11 @@ extension Experiments.DeepLinearCentroids {
     public var momentum: Double
     /// The gradient-norm tolerance: training stops when `‖∇L_λ‖` (over all weights) is at most this.
     public var gradientTolerance: Double
-    /// The step budget: training stops after this many steps at the latest.
+    /// The step budget: training stops after this many steps (L-BFGS: iterations) at the latest.
     public var maximumSteps: Int
+    /// `m` for full-batch L-BFGS with `m` curvature pairs (``RankCollapseNetwork/QuasiNewtonTrainer``),
+    /// or `nil` for gradient descent with ``learningRate`` and ``momentum`` (the paper's method).
+    public var quasiNewtonHistory: Int?
     /// How `W_2, …, W_L` are drawn (`W_1` starts at zero, see ``Experiments/DeepLinearCentroids``).
     public var initializer: Initializer
     /// Seeds the means, the noise and the initial network.
@@ -52,13 +55,16 @@ extension Experiments.DeepLinearCentroids {
     ///   - momentum: μ.
     ///   - gradientTolerance: The gradient-norm tolerance.
     ///   - maximumSteps: The step budget.
+    ///   - quasiNewtonHistory: `m` for L-BFGS, `nil` for gradient descent.
     ///   - initializer: The initialiser of `W_2, …, W_L`.
     ///   - seed: The seed.
     public init(
       dimension: Int, hiddenWidths: [Int], components: Int, samples: Int, meanScale: Double,
       lambdas: [Double], sigmas: [Double], learningRate: Double, momentum: Double,
-      gradientTolerance: Double, maximumSteps: Int, initializer: Initializer, seed: UInt64
+      gradientTolerance: Double, maximumSteps: Int, quasiNewtonHistory: Int? = nil,
+      initializer: Initializer, seed: UInt64
     ) {
+      self.quasiNewtonHistory = quasiNewtonHistory
       self.dimension = dimension
       self.hiddenWidths = hiddenWidths
       self.components = components
@@ -76,7 +82,8 @@ extension Experiments.DeepLinearCentroids {
 
     /// The default scale: `d = 96`, widths 96-48-36-48-96 (the paper's proportions),
     /// `K = 10`, `N = 3000`, a 5 × 5 grid λ ∈ 10^{−3…−1} (half decades), σ ∈ 0.0025…0.04
-    /// (doubling); learning rate 0.3, momentum 0.9, tolerance 1e-6, at most 20000 steps.
+    /// (doubling); L-BFGS with 10 pairs to a gradient norm of 1e-6, at most 20000 iterations
+    /// (gradient descent: learning rate 0.3, momentum 0.9).
     ///
     /// - Parameter seed: The seed.
     /// - Returns: The configuration.
@@ -85,8 +92,8 @@ extension Experiments.DeepLinearCentroids {
         dimension: 96, hiddenWidths: [48, 36, 48], components: 10, samples: 3000, meanScale: 1,
         lambdas: [1e-3, 3.162e-3, 1e-2, 3.162e-2, 1e-1],
         sigmas: [0.0025, 0.005, 0.01, 0.02, 0.04], learningRate: 0.3, momentum: 0.9,
-        gradientTolerance: 1e-6, maximumSteps: 20_000, initializer: .orthogonal(gain: 1), seed: seed
-      )
+        gradientTolerance: 1e-6, maximumSteps: 20_000, quasiNewtonHistory: 10,
+        initializer: .orthogonal(gain: 1), seed: seed)
     }
 
     /// The paper's sizes: `d = 784`, widths 784-400-300-400-784, `K = 10`, `N = 10000`, the
@@ -140,6 +147,9 @@ extension Experiments.DeepLinearCentroids {
         throw fail("gradientTolerance", gradientTolerance, "finite and ≥ 0")
       }
       guard maximumSteps >= 1 else { throw fail("maximumSteps", maximumSteps, "at least 1") }
+      if let history = quasiNewtonHistory, !(1...1000).contains(history) {
+        throw fail("quasiNewtonHistory", history, "in 1…1000")
+      }
     }
   }
 
@@ -258,7 +268,7 @@ extension Experiments.DeepLinearCentroids {
     }
 
     /// Whether training met the gradient-norm tolerance.
-    public var converged: Bool { stopReason == .gradientTolerance }
+    public var converged: Bool { stopReason.isConverged }
 
     /// `(L_λ(Θ) − L_λ(Θ*))/L_λ(Θ*)`: how much worse the trained product is than the closed form.
     public var relativeObjectiveGap: Double {

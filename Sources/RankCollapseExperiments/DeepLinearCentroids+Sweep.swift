@@ -73,9 +73,13 @@ extension Experiments.DeepLinearCentroids.Configuration {
     result["noise"] = "x = μ_k + σ z, z ~ N(0, I), the same z for every σ"
     result["centroids"] = "empirical means of the true components (eq. 20)"
     result["penalty"] = "λ‖W_L⋯W_1‖_F² on the end-to-end product (eq. 19)"
-    result["optimizer"] = "full-batch gradient descent, heavy-ball momentum"
-    result["learning_rate"] = .number(learningRate)
-    result["momentum"] = .number(momentum)
+    if let history = quasiNewtonHistory {
+      result["optimizer"] = .text("full-batch L-BFGS, history \(history), strong Wolfe line search")
+    } else {
+      result["optimizer"] = "full-batch gradient descent, heavy-ball momentum"
+      result["learning_rate"] = .number(learningRate)
+      result["momentum"] = .number(momentum)
+    }
     result["gradient_tolerance"] = .number(gradientTolerance)
     result["maximum_steps"] = .integer(maximumSteps)
     result["initialization"] = .text("W_1 = 0, W_2…W_L \(initializer)")

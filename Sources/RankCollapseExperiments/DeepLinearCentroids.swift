@@ -191,15 +191,24 @@ extension Experiments {
       throws(DeepLinearCentroidsError) -> (network: Network<Double>, summary: TrainingSummary)
     {
       var network = initialNetwork
-      var trainer = Trainer(
-        configuration: TrainingConfiguration(
-          loss: .squaredError, learningRate: .constant(configuration.learningRate),
-          gradientTolerance: configuration.gradientTolerance,
-          maximumSteps: configuration.maximumSteps),
-        optimizer: GradientDescent<Double>(momentum: configuration.momentum),
-        penalty: EndToEndWeightDecay<Double>(lambda: lambda))
+      let options = TrainingConfiguration(
+        loss: .squaredError, learningRate: .constant(configuration.learningRate),
+        gradientTolerance: configuration.gradientTolerance,
+        maximumSteps: configuration.maximumSteps)
+      let penalty = EndToEndWeightDecay<Double>(lambda: lambda)
       do {
-        let summary = try trainer.fit(&network, inputs: rows, targets: .values(rows))
+        let summary: TrainingSummary
+        if let history = configuration.quasiNewtonHistory {
+          var trainer = QuasiNewtonTrainer(
+            configuration: options, method: LBFGS<Double>(historySize: history), penalty: penalty)
+          summary = try trainer.fit(&network, inputs: rows, targets: .values(rows))
+        } else {
+          var trainer = Trainer(
+            configuration: options,
+            optimizer: GradientDescent<Double>(momentum: configuration.momentum),
+            penalty: penalty)
+          summary = try trainer.fit(&network, inputs: rows, targets: .values(rows))
+        }
         return (network, summary)
       } catch {
         throw .training(loss: name, lambda: lambda, error)
