@@ -124,6 +124,8 @@ start() {
     echo "export SLURM_CONF=$conf"
     return
   fi
+  # Daemons that cannot open /dev/null (replaced by a plain file) fail with confusing messages.
+  [ -c /dev/null ] || fail "/dev/null is not a character device (mknod -m 666 /dev/null c 1 3)"
   install_packages
   mkdir -p "$state/state" "$state/spool"
   write_conf

@@ -18,7 +18,7 @@ array_timeout=${SLURM_SWEEP_TEST_TIMEOUT:-300}
 example=.build/release/GaussianBlobsAutoencoder
 # The tiny grid: four points of a few seconds each on one thread (long enough to kill a task
 # while it trains a point, short enough for CI).
-tiny=(--lambdas 0.01,0.1 --sigmas 0.1,0.5 --max-steps 400 --spectra-only --threads 1)
+tiny=(--lambdas 0.01,0.1 --sigmas 0.1,0.5 --optimizer gd --max-steps 3000 --stationarity-tolerance 1e-9 --spectra-only --threads 1)
 # sbatch's options besides --array; the article shows the same command.
 sbatch_options=(--cpus-per-task=1 --time=00:10:00)
 article=Sources/RankCollapseExperiments/RankCollapseExperiments.docc/ReproducingFigure1.md
@@ -80,17 +80,21 @@ task_states() {
 # "name inode mtime" of each file, to see whether it was rewritten.
 file_stamps() { stat -c '%n %i %y' "$@"; }
 
-# The article's "try it" commands are this test's: same sbatch options, same example options.
-grep -qF -- "sbatch --array=1-4 ${sbatch_options[*]} Scripts/sweep-array.sbatch" "$article" \
-  && grep -qF -- "  ${tiny[*]} \\" "$article" \
-  || fail "$article no longer shows this test's sbatch command and options"
+# The article's "try it" commands are this test's: the same sbatch command with the same options
+# (compared with the article's line continuations joined).
+documented="sbatch --array=1-4 ${sbatch_options[*]} Scripts/sweep-array.sbatch $example ${tiny[*]} --output"
+tr '\n' ' ' <"$article" | sed -E 's/\\ +/ /g; s/ +/ /g' | grep -F -- "$documented" >/dev/null \
+  || fail "$article no longer shows this test's command: $documented"
 
 say "building $example"
 swift build -c release --product GaussianBlobsAutoencoder 2>&1 | tail -1
 
-eval "$(Scripts/local-slurm.sh start | grep '^export SLURM_CONF=')"
-[ -n "${SLURM_CONF:-}" ] || fail "local-slurm.sh start did not print SLURM_CONF"
 mkdir -p "$work/logs"
+Scripts/local-slurm.sh start 2>&1 | tee "$work/logs/local-slurm.log" \
+  || fail "Scripts/local-slurm.sh start failed"
+SLURM_CONF=$(sed -n 's/^export SLURM_CONF=//p' "$work/logs/local-slurm.log")
+[ -n "$SLURM_CONF" ] || fail "Scripts/local-slurm.sh start did not print SLURM_CONF"
+export SLURM_CONF
 
 say "unsharded reference run"
 reference_start=$SECONDS
