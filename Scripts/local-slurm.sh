@@ -41,7 +41,7 @@ wait_for() {
 }
 
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
-pid_in() { [ -s "$1" ] && cat "$1" || true; }
+pid_in() { if [ -s "$1" ]; then cat "$1"; fi; }
 not_alive() { ! alive "$1"; }
 munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
 node_idle() { [ "$(sinfo -h -N -n "$node" -o %T 2>/dev/null)" = idle ]; }

@@ -18,7 +18,8 @@ array_timeout=${SLURM_SWEEP_TEST_TIMEOUT:-300}
 example=.build/release/GaussianBlobsAutoencoder
 # The tiny grid: four points of a few seconds each on one thread (long enough to kill a task
 # while it trains a point, short enough for CI).
-tiny=(--lambdas 0.01,0.1 --sigmas 0.1,0.5 --optimizer gd --max-steps 3000 --stationarity-tolerance 1e-9 --spectra-only --threads 1)
+tiny=(--lambdas "0.01,0.1" --sigmas "0.1,0.5" --optimizer gd --max-steps 3000
+  --stationarity-tolerance 1e-9 --spectra-only --threads 1)
 # sbatch's options besides --array; the article shows the same command.
 sbatch_options=(--cpus-per-task=1 --time=00:10:00)
 article=Sources/RankCollapseExperiments/RankCollapseExperiments.docc/ReproducingFigure1.md
@@ -148,8 +149,9 @@ before: $before
 after:  $after"
 skipped=$(cat "$work"/logs/resubmitted-"$job"_*.out | grep -c ": already done$" || true)
 computed=$(cat "$work"/logs/resubmitted-"$job"_*.out | grep -cE "^\[[0-9]+/[0-9]+\] .*: [0-9.]+ s$" || true)
-[ "$skipped" = 3 ] && [ "$computed" = 1 ] \
-  || fail "the resubmitted array skipped $skipped points and computed $computed (expected 3 and 1)"
+if [ "$skipped" != 3 ] || [ "$computed" != 1 ]; then
+  fail "the resubmitted array skipped $skipped points and computed $computed (expected 3 and 1)"
+fi
 [ -s "$folder/figure1.csv" ] || fail "the resubmitted array wrote no figure1.csv"
 cmp "$work/reference/figure1.csv" "$folder/figure1.csv" \
   || fail "figure1.csv after the kill and resubmission differs from the unsharded run's"
