@@ -53,7 +53,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
   /// Converged when ‖∇L_λ‖ ≤ this (norm over all weights and biases).
   public var gradientTolerance: Double?
   /// Converged when max_l ρ_l ≤ this, the relative stationarity residual of equation 4
-  /// (``TrainingConfiguration/stationarityTolerance``); with ``gradientTolerance`` set too, both
+  /// (`TrainingConfiguration/stationarityTolerance`); with ``gradientTolerance`` set too, both
   /// must hold.
   public var stationarityTolerance: Double?
   /// Stop after this many full-batch steps at the latest.

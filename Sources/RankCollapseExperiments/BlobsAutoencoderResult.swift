@@ -69,8 +69,8 @@ public struct BlobsAutoencoderResult: Sendable {
   /// `steps`, `evaluations` (of L_λ and ∇L_λ), `loss` (L_0), `penalty` (λ‖Θ‖²), `gradient_norm`,
   /// `stationarity_max` (max_l ρ_l), `polish_iterations` (L-BFGS iterations in `Double`),
   /// `converged` (1 if the run reached its convergence
-  /// tolerances, ``RankCollapseNetwork/StopReason/isConverged``) and `stop_reason` (the
-  /// ``RankCollapseNetwork/StopReason`` raw value: a cell that did not converge says why). Wall time is not a row (same seed, same rows); a sweep's point file
+  /// tolerances, `StopReason/isConverged`) and `stop_reason` (the
+  /// `StopReason` raw value: a cell that did not converge says why). Wall time is not a row (same seed, same rows); a sweep's point file
   /// records it.
   public var rows: [[SweepValue]] {
     var rows: [[SweepValue]] = []

@@ -30,7 +30,7 @@ extension Experiments.DeepLinearCentroids {
     public var gradientTolerance: Double
     /// The step budget: training stops after this many steps (L-BFGS: iterations) at the latest.
     public var maximumSteps: Int
-    /// `m` for full-batch L-BFGS with `m` curvature pairs (``RankCollapseNetwork/QuasiNewtonTrainer``),
+    /// `m` for full-batch L-BFGS with `m` curvature pairs (`QuasiNewtonTrainer`),
     /// or `nil` for gradient descent with ``learningRate`` and ``momentum`` (the paper's method).
     public var quasiNewtonHistory: Int?
     /// How `W_2, …, W_L` are drawn (`W_1` starts at zero, see ``Experiments/DeepLinearCentroids``).

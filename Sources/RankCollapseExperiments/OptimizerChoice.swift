@@ -11,7 +11,7 @@ public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
   /// Full-batch gradient descent, with heavy-ball momentum if `momentum` > 0.
   case gradientDescent(momentum: Double)
   /// Full-batch L-BFGS with `history` curvature pairs and a strong Wolfe line search
-  /// (``QuasiNewtonTrainer``); when `Float` cannot resolve further progress, training continues
+  /// (`QuasiNewtonTrainer`); when `Float` cannot resolve further progress, training continues
   /// in `Double` from the `Float` parameters (see ``OptimizerChoice/train(_:inputs:targets:configuration:penalty:doublePenalty:)``).
   case lbfgs(history: Int)
 
@@ -75,7 +75,7 @@ public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
   /// Trains a `Float` network on the full batch with this rule.
   ///
   /// With ``lbfgs(history:)``, when the `Float` run stops because `Float` cannot resolve further
-  /// decrease (``StopReason/precisionLimit``) or its line search fails before the configuration's
+  /// decrease (`StopReason/precisionLimit`) or its line search fails before the configuration's
   /// tolerances hold, training continues in `Double` from the `Float` parameters (a "polish"
   /// phase with the remaining budgets and `doublePenalty`), and the result is rounded back to
   /// `Float`. The returned summary counts both phases; ``TrainingOutcome/polishIterations`` says
@@ -89,7 +89,7 @@ public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
   ///   - penalty: R(Θ) in `Float`.
   ///   - doublePenalty: The same R(Θ) in `Double`, for the polish phase.
   /// - Returns: How training ended.
-  /// - Throws: ``TrainingError`` from either phase.
+  /// - Throws: `TrainingError` from either phase.
   @inlinable
   public func train<P: Penalty, PD: Penalty>(
     _ network: inout Network<Float>, inputs: Matrix<Float>, targets: Targets<Float>,

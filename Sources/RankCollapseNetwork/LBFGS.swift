@@ -299,8 +299,12 @@ public struct LBFGS<Scalar: MatrixScalar>: Sendable {
     }
     func wolfe(_ t: Double, _ f: Double, _ dphi: Double) -> (accept: Bool, approximate: Bool) {
       if f <= f0 + c1 * t * dphi0 && abs(dphi) <= -c2 * dphi0 { return (true, false) }
-      // Approximate Wolfe conditions (Hager & Zhang), only where f cannot tell the difference.
-      if f <= f0 + noise && dphi <= -(1 - 2 * 0.1) * dphi0 && abs(dphi) <= -c2 * dphi0 {
+      // Approximate Wolfe conditions (Hager & Zhang), only where f cannot tell the difference:
+      // the decrease the slope predicts, t·|φ′(0)|, is below f's rounding level. Elsewhere a
+      // step must decrease f, or iterates could drift uphill by the noise level every step.
+      if -t * dphi0 <= noise && f <= f0 + noise && dphi <= -(1 - 2 * 0.1) * dphi0
+        && abs(dphi) <= -c2 * dphi0
+      {
         return (true, true)
       }
       return (false, false)

@@ -131,7 +131,7 @@ where Regularizer.Scalar == Scalar {
 
   /// The stationarity ratios ρ_l = ‖∇_{W_l}L_λ‖_F / ‖∇_{W_l}R‖_F of every weight at a point with
   /// gradient `gradient` (paper equation 4: at a stationary point of L_0 + λ‖Θ‖², ∇_{W_l}L_0 +
-  /// 2λW_l = 0, so ρ_l is the relative violation of that balance; see ``Network/stationarity(gradients:penaltyGradients:)``).
+  /// 2λW_l = 0, so ρ_l is the relative violation of that balance; see ``Network/stationarity(gradients:penaltyGradients:decoupledRates:)``).
   ///
   /// - Parameters:
   ///   - point: Packed parameters.

@@ -15,7 +15,9 @@
 /// the *approximate* Wolfe conditions of Hager & Zhang (SIAM J. Optim. 16, 2005, eq. 4.1), which
 /// use only derivatives: φ(t) ≤ φ(0) + ε_f, φ′(t) ≤ (1 − 2δ)|φ′(0)| with δ = 0.1, and
 /// |φ′(t)| ≤ c₂ |φ′(0)|, where ε_f = ``noiseFactor`` · u · |φ(0)| (u the unit roundoff of the
-/// scalar type). When no step decreases f by more than ε_f at all, the search reports that the
+/// scalar type), and only where the decrease the slope predicts, t·|φ′(0)|, is itself below ε_f
+/// (elsewhere f can tell an increase from a decrease, and a step must decrease it). When no step
+/// decreases f by more than ε_f at all, the search reports that the
 /// precision of the scalar type is exhausted (``LBFGSStep/failed(evaluations:precisionLimited:)``).
 public struct StrongWolfeLineSearch: Sendable, Hashable, Codable {
   /// c₁ ∈ (0, c₂), the sufficient-decrease constant.
@@ -33,11 +35,11 @@ public struct StrongWolfeLineSearch: Sendable, Hashable, Codable {
   ///   - sufficientDecrease: c₁ (default 10⁻⁴).
   ///   - curvature: c₂ (default 0.9).
   ///   - maximumEvaluations: Evaluations per search (default 25).
-  ///   - noiseFactor: ε_f / (u·|f|) (default 100).
+  ///   - noiseFactor: ε_f / (u·|f|) (default 10).
   @inlinable
   public init(
     sufficientDecrease: Double = 1e-4, curvature: Double = 0.9, maximumEvaluations: Int = 25,
-    noiseFactor: Double = 100
+    noiseFactor: Double = 10
   ) {
     self.sufficientDecrease = sufficientDecrease
     self.curvature = curvature

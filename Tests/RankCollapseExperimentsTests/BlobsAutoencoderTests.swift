@@ -138,7 +138,12 @@ func tinyExperiment(steps: Int = 1500) -> BlobsAutoencoderExperiment {
     let figure = Figure1(experiment: experiment, lambdas: [1e-3, 1e-2], sigmas: [0.1, 0.5])
     let folder = makeTemporaryFolder()
     let sweep = try figure.openSweep(folder: folder, threads: 1)
-    #expect(sweep.hyperparameters["learning_rate"] == .number(0.05))
+    // L-BFGS (the default) has no learning rate; gradient descent records its own.
+    #expect(sweep.hyperparameters["optimizer"] == .text(experiment.optimizer.description))
+    #expect(sweep.hyperparameters["learning_rate"] == nil)
+    var descent = experiment
+    descent.optimizer = .gradientDescent(momentum: 0.9)
+    #expect(descent.hyperparameters["learning_rate"] == .number(0.05))
     #expect(sweep.hyperparameters["initializer"] != nil)
     #expect(sweep.hyperparameters["maximum_steps"] == .integer(50))
     try sweep.run { point in try figure.measure(point).rows }

@@ -25,6 +25,7 @@ import Testing
       testLabels: testLabels.map(UInt8.init))
 
     var autoencoder = BlobsAutoencoderExperiment.small
+    autoencoder.optimizer = .gradientDescent(momentum: 0.9)
     autoencoder.widths = [8, 6, 8]
     autoencoder.clusters = 3
     autoencoder.points = 60
