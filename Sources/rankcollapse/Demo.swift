@@ -10,10 +10,11 @@ struct Demo: ParsableCommand {
     abstract: "Train a small autoencoder at a few λ and watch its weights collapse in rank.",
     discussion: """
       Draws K = 10 Gaussian blobs (standard deviation σ) in R^64, trains a 64-48-32-48-64 \
-      tanh autoencoder on them with weight decay λ‖Θ‖² at each λ (full-batch gradient descent \
-      with momentum; the same data and initial weights for every λ) and prints, per λ, a table \
+      tanh autoencoder on them with weight decay λ‖Θ‖² at each λ (full-batch L-BFGS to \
+      ‖∇L_λ‖ ≤ 0.001 by default; the same data and initial weights for every λ) and prints, per \
+      λ, how training ended and a table \
       of each weight matrix W_l: the relative tail τ_K = Σ_{j>K} s_j² / Σ s_j², the soft rank \
-      rk(0.1), the stationarity residual ‖∇_W L_0 + 2λW‖_F, the certified interval for the \
+      rk(0.1), the relative stationarity residual ρ_l = ‖∇_W L_0 + 2λW‖_F / ‖2λW‖_F, the certified interval for the \
       total cluster variation TCV_K of the layer's input Z^{l-1} (spectral lower bound, k-means \
       upper bound), and both sides of the paper's Theorem 3.4 (the distance of W_l to the \
       rank-K matrices and its bound). As λ grows, rk(0.1) and τ_K fall: neural rank collapse.
@@ -25,7 +26,8 @@ struct Demo: ParsableCommand {
       Examples:
         rankcollapse demo
         rankcollapse demo --output /tmp/demo --seed 3 --threads 2
-        rankcollapse demo --lambdas 1e-4,1e-3,1e-2,3e-2 --sigma 0.2
+        rankcollapse demo --lambdas 1e-3,1e-2,3e-2 --sigma 0.2
+        rankcollapse demo --optimizer gd --max-steps 5000   # the paper's gradient descent
         rankcollapse demo --points 400 --max-steps 500 --no-bounds   # a quicker look
       """
   )
@@ -35,7 +37,7 @@ struct Demo: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The weight-decay strengths λ, comma-separated (default: 1e-4,1e-3,1e-2).",
+      "The weight-decay strengths λ, comma-separated (default: 1e-3,3e-3,1e-2,3e-2,1e-1).",
       valueName: "list"))
   var lambdas: String?
 
@@ -144,7 +146,8 @@ struct Demo: ParsableCommand {
       Neural rank collapse demo: a \(widths) tanh autoencoder (linear output layer),
       \(experiment.points) points from \(experiment.clusters) Gaussian blobs in \
       R^\(experiment.dimension) with σ = \(SweepValue.format(demo.sigma)), λ = \(lambdaList).
-      Loss (1/N) Σ ‖f(x_i) − x_i‖² + λ‖Θ‖² (weights and biases); \(trainingLine(experiment)).
+      Loss (1/N) Σ ‖f(x_i) − x_i‖² + λ‖Θ‖² (weights and biases);
+      \(trainingLine(experiment)).
       Seed \(experiment.seed), \(BLAS.threadCount) thread(s); K = \(experiment.clusters) for τ_K, \
       TCV_K and Theorem 3.4.
 
@@ -194,7 +197,7 @@ struct Demo: ParsableCommand {
     }
     var rule = "\(experiment.optimizer)"
     if experiment.optimizer.usesLearningRate {
-      rule += ",\nη = \(SweepValue.format(experiment.learningRate)) with cosine decay"
+      rule += ", η = \(SweepValue.format(experiment.learningRate)) with cosine decay"
     }
     let unit = experiment.optimizer.usesLearningRate ? "steps" : "iterations"
     return rule + ", full batch, until " + criteria.joined(separator: " and ")
