@@ -135,12 +135,32 @@ public struct Figure1: Sendable {
     }
   }
 
-  /// The figure: one heatmap of τ_K per layer (σ up, λ across), side by side, colours on a
-  /// logarithmic scale shared by the panels.
+  /// Whether each grid point's run converged (reached its stationarity tolerance):
+  /// `result[σ index][λ index]`, `true` where the `converged` row is 1 or absent.
   ///
-  /// - Parameter tails: From ``tails(from:)``.
+  /// - Parameter table: The table of a complete sweep.
+  /// - Returns: One σ × λ grid.
+  public func convergence(from table: TidyTable) -> [[Bool]] {
+    sigmas.map { sigma in
+      lambdas.map { lambda in
+        let rows = table.rows(where: [
+          "lambda": .number(lambda), "sigma": .number(sigma), "metric": .text("converged"),
+        ])
+        guard let valueColumn = table.columns.firstIndex(of: "value"), let row = rows.first
+        else { return true }
+        return row[valueColumn] != "0"
+      }
+    }
+  }
+
+  /// The figure: one heatmap of τ_K per layer (σ up, λ across), side by side, colours on a
+  /// logarithmic scale shared by the panels; cells whose run did not converge are crossed out.
+  ///
+  /// - Parameters:
+  ///   - tails: From ``tails(from:)``.
+  ///   - converged: From ``convergence(from:)`` (empty: no cell is marked).
   /// - Returns: The figure.
-  public func figure(tails: [[[Double]]]) -> FigureGrid {
+  public func figure(tails: [[[Double]]], converged: [[Bool]] = []) -> FigureGrid {
     let positive = tails.joined().joined().filter { $0.isFinite && $0 > 0 }
     let lower = max(positive.min() ?? 1e-6, 1e-8)
     let range: ClosedRange<Double> = lower...max(1, lower * 10)
@@ -152,7 +172,8 @@ public struct Figure1: Sendable {
           xTicks: Heatmap.labels(for: lambdas), yTicks: Heatmap.labels(for: sigmas),
           values: values, valueRange: range, colorBarLabel: "τ\(subscriptDigits(k))",
           showsValues: lambdas.count <= 8 && sigmas.count <= 8, width: 400, height: 340,
-          colorScale: .logarithmic))
+          colorScale: .logarithmic, markedCells: converged.map { $0.map { !$0 } },
+          markLegend: "× run did not reach its stationarity tolerance"))
     }
     return FigureGrid(
       title: "τ\(subscriptDigits(k)): relative distance of each weight matrix from the closest "
@@ -171,16 +192,20 @@ public struct Figure1: Sendable {
       return .incomplete(missing: missing)
     case .complete(let table):
       let tails = tails(from: table)
-      try figure(tails: tails).write(to: sweep.folder + "/figure1.svg")
-      return .complete(summary: summary(tails: tails))
+      let converged = convergence(from: table)
+      try figure(tails: tails, converged: converged).write(to: sweep.folder + "/figure1.svg")
+      return .complete(summary: summary(tails: tails, converged: converged))
     }
   }
 
   /// A text table of τ_K: one block per layer, σ rows, λ columns.
   ///
-  /// - Parameter tails: From ``tails(from:)``.
+  /// - Parameters:
+  ///   - tails: From ``tails(from:)``.
+  ///   - converged: From ``convergence(from:)``; a value whose run did not converge is followed
+  ///     by `*` (empty: none is).
   /// - Returns: The table.
-  public func summary(tails: [[[Double]]]) -> String {
+  public func summary(tails: [[[Double]]], converged: [[Bool]] = []) -> String {
     func cell(_ text: String) -> String {
       text.count >= 10 ? text : String(repeating: " ", count: 10 - text.count) + text
     }
@@ -191,8 +216,16 @@ public struct Figure1: Sendable {
       for (row, sigma) in sigmas.enumerated().reversed() {
         lines.append(
           cell(SweepValue.format(sigma))
-            + values[row].map { cell(threeDigits($0)) }.joined())
+            + values[row].enumerated().map { column, value in
+              let done =
+                row < converged.count && column < converged[row].count
+                ? converged[row][column] : true
+              return cell(threeDigits(value) + (done ? "" : "*"))
+            }.joined())
       }
+    }
+    if converged.joined().contains(false) {
+      lines.append("* the run did not reach its stationarity tolerance (see stop_reason)")
     }
     return lines.joined(separator: "\n")
   }

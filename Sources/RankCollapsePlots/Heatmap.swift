@@ -53,6 +53,11 @@ public struct Heatmap: Sendable {
   public var colorScale: AxisScale
   /// Whether to print each cell's value inside it (two decimals).
   public var showsValues: Bool
+  /// Cells to cross out (same shape as ``values``, `true` = crossed; empty: none), such as grid
+  /// points whose run did not converge.
+  public var markedCells: [[Bool]]
+  /// The note under the plot that explains the crosses (shown when a cell is marked).
+  public var markLegend: String
   /// The image's width in pixels.
   public var width: Double
   /// The image's height in pixels.
@@ -74,12 +79,17 @@ public struct Heatmap: Sendable {
   ///   - width: The width in pixels.
   ///   - height: The height in pixels.
   ///   - colorScale: Linear or logarithmic mapping of values to colours.
+  ///   - markedCells: Cells to cross out, like `values` (empty: none).
+  ///   - markLegend: The note that explains the crosses.
   public init(
     title: String, xLabel: String, yLabel: String, xTicks: [String], yTicks: [String],
     values: [[Double]], valueRange: ClosedRange<Double>? = nil, colorBarLabel: String = "",
     colorMap: ColorMap = .viridis, showsValues: Bool = false, width: Double = 520,
-    height: Double = 420, colorScale: AxisScale = .linear
+    height: Double = 420, colorScale: AxisScale = .linear, markedCells: [[Bool]] = [],
+    markLegend: String = "× not converged"
   ) {
+    self.markedCells = markedCells
+    self.markLegend = markLegend
     self.title = title
     self.xLabel = xLabel
     self.yLabel = yLabel
@@ -197,6 +207,24 @@ public struct Heatmap: Sendable {
       }
     }
     svg += "</g>\n" + texts
+    var anyMarked = false
+    for (rowIndex, row) in markedCells.prefix(values.count).enumerated() {
+      let y = top + plotHeight - Double(rowIndex + 1) * cellHeight
+      for (columnIndex, marked) in row.prefix(xTicks.count).enumerated() where marked {
+        anyMarked = true
+        let x = left + Double(columnIndex) * cellWidth
+        let (x0, y0) = (x + 0.2 * cellWidth, y + 0.2 * cellHeight)
+        let (x1, y1) = (x + 0.8 * cellWidth, y + 0.8 * cellHeight)
+        svg += "<path class=\"marked\" d=\"M\(c(x0)) \(c(y0)) L\(c(x1)) \(c(y1)) "
+        svg += "M\(c(x1)) \(c(y0)) L\(c(x0)) \(c(y1))\" stroke=\"#e41a1c\" "
+        svg += "stroke-width=\"2\" fill=\"none\"/>\n"
+      }
+    }
+    if anyMarked {
+      svg += SVGText.label(
+        markLegend, x: left, y: height - 6, anchor: "start", size: 11,
+        extra: " class=\"mark-legend\" fill=\"#e41a1c\"")
+    }
     svg += "<rect x=\"\(c(left))\" y=\"\(c(top))\" width=\"\(c(plotWidth))\" "
     svg += "height=\"\(c(plotHeight))\" fill=\"none\" stroke=\"#000000\"/>\n"
     for (index, label) in xTicks.enumerated() {

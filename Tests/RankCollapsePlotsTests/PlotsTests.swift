@@ -344,3 +344,20 @@ final class SVGSummary: NSObject, XMLParserDelegate {
     #expect(!FileManager.default.fileExists(atPath: other))
   }
 }
+
+@Suite("Heatmap marks")
+struct HeatmapMarkTests {
+  @Test("Marked cells are crossed out and explained; unmarked heatmaps draw no cross")
+  func marks() throws {
+    var heatmap = Heatmap(
+      title: "t", xLabel: "x", yLabel: "y", xTicks: ["a", "b", "c"], yTicks: ["1", "2"],
+      values: [[1, 2, 3], [4, 5, 6]], markedCells: [[false, true, false], [true, false, false]],
+      markLegend: "× not converged")
+    let svg = try heatmap.svg()
+    #expect(svg.components(separatedBy: "class=\"marked\"").count - 1 == 2)
+    #expect(svg.contains("× not converged"))
+    heatmap.markedCells = []
+    let plain = try heatmap.svg()
+    #expect(!plain.contains("class=\"marked\"") && !plain.contains("× not converged"))
+  }
+}
