@@ -259,6 +259,11 @@ public struct DeepLinearProblem: Sendable {
     }
     let (xMeans, xSpread) = classMeans(inputs, partition)
     let (yMeans, ySpread) = classMeans(targets, partition)
+    // Sets of identical points (the means are exact, so X̄ = X bit for bit): the centroid
+    // problem IS this problem, and sharing its Gram matrices makes Θ*,C = Θ* exactly.
+    if xSpread == 0 && ySpread == 0 {
+      return (self, 0, 0)
+    }
     // X̄ X̄ᵀ = Σ_k N_k x̄_k x̄_kᵀ and Ȳ X̄ᵀ = Σ_k N_k ȳ_k x̄_kᵀ from √N_k-scaled centroids.
     let roots = partition.sizes.map { Double($0).squareRoot() }
     let xs = scaleRows(xMeans, roots)
