@@ -251,8 +251,13 @@ public struct DeepLinearProblem: Sendable {
   /// ``centroidProblem(partition:)`` with the Frobenius norms of the deviations of every sample
   /// from the first sample of its set, `‖X − X_first‖_F` and `‖Y − Y_first‖_F`, which bound the
   /// rounding of the centroids (see ``classMeans(_:_:)``).
+  ///
+  /// `scaled` holds the `√N_k`-scaled centroids `X_s` (`K × d`) and `Y_s` (`K × c`), with
+  /// `X̄ᵀX̄ = X_sᵀX_s` and `Ȳᵀ X̄ = Y_sᵀX_s` in rows; `nil` when every set holds identical points
+  /// and the centroid problem is this problem itself.
   func centroidParts(partition: Partition) throws(DeepLinearError) -> (
-    problem: DeepLinearProblem, inputSpread: Double, targetSpread: Double
+    problem: DeepLinearProblem, inputSpread: Double, targetSpread: Double,
+    scaled: (inputs: Matrix<Double>, targets: Matrix<Double>)?
   ) {
     guard partition.pointCount == sampleCount else {
       throw .partitionMismatch(partition: partition.pointCount, samples: sampleCount)
@@ -262,7 +267,7 @@ public struct DeepLinearProblem: Sendable {
     // Sets of identical points (the means are exact, so X̄ = X bit for bit): the centroid
     // problem IS this problem, and sharing its Gram matrices makes Θ*,C = Θ* exactly.
     if xSpread == 0 && ySpread == 0 {
-      return (self, 0, 0)
+      return (self, 0, 0, nil)
     }
     // X̄ X̄ᵀ = Σ_k N_k x̄_k x̄_kᵀ and Ȳ X̄ᵀ = Σ_k N_k ȳ_k x̄_kᵀ from √N_k-scaled centroids.
     let roots = partition.sizes.map { Double($0).squareRoot() }
@@ -274,7 +279,7 @@ public struct DeepLinearProblem: Sendable {
       inputs: xBar, targets: yBar, gram: xs.gram(transposeSelf: true),
       crossProduct: ys.matmul(xs, transposeSelf: true), targetEnergy: squaredNorm(ys),
       normalization: normalization)
-    return (problem, xSpread.squareRoot(), ySpread.squareRoot())
+    return (problem, xSpread.squareRoot(), ySpread.squareRoot(), (xs, ys))
   }
 
   /// The minimiser `Θ*,C = Ȳ_λ X̄_λᵀ (X̄_λ X̄_λᵀ)⁻¹ = Ȳ X̄ᵀ (X̄ X̄ᵀ + Nλ I)⁻¹` of the centroid loss.

@@ -80,9 +80,12 @@ extension DeepLinearProblem {
   ///   `A(Θ̂ − Θ)ᵀ = ΔB − ΔA Θ̂ᵀ` exactly and `‖A⁻¹‖₂ ≤ 1/(Nλ)` whatever the data,
   ///   `‖Θ̂* − Θ*‖_F ≤ (‖ΔB‖_F + ‖ΔA‖₂‖Θ̂*‖_F)/(Nλ)`: the condition number of `A` enters through
   ///   `Tr(A)/(Nλ)`, a rigorous upper bound on it that costs nothing.
-  /// - `Θ*,C`: the same with `X̄`, `Ȳ` in place of `X`, `Y`, plus the rounding of the centroids,
-  ///   `‖X̄̂ − X̄‖_F ≤ γ_{N+3}(‖X − X_first‖_F + ‖X̄̂‖_F)` (see `classMeans`; 0 for exact duplicates,
-  ///   whose mean is exact), carried through `X̄ᵀX̄` and `Ȳ X̄ᵀ`.
+  /// - `Θ*,C`: with `K < d` it is computed as `Y_sᵀ(X_sX_sᵀ + NλI_K)⁻¹X_s` from the `√N_k`-scaled
+  ///   centroids (a `K × K` solve: cheaper, and it factors where the rank-`K` `X̄ᵀX̄ + NλI` under a
+  ///   tiny `Nλ` does not), otherwise like `Θ*`; the same analysis applies with the rounding of
+  ///   the centroids, `‖X̄̂ − X̄‖_F ≤ γ_{N+3}(‖X − X_first‖_F + ‖X̄̂‖_F)` (see `classMeans`; 0 for
+  ///   exact duplicates, whose mean is exact), carried through the products. When every set
+  ///   holds identical points the centroid problem is the problem itself and `Θ*,C = Θ*` exactly.
   /// - the left side: the two errors above plus `γ_{cd+3}` relative for the difference's norm;
   /// - every norm: `γ_{n+2}` relative for a sum of `n` squares, plus the centroids' error for
   ///   `‖X̄‖` and `‖X − X̄‖`; these are then carried through the formulas of the links by
@@ -99,17 +102,16 @@ extension DeepLinearProblem {
   ///   partition used (``BoundReport/partition``).
   /// - Throws: ``DeepLinearError`` for invalid `λ`, a partition not covering the samples, or a
   ///   failed estimator or factorisation.
-  /// - Complexity: Two Cholesky solves, O(d³/3) each, and O(N·(d + c)) for the centroids and
-  ///   norms (the Gram matrix `X Xᵀ` is computed once, in ``init(inputs:targets:)``); plus the
+  /// - Complexity: One Cholesky solve, O(d³/3), one of order min(K, d), and O(N·(d + c)) for the
+  ///   centroids and norms (the Gram matrix `X Xᵀ` is computed once, in ``init(inputs:targets:)``); plus the
   ///   estimator.
   public func theorem53(lambda: Double, estimator: LinearTCVEstimator) throws(DeepLinearError)
     -> BoundReport
   {
     try Self.validate(lambda: lambda, positive: true)
     let (estimate, partition, how) = try estimator.estimate(points: inputs, targets: targets)
-    let (centroid, xSpread, ySpread) = try centroidParts(partition: partition)
+    let (centroid, xSpread, ySpread, scaled) = try centroidParts(partition: partition)
     let full = try minimizer(lambda: lambda)
-    let reduced = try centroid.minimizer(lambda: lambda)
     typealias B = RoundingBound
     let (nCount, dCount, cCount) = (sampleCount, inputDimension, outputDimension)
     let n = Double(normalization)
@@ -131,7 +133,6 @@ extension DeepLinearProblem {
 
     // ‖Θ̂ − Θ‖_F ≤ (‖ΔB‖_F + ‖ΔA‖₂‖Θ̂‖_F)/(Nλ) for both minimisers.
     let fullNorm = squaredNorm(full).squareRoot()
-    let reducedNorm = squaredNorm(reduced).squareRoot()
     func solveError(gram: Double, gramError: Double, crossError: Double, theta: Double) -> Double
     {
       let trace = gram + d * shift
@@ -148,9 +149,39 @@ extension DeepLinearProblem {
     let ex = xCentroidError + B.gamma(2) * xBarNorm
     let ey = yCentroidError + B.gamma(2) * yBarNorm
     let (xb, yb) = (xBarNorm + ex, yBarNorm + ey)
-    let reducedError = solveError(
-      gram: xb * xb, gramError: (2 * xb + ex) * ex + B.gamma(kCount) * xb * xb,
-      crossError: xb * ey + yb * ex + ex * ey + B.gamma(kCount) * xb * yb, theta: reducedNorm)
+    let reduced: Matrix<Double>
+    let reducedError: Double
+    if let (xs, ys) = scaled, kCount < dCount {
+      // Push-through: Θ*,C = Y_sᵀ (X_s X_sᵀ + NλI_K)⁻¹ X_s, a K × K solve. The d × d
+      // X̄ᵀX̄ + NλI has rank-K data under a tiny Nλ and can fail to factor where this one does
+      // not; the same rounding analysis with Z = (X_s X_sᵀ + NλI_K)⁻¹ Y_s, then Θᵀ = X_sᵀ Z.
+      var small = xs.matmul(xs, transposeOther: true)
+      for i in 0..<kCount { small[i, i] += shift }
+      let z: Matrix<Double>
+      do {
+        z = try small.choleskySolve(ys)
+      } catch .notPositiveDefinite {
+        throw .singularGram
+      } catch {
+        throw .linearAlgebra(error)
+      }
+      reduced = xs.matmul(z, transposeSelf: true).transposed()
+      let zNorm = squaredNorm(z).squareRoot()
+      let trace = xb * xb + Double(kCount) * shift
+      let gammaCholesky = B.gamma(4 * kCount + 1)
+      let smallError =
+        (2 * xb + ex) * ex + B.gamma(dCount) * xb * xb + B.unit * (xb * xb + 2 * shift)
+        + gammaCholesky * trace / (1 - gammaCholesky)
+      let zError = (ey + smallError * zNorm) / shift
+      reducedError = xb * zError + ex * (zNorm + zError) + B.gamma(kCount + 2) * xb * zNorm
+    } else {
+      reduced = try centroid.minimizer(lambda: lambda)
+      reducedError = solveError(
+        gram: xb * xb, gramError: (2 * xb + ex) * ex + B.gamma(kCount) * xb * xb,
+        crossError: xb * ey + yb * ex + ex * ey + B.gamma(kCount) * xb * yb,
+        theta: squaredNorm(reduced).squareRoot())
+    }
+    let reducedNorm = squaredNorm(reduced).squareRoot()
     let leftValue = squaredNorm(full - reduced).squareRoot()
     let left = B(
       leftValue,

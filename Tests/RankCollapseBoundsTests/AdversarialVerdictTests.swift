@@ -226,7 +226,7 @@
           + "\(refused) refused (singularGram)")
       tally53.expectClean("\(family.rawValue), Theorem 5.3")
       tally54.expectClean("\(family.rawValue), Theorem 5.4")
-      #expect(refused <= Self.instances * 3 / 5, "most instances are evaluated")
+      #expect(refused <= Self.instances / 10, "nearly every instance is evaluated")
       let evaluated = Self.instances - refused
       #expect(tally53.links >= 2 * evaluated && tally54.links >= 4 * evaluated)
     }
