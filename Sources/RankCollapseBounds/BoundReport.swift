@@ -97,8 +97,10 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
   public var tolerance: Double
   /// An absolute slack added to every link's allowance (0 unless set by hand).
   public var absoluteTolerance: Double
-  /// The rounding allowance of each link, `allowances[i]` for `links[i] ≤ links[i + 1]`: a bound
-  /// on the error of the computed difference of its two sides (see the type's documentation).
+  /// The rounding allowance of each link.
+  ///
+  /// `allowances[i]` belongs to `links[i] ≤ links[i + 1]`: a bound on the error of the computed
+  /// difference of its two sides (see the type's documentation).
   /// Missing entries count as 0; `.infinity` marks a link this precision cannot decide.
   public var allowances: [Double]
   /// Hypotheses of the statement that do not hold here (such as "ReLU is not C²"); empty when
@@ -216,9 +218,10 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
     }
   }
 
-  /// The report's verdict: ``Verdict/fails`` if a link fails, else ``Verdict/undecided`` if a
-  /// link is undecided, else ``Verdict/holds``. It judges the numbers; see ``unmetAssumptions``
-  /// for the hypotheses.
+  /// The report's verdict, combined over its links.
+  ///
+  /// It is ``Verdict/fails`` if a link fails, else ``Verdict/undecided`` if a link is undecided,
+  /// else ``Verdict/holds``. It judges the numbers; see ``unmetAssumptions`` for the hypotheses.
   public var verdict: Verdict {
     let verdicts = linkVerdicts
     if verdicts.contains(.fails) { return .fails }
@@ -252,7 +255,8 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
   public var description: String {
     var header = "\(statement): \(verdict)"
     if !unmetAssumptions.isEmpty {
-      header += " (numbers only; hypothesis not met: "
+      header +=
+        " (numbers only; hypothesis not met: "
         + unmetAssumptions.joined(separator: "; ") + ")"
     }
     var lines = [header]
@@ -267,7 +271,9 @@ public struct BoundReport: Sendable, Hashable, Codable, CustomStringConvertible 
       return "\(word), allowance \(allowance(link: i))"
     }
     for (i, link) in chain.enumerated() {
-      row("≤ " + link.name, link.value, [link.note, judged(i)].compactMap { $0 }.joined(separator: "; "))
+      row(
+        "≤ " + link.name, link.value,
+        [link.note, judged(i)].compactMap { $0 }.joined(separator: "; "))
     }
     row("right: " + rightName, rightSide, judged(verdicts.count - 1))
     if let ratio { row("ratio left/right", ratio) }

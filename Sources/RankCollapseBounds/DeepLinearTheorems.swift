@@ -128,13 +128,13 @@ extension DeepLinearProblem {
     let yCentroidError = centroidGamma * (ySpread + yBarNorm)
     let xBar = B.norm(
       squaredSum: xBarNorm * xBarNorm, terms: nCount * dCount, normError: xCentroidError)
-    let yBar = B.norm(squaredSum: centroid.targetEnergy, terms: nCount * cCount + 2,
+    let yBar = B.norm(
+      squaredSum: centroid.targetEnergy, terms: nCount * cCount + 2,
       normError: yCentroidError)
 
     // ‖Θ̂ − Θ‖_F ≤ (‖ΔB‖_F + ‖ΔA‖₂‖Θ̂‖_F)/(Nλ) for both minimisers.
     let fullNorm = squaredNorm(full).squareRoot()
-    func solveError(gram: Double, gramError: Double, crossError: Double, theta: Double) -> Double
-    {
+    func solveError(gram: Double, gramError: Double, crossError: Double, theta: Double) -> Double {
       let trace = gram + d * shift
       let choleskyError = B.gamma(4 * dCount + 1) * trace / (1 - B.gamma(4 * dCount + 1))
       let shiftError = B.unit * (gram + 2 * shift)
@@ -311,7 +311,8 @@ extension DeepLinearProblem {
     // the same matrix without the cancellation of subtracting two computed minimisers.
     let sigma = parts.svd.singularValues
     let tailIndices = Array(rank..<sigma.count)
-    let leftValue = squaredNorm(criticalPoint(parts, indices: tailIndices, lambda: lambda).parameters)
+    let leftValue = squaredNorm(
+      criticalPoint(parts, indices: tailIndices, lambda: lambda).parameters)
 
     typealias B = RoundingBound
     let (nCount, dCount, cCount) = (sampleCount, inputDimension, outputDimension)
@@ -357,9 +358,10 @@ extension DeepLinearProblem {
       let productError =
         tailMatrixError * rootSpectralBound + tailMatrixNorm * rootError
         + B.gamma(dCount + 2 * cCount) * tailMatrixNorm * rootNorm
-      left = B.norm(
-        squaredSum: leftValue, terms: cCount * dCount, normError: productError
-      ).squared
+      left =
+        B.norm(
+          squaredSum: leftValue, terms: cCount * dCount, normError: productError
+        ).squared
     }
     let rootNormBound = B.norm(
       squaredSum: rootNorm2, terms: dCount * dCount, normError: rootError)
@@ -367,7 +369,7 @@ extension DeepLinearProblem {
     let link2 = qTailNorm.squared * rootNormBound.squared
     let link3 = B.exact(d) / (bn * bl) * qTailNorm.squared
 
-    let yTail = try targetTail(rank: rank, targetNorm: sy)
+    let (yTail, yRoute) = try targetTail(rank: rank, targetNorm: sy)
     let link4 = B.exact(factor) / (bn * bl) * yTail
 
     let (yMeans, ySpread) = classMeans(targets, partition)
@@ -395,7 +397,7 @@ extension DeepLinearProblem {
           note: "‖Y − Ȳ‖²/N of the partition used, the value in the right side"),
         .init("Σ_{j>K}σ_j(Q_λ)²", qTailNorm.squared.value),
         .init("‖(X_λX_λᵀ)^{-1/2}‖_F²", rootNorm2),
-        .init("Σ_{j>K}σ_j(Y)²", yTail.value),
+        .init("Σ_{j>K}σ_j(Y)²", yTail.value, note: yRoute),
         .init("L_λ(Θ*,K)", constrained.loss, note: "Theorem 5.1 via Remark 5.2"),
         .init(
           "‖Θ* − Θ*,K‖_F² (direct)", direct,
@@ -412,7 +414,9 @@ extension DeepLinearProblem {
 
   /// `Σ_{j>K} σ_j(Y)²` with its error bound: from the eigenvalues of `YᵀY` when their certified
   /// error is below `10⁻⁸` of the tail, else from the singular values of `Y`.
-  func targetTail(rank: Int, targetNorm sy: Double) throws(DeepLinearError) -> RoundingBound {
+  func targetTail(rank: Int, targetNorm sy: Double) throws(DeepLinearError) -> (
+    RoundingBound, String
+  ) {
     typealias B = RoundingBound
     let (nCount, cCount) = (sampleCount, outputDimension)
     do {
@@ -422,13 +426,16 @@ extension DeepLinearProblem {
       let gramNorm = squaredNorm(gram).squareRoot()
       let perValue = B.gamma(nCount) * sy * sy + B.decompositionError(cCount) * gramNorm
       let gramError = Double(Swift.max(values.count - rank, 0)) * perValue * (1 + B.gamma(cCount))
-      if gramError <= 1e-8 * tail { return B(tail, error: gramError) }
+      if gramError <= 1e-8 * tail {
+        return (B(tail, error: gramError), "eigenvalues of YᵀY, certified to 1e-8 of the tail")
+      }
       let singular = try targets.singularValues()
       let tailSquares = singular.dropFirst(rank).reduce(0) { $0 + $1 * $1 }
-      return B.norm(
+      let bound = B.norm(
         squaredSum: tailSquares, terms: singular.count,
         normError: B.decompositionError(Swift.max(nCount, cCount)) * sy
       ).squared
+      return (bound, "singular values of Y (the Gram eigenvalues could not certify it)")
     } catch {
       throw .linearAlgebra(error)
     }

@@ -16,7 +16,8 @@ public struct NetworkBoundOptions: Sendable, Hashable, Codable {
   public var seed: UInt64
   /// Samples per forward/backward pass (bounds working memory).
   public var batchSize: Int
-  /// The relative tolerance of the returned reports' links (rounding of the backprop sums).
+  /// An extra relative slack added to each link's derived rounding allowance
+  /// (``BoundReport/tolerance``); default 0: the allowances already cover the rounding.
   public var tolerance: Double
 
   /// Creates options.
@@ -26,10 +27,10 @@ public struct NetworkBoundOptions: Sendable, Hashable, Codable {
   ///   - segmentSteps: Steps T ≥ 2 per segment.
   ///   - seed: Seed of the point sample.
   ///   - batchSize: Samples per pass (≥ 1).
-  ///   - tolerance: Relative tolerance of each link of a ``BoundReport``.
+  ///   - tolerance: Extra relative slack of each link of a ``BoundReport`` (default 0).
   public init(
     curvatureSampleSize: Int = 1000, segmentSteps: Int = 4, seed: UInt64 = 0,
-    batchSize: Int = 2048, tolerance: Double = 1e-8
+    batchSize: Int = 2048, tolerance: Double = 0
   ) {
     self.curvatureSampleSize = curvatureSampleSize
     self.segmentSteps = segmentSteps

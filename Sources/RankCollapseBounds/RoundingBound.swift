@@ -101,8 +101,9 @@ struct RoundingBound {
     zip(links, links.dropFirst()).map { allowance($0, $1) }
   }
 
-  /// A backward error bound `p(n)·u` for a LAPACK eigen- or singular value decomposition of a
-  /// matrix with largest dimension `n`: the computed factors are those of a matrix within
+  /// A backward error bound `p(n)·u` for a LAPACK eigen- or singular value decomposition.
+  ///
+  /// For a matrix with largest dimension `n`, the computed factors are those of a matrix within
   /// `p(n)·u·‖A‖_F` of `A` (Anderson et al., LAPACK Users' Guide, §4.7 and §4.9). LAPACK leaves
   /// `p(n)` as "a modestly growing function of n"; the library takes `p(n) = 10 n`, the usual
   /// reading, so allowances built on it are bounds under that assumption.

@@ -37,7 +37,8 @@ struct BoundReportTests {
     #expect(tight.verdict == .holds, "equal sides hold")
   }
 
-  @Test("An absolute tolerance makes a rounding residue above a zero bound undecided, nothing larger")
+  @Test(
+    "An absolute tolerance makes a rounding residue above a zero bound undecided, nothing larger")
   func absoluteTolerance() throws {
     var report = BoundReport(
       statement: "Theorem 5.3", leftName: "‖Θ* − Θ*,C‖_F", leftSide: 3.7e-15, rightName: "bound",
