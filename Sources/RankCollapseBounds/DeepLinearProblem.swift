@@ -334,6 +334,52 @@ func squaredNorm(_ a: Matrix<Double>) -> Double {
   }
 }
 
+/// `Tr A` of a square matrix.
+func trace(_ a: Matrix<Double>) -> Double {
+  (0..<Swift.min(a.rows, a.columns)).reduce(0) { $0 + a[$1, $1] }
+}
+
+/// `‖A − B‖_F²` without forming `A − B`: each difference is rounded once, as in `A − B`.
+func squaredDistance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
+  precondition(
+    a.rows == b.rows && a.columns == b.columns,
+    "squaredDistance: \(a.shapeDescription) against \(b.shapeDescription)")
+  return a.withUnsafeBufferPointer { p in
+    b.withUnsafeBufferPointer { q in
+      var total = 0.0
+      for i in 0..<p.count {
+        let difference = p[i] - q[i]
+        total += difference * difference
+      }
+      return total
+    }
+  }
+}
+
+/// `Σ_i ‖x_i − m_{assignment[i]}‖²` for the rows `x_i` of `data` and the rows of `means`,
+/// without forming the `N`-row matrix of means.
+func squaredDeviation(_ data: Matrix<Double>, _ means: Matrix<Double>, _ assignment: [Int])
+  -> Double
+{
+  precondition(
+    data.columns == means.columns && data.rows == assignment.count,
+    "squaredDeviation: \(data.shapeDescription) data, \(means.shapeDescription) means, "
+      + "\(assignment.count) assignments")
+  let m = data.columns
+  return data.withUnsafeBufferPointer { p in
+    means.withUnsafeBufferPointer { q in
+      var total = 0.0
+      for (i, set) in assignment.enumerated() {
+        for j in 0..<m {
+          let difference = p[i * m + j] - q[set * m + j]
+          total += difference * difference
+        }
+      }
+      return total
+    }
+  }
+}
+
 /// The `K × columns` means of the rows of `data` in each set of `partition`, and
 /// `Σ_i ‖x_i − x_{f(i)}‖²` with `x_{f(i)}` the first sample of the set of sample `i`.
 ///

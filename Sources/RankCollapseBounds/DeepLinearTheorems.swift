@@ -119,9 +119,11 @@ extension DeepLinearProblem {
     let shift = n * lambda
 
     // Sizes of the data and of the centroid matrices (computed norms, with their errors).
-    let sx = B.norm(squaredSum: squaredNorm(inputs), terms: nCount * dCount).value
-    let sy = B.norm(squaredSum: squaredNorm(targets), terms: nCount * cCount).value
-    let xBarNorm = squaredNorm(centroid.inputs).squareRoot()
+    // ‖X‖_F² = Tr(XᵀX) from the Gram matrix (each diagonal entry within γ_N, their sum γ_d);
+    // ‖Y‖_F² from init. Both inflated to upper bounds.
+    let sx = trace(gram).squareRoot() * (1 + B.gamma(nCount + dCount))
+    let sy = targetEnergy.squareRoot() * (1 + B.gamma(nCount * cCount + 2))
+    let xBarNorm = trace(centroid.gram).squareRoot()
     let yBarNorm = centroid.targetEnergy.squareRoot()
     let centroidGamma = B.gamma(nCount + 3)
     let xCentroidError = centroidGamma * (xSpread + xBarNorm)
@@ -188,10 +190,10 @@ extension DeepLinearProblem {
       error: fullError + reducedError + B.gamma(cCount * dCount + 3) * leftValue)
 
     let xDev = B.norm(
-      squaredSum: squaredNorm(inputs - centroid.inputs), terms: nCount * dCount,
+      squaredSum: squaredDistance(inputs, centroid.inputs), terms: nCount * dCount,
       normError: xCentroidError)
     let yDev = B.norm(
-      squaredSum: squaredNorm(targets - centroid.targets), terms: nCount * cCount,
+      squaredSum: squaredDistance(targets, centroid.targets), terms: nCount * cCount,
       normError: yCentroidError)
     let (bd, bn, bl) = (B.exact(d), B.exact(n), B.exact(lambda))
     let ln = bl * bn
@@ -321,7 +323,7 @@ extension DeepLinearProblem {
     let c = Double(cCount)
     let shift = n * lambda
     let factor = d * Swift.min(d, c)
-    let sx = squaredNorm(inputs).squareRoot() * (1 + B.gamma(nCount * dCount + 2))
+    let sx = trace(gram).squareRoot() * (1 + B.gamma(nCount + dCount))
     let sy = targetEnergy.squareRoot() * (1 + B.gamma(nCount * cCount + 2))
 
     // Errors of M = A^{-1/2}, of Q = B M and of the tail of Q's SVD.
@@ -373,10 +375,12 @@ extension DeepLinearProblem {
     let link4 = B.exact(factor) / (bn * bl) * yTail
 
     let (yMeans, ySpread) = classMeans(targets, partition)
-    let yBar = yMeans.rows(at: partition.assignment)
-    let yBarNorm = squaredNorm(yBar).squareRoot()
+    let yBarNorm = (0..<partition.count).reduce(0.0) { total, k in
+      total + Double(partition.sizes[k]) * squaredNorm(yMeans.rows(k..<(k + 1)))
+    }.squareRoot()
     let yDev = B.norm(
-      squaredSum: squaredNorm(targets - yBar), terms: nCount * cCount,
+      squaredSum: squaredDeviation(targets, yMeans, partition.assignment),
+      terms: nCount * cCount,
       normError: B.gamma(nCount + 3) * (ySpread.squareRoot() + yBarNorm))
     let wcss = yDev.squared / bn
     let right = B.exact(factor) / bl * wcss

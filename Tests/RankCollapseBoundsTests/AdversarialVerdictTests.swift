@@ -234,6 +234,21 @@ struct AdversarialVerdictTests {
     #expect(tally53.links >= 2 * evaluated && tally54.links >= 4 * evaluated)
   }
 
+  /// Judges a Theorem 5.4 report against its Float80 reference and expects no false verdict.
+  static func expectClean54(
+    _ report: BoundReport, x: Matrix<Double>, y: Matrix<Double>, rank: Int, lambda: Double,
+    labels: [Int]
+  ) {
+    var tally = VerdictTally()
+    let label = "N = \(x.rows), d = \(x.columns), K = \(rank), λ = \(lambda)"
+    tally.judge(
+      report,
+      reference: WideTheorems.theorem54(
+        x: x, y: y, rank: rank, lambda: lambda, partition: labels),
+      label: label)
+    tally.expectClean(label)
+  }
+
   @Test("Issue 16: K distinct targets (N = 60, d = 8, c = 6, K = 3): eq. 42 is rounding-free")
   func kDistinctTargets() throws {
     var g = SeededGenerator(seed: 16)
@@ -248,13 +263,7 @@ struct AdversarialVerdictTests {
       // eigenvalues (the issue's report); ‖Y‖² ≈ 360 here.
       let eq42 = report.chain[2].value
       #expect(eq42 <= 1e-20, "\(report)")
-      var tally = VerdictTally()
-      tally.judge(
-        report,
-        reference: WideTheorems.theorem54(
-          x: x, y: y, rank: 3, lambda: lambda, partition: labels),
-        label: "λ \(lambda)")
-      tally.expectClean("N = 60, K = 3, λ = \(lambda)")
+      Self.expectClean54(report, x: x, y: y, rank: 3, lambda: lambda, labels: labels)
     }
   }
 
@@ -269,12 +278,7 @@ struct AdversarialVerdictTests {
     #expect(report.rightSide == 0)
     #expect(report.chain[2].value == 0, "rank(Y) ≤ 7: the tail of σ(Y) is empty")
     #expect(report.verdict != .fails, "\(report)")
-    var tally = VerdictTally()
-    tally.judge(
-      report,
-      reference: WideTheorems.theorem54(x: x, y: y, rank: 7, lambda: 1.88e-3, partition: labels),
-      label: "N = 7, d = 32")
-    tally.expectClean("N = 7, d = 32")
+    Self.expectClean54(report, x: x, y: y, rank: 7, lambda: 1.88e-3, labels: labels)
   }
 
   @Test("Issue 16: shuffled singletons K = N = 10, d = 30, λ = 1e-4 and 1e-6: never FAILS")

@@ -61,6 +61,15 @@ struct WideMatrix {
 }
 
 enum WideLinearAlgebra {
+  /// Columns p and q of `m` rotated: (m_p, m_q) ← (c m_p − s m_q, s m_p + c m_q).
+  static func rotateColumns(_ m: inout WideMatrix, _ p: Int, _ q: Int, c: Wide, s: Wide) {
+    for k in 0..<m.rows {
+      let (x, y) = (m[k, p], m[k, q])
+      m[k, p] = c * x - s * y
+      m[k, q] = s * x + c * y
+    }
+  }
+
   /// Eigenvalues and eigenvectors (columns of V) of a symmetric matrix by cyclic Jacobi
   /// rotations, to full Float80 accuracy.
   static func symmetricEigen(_ a: WideMatrix) -> (values: [Wide], vectors: WideMatrix) {
@@ -83,21 +92,11 @@ enum WideLinearAlgebra {
             (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
           let c = 1 / (t * t + 1).squareRoot()
           let s = t * c
-          for k in 0..<n {
-            let (mkp, mkq) = (m[k, p], m[k, q])
-            m[k, p] = c * mkp - s * mkq
-            m[k, q] = s * mkp + c * mkq
-          }
-          for k in 0..<n {
-            let (mpk, mqk) = (m[p, k], m[q, k])
-            m[p, k] = c * mpk - s * mqk
-            m[q, k] = s * mpk + c * mqk
-          }
-          for k in 0..<n {
-            let (vkp, vkq) = (v[k, p], v[k, q])
-            v[k, p] = c * vkp - s * vkq
-            v[k, q] = s * vkp + c * vkq
-          }
+          rotateColumns(&m, p, q, c: c, s: s)
+          m = m.transposed
+          rotateColumns(&m, p, q, c: c, s: s)
+          m = m.transposed
+          rotateColumns(&v, p, q, c: c, s: s)
         }
       }
     }
@@ -139,16 +138,8 @@ enum WideLinearAlgebra {
           let t = (zeta >= 0 ? 1 : -1) / (abs(zeta) + (1 + zeta * zeta).squareRoot())
           let c = 1 / (1 + t * t).squareRoot()
           let s = c * t
-          for k in 0..<w.rows {
-            let (x, y) = (w[k, p], w[k, q])
-            w[k, p] = c * x - s * y
-            w[k, q] = s * x + c * y
-          }
-          for k in 0..<n {
-            let (x, y) = (v[k, p], v[k, q])
-            v[k, p] = c * x - s * y
-            v[k, q] = s * x + c * y
-          }
+          rotateColumns(&w, p, q, c: c, s: s)
+          rotateColumns(&v, p, q, c: c, s: s)
         }
       }
       if !rotated { break }
