@@ -103,8 +103,8 @@ extension DeepLinearProblem {
   /// - Throws: ``DeepLinearError`` for invalid `λ`, a partition not covering the samples, or a
   ///   failed estimator or factorisation.
   /// - Complexity: One Cholesky solve, O(d³/3), one of order min(K, d), and O(N·(d + c)) for the
-  ///   centroids and norms (the Gram matrix `X Xᵀ` is computed once, in ``init(inputs:targets:)``); plus the
-  ///   estimator.
+  ///   centroids and norms (the Gram matrix `X Xᵀ` is computed once, in
+  ///   ``init(inputs:targets:)``); plus the estimator.
   public func theorem53(lambda: Double, estimator: LinearTCVEstimator) throws(DeepLinearError)
     -> BoundReport
   {
@@ -117,6 +117,7 @@ extension DeepLinearProblem {
     let n = Double(normalization)
     let d = Double(dCount)
     let shift = n * lambda
+    let kCount = partition.count
 
     // Sizes of the data and of the centroid matrices (computed norms, with their errors).
     // ‖X‖_F² = Tr(XᵀX) from the Gram matrix (each diagonal entry within γ_N, their sum γ_d);
@@ -128,10 +129,12 @@ extension DeepLinearProblem {
     let centroidGamma = B.gamma(nCount + 3)
     let xCentroidError = centroidGamma * (xSpread + xBarNorm)
     let yCentroidError = centroidGamma * (ySpread + yBarNorm)
+    // Their squares are K-term sums of √N_k-scaled centroids (γ_{K+2} + γ_2 relative).
     let xBar = B.norm(
-      squaredSum: xBarNorm * xBarNorm, terms: nCount * dCount, normError: xCentroidError)
+      squaredSum: xBarNorm * xBarNorm, terms: nCount * dCount + kCount + 8,
+      normError: xCentroidError)
     let yBar = B.norm(
-      squaredSum: centroid.targetEnergy, terms: nCount * cCount + 2,
+      squaredSum: centroid.targetEnergy, terms: nCount * cCount + kCount + 8,
       normError: yCentroidError)
 
     // ‖Θ̂ − Θ‖_F ≤ (‖ΔB‖_F + ‖ΔA‖₂‖Θ̂‖_F)/(Nλ) for both minimisers.
@@ -147,7 +150,6 @@ extension DeepLinearProblem {
       crossError: B.gamma(nCount) * sx * sy, theta: fullNorm)
     // The √N_k-scaled centroids are within e' = e + γ_2‖X̄̂‖ of the exact ones; their Gram and
     // cross products add (2‖X̄‖ + e')e' and the γ_K of the K-term sums.
-    let kCount = partition.count
     let ex = xCentroidError + B.gamma(2) * xBarNorm
     let ey = yCentroidError + B.gamma(2) * yBarNorm
     let (xb, yb) = (xBarNorm + ex, yBarNorm + ey)
