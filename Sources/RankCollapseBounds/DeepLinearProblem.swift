@@ -245,21 +245,41 @@ public struct DeepLinearProblem: Sendable {
   /// - Throws: ``DeepLinearError/partitionMismatch(partition:samples:)``.
   /// - Complexity: O(N·(d + c)) plus O(K·d·(d + c)) for its Gram matrices.
   public func centroidProblem(partition: Partition) throws(DeepLinearError) -> DeepLinearProblem {
+    try centroidParts(partition: partition).problem
+  }
+
+  /// ``centroidProblem(partition:)`` with the Frobenius norms of the deviations of every sample
+  /// from the first sample of its set, `‖X − X_first‖_F` and `‖Y − Y_first‖_F`, which bound the
+  /// rounding of the centroids (see ``classMeans(_:_:)``).
+  ///
+  /// `scaled` holds the `√N_k`-scaled centroids `X_s` (`K × d`) and `Y_s` (`K × c`), with
+  /// `X̄ᵀX̄ = X_sᵀX_s` and `Ȳᵀ X̄ = Y_sᵀX_s` in rows; `nil` when every set holds identical points
+  /// and the centroid problem is this problem itself.
+  func centroidParts(partition: Partition) throws(DeepLinearError) -> (
+    problem: DeepLinearProblem, inputSpread: Double, targetSpread: Double,
+    scaled: (inputs: Matrix<Double>, targets: Matrix<Double>)?
+  ) {
     guard partition.pointCount == sampleCount else {
       throw .partitionMismatch(partition: partition.pointCount, samples: sampleCount)
     }
-    let xMeans = classMeans(inputs, partition)
-    let yMeans = classMeans(targets, partition)
+    let (xMeans, xSpread) = classMeans(inputs, partition)
+    let (yMeans, ySpread) = classMeans(targets, partition)
+    // Sets of identical points (the means are exact, so X̄ = X bit for bit): the centroid
+    // problem IS this problem, and sharing its Gram matrices makes Θ*,C = Θ* exactly.
+    if xSpread == 0 && ySpread == 0 {
+      return (self, 0, 0, nil)
+    }
     // X̄ X̄ᵀ = Σ_k N_k x̄_k x̄_kᵀ and Ȳ X̄ᵀ = Σ_k N_k ȳ_k x̄_kᵀ from √N_k-scaled centroids.
     let roots = partition.sizes.map { Double($0).squareRoot() }
     let xs = scaleRows(xMeans, roots)
     let ys = scaleRows(yMeans, roots)
     let xBar = xMeans.rows(at: partition.assignment)
     let yBar = yMeans.rows(at: partition.assignment)
-    return DeepLinearProblem(
+    let problem = DeepLinearProblem(
       inputs: xBar, targets: yBar, gram: xs.gram(transposeSelf: true),
       crossProduct: ys.matmul(xs, transposeSelf: true), targetEnergy: squaredNorm(ys),
       normalization: normalization)
+    return (problem, xSpread.squareRoot(), ySpread.squareRoot(), (xs, ys))
   }
 
   /// The minimiser `Θ*,C = Ȳ_λ X̄_λᵀ (X̄_λ X̄_λᵀ)⁻¹ = Ȳ X̄ᵀ (X̄ X̄ᵀ + Nλ I)⁻¹` of the centroid loss.
@@ -314,23 +334,88 @@ func squaredNorm(_ a: Matrix<Double>) -> Double {
   }
 }
 
-/// The `K × columns` means of the rows of `data` in each set of `partition`.
-func classMeans(_ data: Matrix<Double>, _ partition: Partition) -> Matrix<Double> {
+/// `Tr A` of a square matrix.
+func trace(_ a: Matrix<Double>) -> Double {
+  (0..<Swift.min(a.rows, a.columns)).reduce(0) { $0 + a[$1, $1] }
+}
+
+/// `‖A − B‖_F²` without forming `A − B`: each difference is rounded once, as in `A − B`.
+func squaredDistance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
+  precondition(
+    a.rows == b.rows && a.columns == b.columns,
+    "squaredDistance: \(a.shapeDescription) against \(b.shapeDescription)")
+  return a.withUnsafeBufferPointer { p in
+    b.withUnsafeBufferPointer { q in
+      var total = 0.0
+      for i in 0..<p.count {
+        let difference = p[i] - q[i]
+        total += difference * difference
+      }
+      return total
+    }
+  }
+}
+
+/// `Σ_i ‖x_i − m_{assignment[i]}‖²` for the rows `x_i` of `data` and the rows of `means`,
+/// without forming the `N`-row matrix of means.
+func squaredDeviation(_ data: Matrix<Double>, _ means: Matrix<Double>, _ assignment: [Int])
+  -> Double
+{
+  precondition(
+    data.columns == means.columns && data.rows == assignment.count,
+    "squaredDeviation: \(data.shapeDescription) data, \(means.shapeDescription) means, "
+      + "\(assignment.count) assignments")
+  let m = data.columns
+  return data.withUnsafeBufferPointer { p in
+    means.withUnsafeBufferPointer { q in
+      var total = 0.0
+      for (i, set) in assignment.enumerated() {
+        for j in 0..<m {
+          let difference = p[i * m + j] - q[set * m + j]
+          total += difference * difference
+        }
+      }
+      return total
+    }
+  }
+}
+
+/// The `K × columns` means of the rows of `data` in each set of `partition`, and
+/// `Σ_i ‖x_i − x_{f(i)}‖²` with `x_{f(i)}` the first sample of the set of sample `i`.
+///
+/// Each mean is `x_f + (Σ_{i∈C_k} (x_i − x_f)) / N_k`, shifted by the set's first sample `x_f`:
+/// the mean of identical points is then that point exactly (a plain `Σ x_i / N_k` is not: ten
+/// copies of 0.1 sum to 0.9999999999999999), and the rounding error of a mean is at most
+/// `γ_{N_k+3}(mean_i |x_i − x_f| + |x̄_k|)` per coordinate, small when the set is tight. Summed
+/// over the `N` rows of `X̄`, `‖X̄̂ − X̄‖_F ≤ γ_{N+3}(spread + ‖X̄̂‖_F)` with `spread` the square
+/// root of the second value (Cauchy–Schwarz on the mean).
+func classMeans(_ data: Matrix<Double>, _ partition: Partition) -> (
+  means: Matrix<Double>, spread: Double
+) {
   let (k, m) = (partition.count, data.columns)
   var means = Matrix<Double>.zeros(rows: k, columns: m)
   let sizes = partition.sizes
+  var first = [Int](repeating: -1, count: k)
+  for (i, set) in partition.assignment.enumerated() where first[set] < 0 { first[set] = i }
+  var spread = 0.0
   means.withUnsafeMutableBufferPointer { out in
     data.withUnsafeBufferPointer { src in
-      for (i, set) in partition.assignment.enumerated() {
-        for j in 0..<m { out[set * m + j] += src[i * m + j] }
+      for (i, set) in partition.assignment.enumerated() where i != first[set] {
+        let f = first[set]
+        for j in 0..<m {
+          let deviation = src[i * m + j] - src[f * m + j]
+          out[set * m + j] += deviation
+          spread += deviation * deviation
+        }
+      }
+      for set in 0..<k where sizes[set] > 0 {
+        let count = Double(sizes[set])
+        let f = first[set]
+        for j in 0..<m { out[set * m + j] = src[f * m + j] + out[set * m + j] / count }
       }
     }
-    for set in 0..<k where sizes[set] > 0 {
-      let inverse = 1 / Double(sizes[set])
-      for j in 0..<m { out[set * m + j] *= inverse }
-    }
   }
-  return means
+  return (means, spread)
 }
 
 /// Row `i` of `a` times `factors[i]`.

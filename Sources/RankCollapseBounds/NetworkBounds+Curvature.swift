@@ -49,12 +49,18 @@ extension NetworkBounds {
   }
 
   /// The M_{l,j} estimate for every layer of `tail` (layers j+1…L): the largest
-  /// ‖G(t−h) − 2G(t) + G(t+h)‖/(h²‖Δ‖²) over the sampled points and interior stencil points.
+  /// ‖G(t−h) − 2G(t) + G(t+h)‖/(h²‖Δ‖²) over the sampled points and interior stencil points,
+  /// with a bound on its rounding error and the sample index that attains it.
+  ///
+  /// The squared norm of a second difference comes from the Gram identity, whose rounding is at
+  /// most `ε·(Σ_a |c_a|‖G_a‖)²` with `ε` the relative error of the dot products (`γ_w` in
+  /// `Double`, plus the backprop's relative error estimate `backpropError` for each factor);
+  /// the norm is then within `√ε·Σ_a |c_a|‖G_a‖` (the square root of an absolute error).
   static func segmentCurvatures<Scalar: MatrixScalar>(
     tail: Network<Scalar>, embedding: Matrix<Scalar>, targets: Matrix<Scalar>,
     partition: Partition, centroids: Matrix<Scalar>, centroidTargets: Matrix<Scalar>,
-    sample: [Int], steps: Int, loss: Loss, batchSize: Int
-  ) throws(NetworkBoundError) -> [Double] {
+    sample: [Int], steps: Int, loss: Loss, batchSize: Int, backpropError: [Double]
+  ) throws(NetworkBoundError) -> [(value: Double, error: Double, point: Int?)] {
     let dz = embedding.columns
     let dy = targets.columns
     let stencil = steps + 1
@@ -80,6 +86,8 @@ extension NetworkBounds {
       if squared > relative * relative * Swift.max(scale, 1) { points.append((i, squared)) }
     }
     var maxima = [Double](repeating: 0, count: tail.depth)
+    var errors = [Double](repeating: 0, count: tail.depth)
+    var argmax = [Int?](repeating: nil, count: tail.depth)
     let chunk = Swift.max(1, batchSize / stencil)
     var start = 0
     while start < points.count {
@@ -123,6 +131,9 @@ extension NetworkBounds {
         let activation = layer.activation
         let delta = upstream.zipMap(pre) { g, a in scale * g * activation.derivative(at: a) }
         let previous = activations[m]
+        let epsilon =
+          RoundingBound.gamma(layer.outputSize + 2) + RoundingBound.gamma(layer.inputSize + 2)
+          + 2 * backpropError[m]
         for p in start..<end {
           let base = (p - start) * stencil
           let lengthSquared = points[p].squaredLength
@@ -130,21 +141,29 @@ extension NetworkBounds {
             let r = [base + s - 1, base + s, base + s + 1]
             let c = [1.0, -2.0, 1.0]
             var norm2 = 0.0
+            var spread = 0.0
             for a in 0..<3 {
               for b in 0..<3 {
                 norm2 +=
                   c[a] * c[b] * rowDot(delta, r[a], r[b]) * rowDot(previous, r[a], r[b])
               }
+              spread +=
+                abs(c[a]) * (rowDot(delta, r[a], r[a]) * rowDot(previous, r[a], r[a])).squareRoot()
             }
             let h = 1 / Double(steps)
-            let value = Swift.max(0, norm2).squareRoot() / (h * h * lengthSquared)
-            if value > maxima[m] || value.isNaN { maxima[m] = value }
+            let scale = h * h * lengthSquared
+            let value = Swift.max(0, norm2).squareRoot() / scale
+            errors[m] = Swift.max(errors[m], epsilon.squareRoot() * spread / scale)
+            if value > maxima[m] || value.isNaN {
+              maxima[m] = value
+              argmax[m] = points[p].index
+            }
           }
         }
       }
       start = end
     }
-    return maxima
+    return (0..<tail.depth).map { (maxima[$0], errors[$0], argmax[$0]) }
   }
 
   /// The dot product of rows a and b, accumulated in `Double`.

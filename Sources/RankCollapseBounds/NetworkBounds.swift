@@ -16,7 +16,8 @@ public struct NetworkBoundOptions: Sendable, Hashable, Codable {
   public var seed: UInt64
   /// Samples per forward/backward pass (bounds working memory).
   public var batchSize: Int
-  /// The relative tolerance of the returned reports' links (rounding of the backprop sums).
+  /// An extra relative slack added to each link's derived rounding allowance
+  /// (``BoundReport/tolerance``); default 0: the allowances already cover the rounding.
   public var tolerance: Double
 
   /// Creates options.
@@ -26,10 +27,10 @@ public struct NetworkBoundOptions: Sendable, Hashable, Codable {
   ///   - segmentSteps: Steps T ≥ 2 per segment.
   ///   - seed: Seed of the point sample.
   ///   - batchSize: Samples per pass (≥ 1).
-  ///   - tolerance: Relative tolerance of each link of a ``BoundReport``.
+  ///   - tolerance: Extra relative slack of each link of a ``BoundReport`` (default 0).
   public init(
     curvatureSampleSize: Int = 1000, segmentSteps: Int = 4, seed: UInt64 = 0,
-    batchSize: Int = 2048, tolerance: Double = 1e-8
+    batchSize: Int = 2048, tolerance: Double = 0
   ) {
     self.curvatureSampleSize = curvatureSampleSize
     self.segmentSteps = segmentSteps
@@ -61,6 +62,12 @@ public struct LayerPairTerms: Sendable, Hashable, Codable {
   /// ‖2λW_l + ∇_{W_l} L_0^{j,𝒞}‖ / (2λ), the distance from W_l to the rank-≤K matrix
   /// −∇_{W_l} L_0^{j,𝒞}/(2λ): the first link of Theorem 3.4's chain.
   public var centroidDistance: Double
+  /// The sample index i whose segment gave the largest second difference, that is the point
+  /// behind ``curvature`` (`nil` when no segment was measured; absent in older JSON).
+  public var curvaturePoint: Int?
+  /// A bound on the rounding error of ``curvature`` (the cancellation in the second
+  /// difference; see ``NetworkBounds``); `nil` in older JSON.
+  public var curvatureError: Double?
 }
 
 /// Everything ``NetworkBounds/evaluate(network:inputs:targets:loss:lambda:partition:options:)``
@@ -83,6 +90,14 @@ public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
   public var theorem34Pairs: [BoundReport]
   /// Theorem 3.4 per layer l = 1…L: the chain of the j that minimises the right side.
   public var theorem34: [BoundReport]
+  /// The sorted sample indices the M estimate visited (every report's
+  /// ``BoundReport/sampleIndices`` too); `nil` in older JSON.
+  public var curvatureSample: [Int]?
+  /// The partition used, the 0-based set of each sample; `nil` in older JSON.
+  public var partition: [Int]?
+  /// Hypotheses of Lemma 3.3 and Theorem 3.4 that this network does not meet (a ReLU or
+  /// leaky-ReLU layer is not C²); empty when they hold; `nil` in older JSON.
+  public var unmetAssumptions: [String]?
 }
 
 /// Evaluators of the nonlinear-network results of the paper: Proposition 3.1, Lemma 3.3,
@@ -108,12 +123,35 @@ public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
 /// second difference comes from the Gram identity ‖Σ_a c_a δ_a z_aᵀ‖² =
 /// Σ_{a,b} c_a c_b (δ_a·δ_b)(z_a·z_b) in `Double` without forming the matrices. A second difference
 /// is a weighted average of D²G[Δ, Δ] over [t − h, t + h], so the estimate never exceeds the
-/// supremum over the convex hull; being a sample, it can also fall short of it. The chain's
-/// link ‖R‖/(2λ) ≤ M·WCSS/(4λ) therefore tests the estimate. Segments of length below
-/// 1e3·ε relative to the point (a point equal to its centroid up to rounding) are skipped. Use
-/// `Double` networks: with `Float` the second differences drown in rounding. Rounding also keeps
-/// R from being exactly zero on degenerate data (‖R‖ ≈ ε‖∇L_0‖ while M·WCSS = 0), so a report
-/// whose links are all at rounding level can flag a failing link that is only rounding.
+/// supremum over the convex hull; being a sample, it can also fall short of it. It is therefore
+/// named M̂ in the reports ("sampled"), never the paper's M, which is a supremum of the second
+/// derivative's norm over the whole hull and can be one or two orders of magnitude larger; the
+/// reports' right sides use M̂, and the chain's link ‖R‖/(2λ) ≤ M̂·WCSS/(4λ) tests the estimate.
+/// The reports carry the sampled indices (``BoundReport/sampleIndices``,
+/// ``NetworkBoundsEvaluation/curvatureSample``), the point attaining M̂
+/// (``LayerPairTerms/curvaturePoint``) and the partition (``BoundReport/partition``), so an
+/// outside check can recompute everything. Segments of length below 1e3·ε relative to the point
+/// (a point equal to its centroid up to rounding) are skipped. Use `Double` networks: with
+/// `Float` the second differences drown in rounding.
+///
+/// ## Hypotheses
+///
+/// Lemma 3.3 and Theorem 3.4 assume a C² network. ReLU and leaky-ReLU layers are not C²; the
+/// evaluator still computes every number but lists the unmet hypothesis in each report's
+/// ``BoundReport/unmetAssumptions`` (and ``NetworkBoundsEvaluation/unmetAssumptions``), and the
+/// tables mark the verdict with `*`: it then judges the numbers, not the theorem.
+///
+/// ## Rounding allowance
+///
+/// Each link's allowance adds error estimates of its two sides: for the gradients a first-order
+/// a-priori estimate of the manual backprop's rounding, `γ_m·a_l` relative with
+/// `m = N + 3·Σ_l (d_l + 2)` and `a_l = Π_{m>l} max(1, sup|σ'|·‖W_m‖_F)` (not a rigorous bound:
+/// that needs the componentwise products |δ||z|ᵀ, which are not formed); for dist(W_l, rank ≤ K)
+/// the SVD's backward error `10·max(d_l, d_{l−1})·u‖W_l‖_F` (Mirsky); for M̂ the cancellation in
+/// the Gram identity of each second difference, `√ε·Σ_a |c_a|‖G_a‖/(h²‖Δ‖²)`, which is why M̂ is
+/// only resolved to about `√u` relative to the gradients it differences. On degenerate data
+/// (every point equal to its centroid) ‖R‖ is a rounding residue against M̂·WCSS = 0: the
+/// verdict is then ``BoundReport/Verdict/undecided``, not "fails".
 public enum NetworkBounds {
   /// Proposition 3.1: the numerical rank of ∇_{W_l} Σ_{i=1}^K ℓ(f(Θ, x_i), y_i) for a batch of
   /// K samples is at most K.
@@ -221,6 +259,8 @@ public enum NetworkBounds {
       network: network, inputs: inputs, targets: y, loss: loss, batchSize: options.batchSize)
     let sample = sampleIndices(
       count: n, size: options.curvatureSampleSize, seed: options.seed)
+    let backprop = backpropErrors(network: network, samples: n)
+    let unmet = unmetAssumptions(network: network)
 
     // pairTerms[l − 1][j]
     var pairTerms = [[LayerPairTerms]](repeating: [], count: depth)
@@ -239,7 +279,8 @@ public enum NetworkBounds {
       let curvatures = try segmentCurvatures(
         tail: tail, embedding: embeddings[j], targets: y, partition: partition,
         centroids: centroid.centroids, centroidTargets: centroid.centroidTargets,
-        sample: sample, steps: options.segmentSteps, loss: loss, batchSize: options.batchSize)
+        sample: sample, steps: options.segmentSteps, loss: loss, batchSize: options.batchSize,
+        backpropError: Array(backprop[j...]))
       for l in (j + 1)...depth {
         let g = full[l - 1]
         let gc = centroid.weightGradient(layer: l)
@@ -247,20 +288,26 @@ public enum NetworkBounds {
         let twoLambda = 2 * lambda
         let w = network.layers[l - 1].weight * Scalar(twoLambda)
         let distance = Double((w + gc).frobeniusNorm) / twoLambda
+        let curvature = curvatures[l - j - 1]
         pairTerms[l - 1].append(
           LayerPairTerms(
             layer: l, clusteredLayer: j, fullGradientNorm: Double(g.frobeniusNorm),
             centroidGradientNorm: Double(gc.frobeniusNorm), residualNorm: r, wcss: wcss,
-            curvature: curvatures[l - j - 1], impliedConstant: wcss > 0 ? r / wcss : nil,
-            centroidDistance: distance))
+            curvature: curvature.value, impliedConstant: wcss > 0 ? r / wcss : nil,
+            centroidDistance: distance, curvaturePoint: curvature.point,
+            curvatureError: curvature.error))
       }
     }
 
     let k = partition.count
     let how =
-      "max over \(sample.count) of \(n) points (seed \(options.seed)) and "
-      + "\(options.segmentSteps - 1) interior stencil points of ‖second difference of "
-      + "∇_{W_l}ℓ along the segment centroid→point‖/(h²‖Δ‖²), h = 1/\(options.segmentSteps)"
+      "sampled directional estimate M̂ (not the paper's sup-norm M, which can be much larger): "
+      + "max over \(sample.count) of \(n) points (seed \(options.seed), indices in the "
+      + "report's sampleIndices) and \(options.segmentSteps - 1) interior stencil points of "
+      + "‖second difference of ∇_{W_l}ℓ along the segment centroid→point‖/(h²‖Δ‖²), "
+      + "h = 1/\(options.segmentSteps)"
+    let scalarUnit = Double(Scalar.ulpOfOne) / 2
+    typealias B = RoundingBound
     var pairs: [LayerPairTerms] = []
     var lemma: [BoundReport] = []
     var chains: [BoundReport] = []
@@ -269,54 +316,92 @@ public enum NetworkBounds {
       let w = network.layers[l - 1].weight
       let spectrum: Spectrum<Scalar>
       do { spectrum = try w.spectrum() } catch { throw .linearAlgebra(error) }
-      let distance = Double(spectrum.distanceToRank(k))
+      let weightNorm = Double(w.frobeniusNorm)
+      let distanceValue = Double(spectrum.distanceToRank(k))
+      // Mirsky: the computed singular values are those of W + E, ‖E‖_F ≤ p(n)u‖W‖_F.
+      let sizeOfW = Swift.max(w.rows, w.columns)
+      let distance = B(
+        distanceValue,
+        error: 10 * Double(sizeOfW) * scalarUnit * weightNorm + 2 * scalarUnit * distanceValue)
       let twoLambda = 2 * lambda
       let s = full[l - 1] + w * Scalar(twoLambda)
-      let stationarity = Double(s.frobeniusNorm) / twoLambda
+      let stationarityValue = Double(s.frobeniusNorm) / twoLambda
       var best: BoundReport?
       for terms in pairTerms[l - 1] {
         let j = terms.clusteredLayer
         pairs.append(terms)
-        let mw = terms.curvature * terms.wcss
+        // Rounding estimates of the two gradients (see backpropErrors) and of 2λW.
+        let gradientError = backprop[l - 1] * terms.fullGradientNorm
+        let centroidError = backprop[l - 1] * terms.centroidGradientNorm
+        let weightError = 2 * scalarUnit * twoLambda * weightNorm
+        let residual = B(
+          terms.residualNorm,
+          error: gradientError + centroidError + 2 * scalarUnit * terms.residualNorm)
+        let stationarity = B(
+          stationarityValue,
+          error: (gradientError + weightError) / twoLambda + 2 * scalarUnit * stationarityValue)
+        let eckartYoung = B(
+          terms.centroidDistance,
+          error: (centroidError + weightError) / twoLambda + 2 * scalarUnit
+            * terms.centroidDistance)
+        let curvature = B(terms.curvature, error: terms.curvatureError ?? 0)
+        let width = j == 0 ? network.inputSize : network.layers[j - 1].outputSize
+        let wcss = B(terms.wcss, error: B.gamma(n * (width + y.columns) + 4) * terms.wcss)
+        let mw = curvature * wcss
+        let half = mw / B.exact(2)
         var lemmaTerms = [
           BoundReport.Term("WCSS_\(j)(C)", terms.wcss),
-          BoundReport.Term("M_{\(l),\(j)} estimate", terms.curvature),
-          BoundReport.Term("M·WCSS (statement's form)", mw),
+          BoundReport.Term(
+            "M̂_{\(l),\(j)} (sampled)", terms.curvature,
+            note: "directional second differences at sampled points; ≤ the paper's sup-norm M"),
+          BoundReport.Term("error bound of M̂", curvature.error),
+          BoundReport.Term("M̂·WCSS (statement's form)", mw.value),
           BoundReport.Term("‖∇L_0‖", terms.fullGradientNorm),
           BoundReport.Term("‖∇L_0^{j,C}‖", terms.centroidGradientNorm),
         ]
+        if let point = terms.curvaturePoint {
+          lemmaTerms.append(
+            BoundReport.Term("M̂ attained at sample", Double(point), note: "0-based index"))
+        }
         if let c = terms.impliedConstant {
           lemmaTerms.append(BoundReport.Term("implied constant ‖R‖/WCSS", c))
         }
         lemma.append(
           BoundReport(
             statement: "Lemma 3.3, l = \(l), j = \(j)", leftName: "‖R‖",
-            leftSide: terms.residualNorm, rightName: "M·WCSS_\(j)/2", rightSide: mw / 2,
-            terms: lemmaTerms, estimators: ["M": how], tolerance: options.tolerance))
-        let eckartYoung = terms.centroidDistance
+            leftSide: residual.value, rightName: "M̂·WCSS_\(j)/2", rightSide: half.value,
+            terms: lemmaTerms, estimators: ["M": how], tolerance: options.tolerance,
+            allowances: B.allowances([residual, half]), unmetAssumptions: unmet,
+            partition: partition.assignment, sampleIndices: sample))
+        let bt = B.exact(twoLambda)
+        let link2 = stationarity + residual / bt
+        let link3 = stationarity + mw / (B.exact(2) * bt)
+        let right = stationarity + mw / bt
         let report = BoundReport(
           statement: "Theorem 3.4, l = \(l), j = \(j), K = \(k), λ = \(lambda)",
-          leftName: "dist(W_\(l), rank ≤ \(k))", leftSide: distance,
-          rightName: "‖S‖/(2λ) + M·WCSS/(2λ)", rightSide: stationarity + mw / twoLambda,
+          leftName: "dist(W_\(l), rank ≤ \(k))", leftSide: distance.value,
+          rightName: "‖S‖/(2λ) + M̂·WCSS/(2λ)", rightSide: right.value,
           chain: [
             BoundReport.Term(
-              "‖2λW + ∇L^{j,C}‖/(2λ)", eckartYoung, note: "Eckart–Young, rank ∇L^{j,C} ≤ K"),
+              "‖2λW + ∇L^{j,C}‖/(2λ)", eckartYoung.value,
+              note: "Eckart–Young, rank ∇L^{j,C} ≤ K"),
+            BoundReport.Term("‖S‖/(2λ) + ‖R‖/(2λ)", link2.value, note: "triangle inequality"),
             BoundReport.Term(
-              "‖S‖/(2λ) + ‖R‖/(2λ)", stationarity + terms.residualNorm / twoLambda,
-              note: "triangle inequality"),
-            BoundReport.Term(
-              "‖S‖/(2λ) + M·WCSS/(2·2λ)", stationarity + mw / (2 * twoLambda),
-              note: "Lemma 3.3 with the proof's ½"),
+              "‖S‖/(2λ) + M̂·WCSS/(2·2λ)", link3.value, note: "Lemma 3.3 with the proof's ½"),
           ],
           terms: [
-            BoundReport.Term("stationarity ‖∇L_0 + 2λW‖/(2λ)", stationarity),
-            BoundReport.Term("paper right side M·WCSS/(2λ)", mw / twoLambda),
+            BoundReport.Term("stationarity ‖∇L_0 + 2λW‖/(2λ)", stationarityValue),
+            BoundReport.Term(
+              "sampled-M right side M̂·WCSS/(2λ)", mw.value / twoLambda,
+              note: "the paper's M·TCV/(2λ) uses the sup-norm M ≥ M̂"),
             BoundReport.Term("‖R‖", terms.residualNorm),
             BoundReport.Term("WCSS_\(j)(C)", terms.wcss),
-            BoundReport.Term("M_{\(l),\(j)} estimate", terms.curvature),
+            BoundReport.Term("M̂_{\(l),\(j)} (sampled)", terms.curvature),
           ],
           estimators: ["M": how, "TCV_{K,j}": "WCSS_j of the given partition (an upper bound)"],
-          tolerance: options.tolerance)
+          tolerance: options.tolerance,
+          allowances: B.allowances([distance, eckartYoung, link2, link3, right]),
+          unmetAssumptions: unmet, partition: partition.assignment, sampleIndices: sample)
         chains.append(report)
         if let current = best, !(report.rightSide < current.rightSide) { continue }
         best = report
@@ -328,7 +413,57 @@ public enum NetworkBounds {
     }
     return NetworkBoundsEvaluation(
       lambda: lambda, clusters: k, curvatureSampleSize: sample.count, dataLoss: dataLoss,
-      pairs: pairs, lemma33: lemma, theorem34Pairs: chains, theorem34: theorem)
+      pairs: pairs, lemma33: lemma, theorem34Pairs: chains, theorem34: theorem,
+      curvatureSample: sample, partition: partition.assignment, unmetAssumptions: unmet)
+  }
+
+  /// The hypotheses of Lemma 3.3 and Theorem 3.4 that `network` does not meet: both assume
+  /// a C² network (Taylor's theorem with integral remainder, Appendix A.3), which a ReLU or
+  /// leaky-ReLU layer is not (its second derivative is a Dirac mass at 0).
+  ///
+  /// - Parameter network: Θ.
+  /// - Returns: One sentence per offending layer, empty when every activation is C².
+  public static func unmetAssumptions<Scalar: MatrixScalar>(network: Network<Scalar>)
+    -> [String]
+  {
+    network.layers.enumerated().compactMap { index, layer in
+      switch layer.activation {
+      case .relu, .leakyReLU:
+        "layer \(index + 1) uses \(layer.activation), which is not C² (Lemma 3.3 and Theorem "
+          + "3.4 assume a C² network; their verdicts then judge the numbers only)"
+      case .identity, .tanh, .sigmoid, .gelu: nil
+      }
+    }
+  }
+
+  /// A relative error estimate of each layer's weight gradient from the manual backprop in
+  /// `Scalar` (element l − 1 for layer l): `γ_m·a_l` with `m = N + 3·Σ_l (d_l + 2)` (one
+  /// rounding per term of the batch mean and of every layer's products) and
+  /// `a_l = Π_{m>l} max(1, L_σ‖W_m‖_F)` the amplification of relative errors by the later
+  /// layers (`L_σ` = sup|σ'|).
+  ///
+  /// This is a first-order a-priori estimate, not a rigorous bound: a rigorous one needs the
+  /// componentwise products `|δ||z|ᵀ`, which the evaluator does not form.
+  static func backpropErrors<Scalar: MatrixScalar>(network: Network<Scalar>, samples: Int)
+    -> [Double]
+  {
+    let unit = Double(Scalar.ulpOfOne) / 2
+    let operations = samples + 3 * network.layers.reduce(0) { $0 + $1.outputSize + 2 }
+    let gamma = Double(operations) * unit / Swift.max(1 - Double(operations) * unit, 0.5)
+    var errors = [Double](repeating: 0, count: network.depth)
+    var amplification = 1.0
+    for index in stride(from: network.depth - 1, through: 0, by: -1) {
+      errors[index] = gamma * amplification
+      let layer = network.layers[index]
+      let lipschitz: Double =
+        switch layer.activation {
+        case .sigmoid: 0.25
+        case .gelu: 1.13
+        case .identity, .tanh, .relu, .leakyReLU: 1
+        }
+      amplification *= Swift.max(1, lipschitz * Double(layer.weight.frobeniusNorm))
+    }
+    return errors
   }
 
   /// Checks the targets' count and width (labels in 0 ..< d_L) before they become a matrix.

@@ -80,6 +80,9 @@ extension NetworkBounds {
       leftName: "WCSS_0(true partition) ≥ TCV_{K,0}", leftSide: wcss,
       rightName: "Σ π_k (Tr Σ_k + ‖Σ_k‖_F/√N_k)", rightSide: bound, terms: terms,
       estimators: ["TCV_{K,0}": "WCSS_0 of the true mixture partition (an upper bound)"],
-      tolerance: 0)
+      tolerance: 0,
+      // Both sides are sums of non-negative terms accumulated in Double: relative γ_{Nd+8}.
+      allowances: [RoundingBound.gamma(points.rows * points.columns + 8) * (wcss + bound)],
+      partition: partition.assignment)
   }
 }

@@ -65,7 +65,9 @@ public struct BlobsAutoencoderResult: Sendable {
   /// `tau_K` (e.g. `tau_10`), `rk_ε` (e.g. `rk_0.1`), `stable_rank`, `frobenius_norm`,
   /// `stationarity_residual` (‖∇_{W_l}L_0 + 2λW_l‖_F), `stationarity_relative` (divided by
   /// ‖2λW_l‖_F), `tcv_labels`, `tcv_kmeans_upper`, `tcv_spectral_lower`, `thm34_left`
-  /// (dist(W_l, rank ≤ K)), `thm34_right` (the bound), `thm34_holds` (1 or 0); and for the run
+  /// (dist(W_l, rank ≤ K)), `thm34_right` (the bound), `thm34_holds` (1 when the verdict is
+  /// "holds", else 0), `thm34_verdict` (1 holds, 0 undecided at this precision, −1 fails),
+  /// `thm34_allowance` (the largest rounding allowance of its links); and for the run
   /// `steps`, `evaluations` (of L_λ and ∇L_λ), `loss` (L_0), `penalty` (λ‖Θ‖²), `gradient_norm`,
   /// `stationarity_max` (max_l ρ_l), `polish_iterations` (L-BFGS iterations in `Double`),
   /// `converged` (1 if the run reached its convergence
@@ -95,6 +97,9 @@ public struct BlobsAutoencoderResult: Sendable {
       add(index + 1, "thm34_left", .number(report.leftSide))
       add(index + 1, "thm34_right", .number(report.rightSide))
       add(index + 1, "thm34_holds", .integer(report.holds ? 1 : 0))
+      let code = report.verdict == .holds ? 1 : report.verdict == .fails ? -1 : 0
+      add(index + 1, "thm34_verdict", .integer(code))
+      add(index + 1, "thm34_allowance", .number(report.largestAllowance))
     }
     add(nil, "steps", .integer(training.steps))
     add(nil, "evaluations", .integer(training.evaluations))
@@ -111,7 +116,9 @@ public struct BlobsAutoencoderResult: Sendable {
 
   /// A fixed-width table, one line per layer: τ_K, rk(ε), the relative stationarity residual
   /// ρ_l = ‖∇_{W_l}L_0 + 2λW_l‖_F / ‖2λW_l‖_F (equation 4), the TCV
-  /// interval of the layer's input embedding Z^{l−1} and Theorem 3.4's two sides.
+  /// interval of the layer's input embedding Z^{l−1} and Theorem 3.4's two sides, its verdict
+  /// (holds, undecided, FAILS; `*` when a hypothesis is not met) and its largest rounding
+  /// allowance.
   public var table: String {
     func cell(_ text: String, _ width: Int) -> String {
       text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
@@ -129,7 +136,12 @@ public struct BlobsAutoencoderResult: Sendable {
       cell("rk(\(SweepValue.format(softRankEpsilon)))", 8), cell("rho_l", 10),
     ]
     if !clusterVariation.isEmpty { header.append(cell("TCV(Z^{l-1}) interval", 24)) }
-    if !theorem34.isEmpty { header += [cell("dist(W,rk<=K)", 14), cell("Thm 3.4 bound", 14)] }
+    if !theorem34.isEmpty {
+      header += [
+        cell("dist(W,rk<=K)", 14), cell("Thm 3.4 bound", 14), cell("verdict", 10),
+        cell("allowance", 10),
+      ]
+    }
     var lines = [header.joined(separator: " ")]
     for layer in layers {
       var line = [
@@ -142,7 +154,10 @@ public struct BlobsAutoencoderResult: Sendable {
       }
       if layer.layer - 1 < theorem34.count {
         let report = theorem34[layer.layer - 1]
-        line += [cell(number(report.leftSide), 14), cell(number(report.rightSide), 14)]
+        line += [
+          cell(number(report.leftSide), 14), cell(number(report.rightSide), 14),
+          cell(report.shortVerdict, 10), cell(scientific(report.largestAllowance), 10),
+        ]
       }
       lines.append(line.joined(separator: " "))
     }

@@ -22,6 +22,19 @@ import RankCollapseTensor
 /// `e(k + 1)`, so `rk(ε)` is the smallest `k` with `e(k + 1) ≤ ε` (with `e(k_max + 1) = 0`).
 /// Hence `rk(ε) = 0` for every `ε ≥ 1`, and `rk(0)` is the number of non-zero singular values.
 ///
+/// ## rk(ε) against the paper's formula
+///
+/// The paper (section 6, Figure 4) writes `rk(ε) = min{r | e(r) ≤ ε}`, and describes it in words
+/// as "the minimal number of singular values required to approximate up to ε" (Figures 4–5).
+/// The formula and the words differ by one: `e(r) ≤ ε` means keeping the top `r − 1` values
+/// suffices, so the formula's `r` is one more than the count the words describe. The library
+/// follows the words:
+///
+///     rk(ε) = min{k : e(k + 1) ≤ ε} = (paper's min{r : e(r) ≤ ε}) − 1.
+///
+/// Compare values with the paper's figures as counts of kept values; add 1 to obtain the
+/// formula's `r`.
+///
 /// ## The zero matrix
 ///
 /// For a matrix whose singular values are all zero (or that has none), there is nothing to
@@ -176,7 +189,9 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
   /// The soft rank `rk(ε)`: the minimal number of leading singular values to keep so that the
   /// tail error of the rest is at most `ε` (paper, Figures 4–5).
   ///
-  /// Keeping `k` values leaves `e(k + 1)`, so `rk(ε) = min{k ≥ 0 : e(k + 1) ≤ ε}`. Edge cases:
+  /// Keeping `k` values leaves `e(k + 1)`, so `rk(ε) = min{k ≥ 0 : e(k + 1) ≤ ε}`: the count of
+  /// the paper's words, which is the paper's formula `min{r : e(r) ≤ ε}` minus one (see
+  /// "rk(ε) against the paper's formula" on ``Spectrum``). Edge cases:
   /// `rk(ε) = 0` for `ε ≥ 1` and for the zero matrix; `rk(0)` is the number of non-zero singular
   /// values.
   ///

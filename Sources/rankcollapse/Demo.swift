@@ -219,21 +219,34 @@ struct Demo: ParsableCommand {
       result.table,
     ]
     if !result.theorem34.isEmpty {
-      let holding = result.theorem34.enumerated().filter { $0.element.holds }.map {
-        "W\($0.offset + 1)"
-      }
-      let failing = result.theorem34.enumerated().filter { !$0.element.holds }.map {
-        "W\($0.offset + 1)"
-      }
-      var line = "Theorem 3.4 (‖W_l − [W_l]_K‖_F ≤ bound, each link of the proof): "
-      line +=
-        failing.isEmpty
-        ? "holds for \(holding.joined(separator: ", "))"
-        : "FAILS for "
-          + failing.joined(separator: ", ")
-      lines.append(line)
+      lines.append(Self.theorem34Line(result.theorem34))
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The Theorem 3.4 summary line: which layers hold, are undecided at this precision (within
+  /// the rounding allowance) or fail beyond it, with the largest allowance, and a note when a
+  /// hypothesis is not met (a ReLU network is not C²).
+  static func theorem34Line(_ reports: [BoundReport]) -> String {
+    func layers(_ verdict: BoundReport.Verdict) -> [String] {
+      reports.enumerated().filter { $0.element.verdict == verdict }.map { "W\($0.offset + 1)" }
+    }
+    var parts: [String] = []
+    for (verdict, word) in [
+      (BoundReport.Verdict.holds, "holds"), (.undecided, "undecided at this precision"),
+      (.fails, "FAILS"),
+    ] {
+      let names = layers(verdict)
+      if !names.isEmpty { parts.append("\(word) for \(names.joined(separator: ", "))") }
+    }
+    let allowance = reports.map(\.largestAllowance).max() ?? 0
+    var line = "Theorem 3.4 (‖W_l − [W_l]_K‖_F ≤ bound, each link of the proof): "
+    line += parts.joined(separator: "; ")
+    line += " (rounding allowance ≤ \(String(format: "%.2g", allowance)))"
+    if let unmet = reports.first?.unmetAssumptions, !unmet.isEmpty {
+      line += "\n  * numbers only: " + unmet.joined(separator: "; ")
+    }
+    return line
   }
 
   /// Three significant digits.

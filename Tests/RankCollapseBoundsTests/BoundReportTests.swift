@@ -15,29 +15,44 @@ struct BoundReportTests {
     report.chain = [.init("too large", 4)]
     #expect(!report.holds)
     #expect(report.failingLink == 1)
+    #expect(report.verdict == .fails)
+    #expect(report.linkVerdicts == [.holds, .fails])
     report.chain = []
     report.leftSide = .nan
     #expect(!report.holds)
-    // Rounding slack: a left side equal to the right up to the tolerance holds.
-    let tight = BoundReport(
+    #expect(report.verdict == .undecided, "a NaN side cannot be decided")
+    // A violation within the link's allowance is undecided, beyond it fails; no allowance, no
+    // slack.
+    var tight = BoundReport(
       statement: "s", leftName: "a", leftSide: 1 + 1e-15, rightName: "b", rightSide: 1)
-    #expect(tight.holds)
+    #expect(tight.verdict == .fails)
+    tight.allowances = [2e-15]
+    #expect(tight.verdict == .undecided)
+    #expect(tight.description.contains("undecided at this precision"))
+    tight.allowances = [5e-16]
+    #expect(tight.verdict == .fails)
+    tight.allowances = [.infinity]
+    #expect(tight.verdict == .undecided)
+    tight.leftSide = 1
+    #expect(tight.verdict == .holds, "equal sides hold")
   }
 
-  @Test("An absolute tolerance absorbs a rounding residue above a zero bound, nothing larger")
+  @Test(
+    "An absolute tolerance makes a rounding residue above a zero bound undecided, nothing larger")
   func absoluteTolerance() throws {
     var report = BoundReport(
       statement: "Theorem 5.3", leftName: "‖Θ* − Θ*,C‖_F", leftSide: 3.7e-15, rightName: "bound",
       rightSide: 0)
-    #expect(!report.holds)  // relative slack of a zero bound is zero
+    #expect(report.verdict == .fails)  // relative slack of a zero bound is zero
     report.absoluteTolerance = 1e-12 * 0.5
-    #expect(report.holds)
+    #expect(report.verdict == .undecided)
+    #expect(report.allowance(link: 0) == 5e-13)
     report.leftSide = 1e-9
-    #expect(!report.holds)
+    #expect(report.verdict == .fails)
     #expect(report.failingLink == 0)
   }
 
-  @Test("JSON written before absoluteTolerance existed still decodes (as 0)")
+  @Test("JSON written before absoluteTolerance and allowances existed still decodes")
   func decodesOlderJSON() throws {
     let json = """
       {"statement":"s","leftName":"a","leftSide":1,"rightName":"b","rightSide":2,
@@ -45,10 +60,13 @@ struct BoundReportTests {
       """
     let report = try JSONDecoder().decode(BoundReport.self, from: Data(json.utf8))
     #expect(report.absoluteTolerance == 0)
+    #expect(report.allowances.isEmpty && report.unmetAssumptions.isEmpty)
+    #expect(report.partition == nil && report.sampleIndices == nil)
     #expect(report.holds)
     let withSlack = BoundReport(
       statement: "s", leftName: "a", leftSide: 1, rightName: "b", rightSide: 2,
-      absoluteTolerance: 0.25)
+      absoluteTolerance: 0.25, allowances: [1e-3], unmetAssumptions: ["not C²"],
+      partition: [0, 1, 0], sampleIndices: [2])
     let roundTrip = try JSONDecoder().decode(
       BoundReport.self, from: JSONEncoder().encode(withSlack))
     #expect(roundTrip == withSlack)

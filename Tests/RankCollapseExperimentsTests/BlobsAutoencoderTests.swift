@@ -68,12 +68,20 @@ func tinyExperiment(steps: Int = 1500) -> BlobsAutoencoderExperiment {
     let metrics = Set(first.rows.map { $0[1].description })
     for metric in [
       "tau_3", "rk_0.1", "stationarity_residual", "tcv_labels", "tcv_kmeans_upper",
-      "tcv_spectral_lower", "thm34_left", "thm34_right", "steps", "gradient_norm",
+      "tcv_spectral_lower", "thm34_left", "thm34_right", "thm34_verdict", "thm34_allowance",
+      "steps", "gradient_norm",
     ] {
       #expect(metrics.contains(metric), "missing \(metric)")
     }
     #expect(first.rows.allSatisfy { $0.count == BlobsAutoencoderResult.measurementColumns.count })
     #expect(first.table.split(separator: "\n").count == 5)
+    // The table shows Theorem 3.4's verdict and its largest rounding allowance (tanh: no `*`).
+    let header = try #require(first.table.split(separator: "\n").first)
+    #expect(header.contains("verdict") && header.contains("allowance"))
+    for report in first.theorem34 {
+      #expect(report.largestAllowance > 0 && report.largestAllowance.isFinite)
+      #expect(report.unmetAssumptions.isEmpty)
+    }
   }
 
   @Test func sameMeansAndNoiseAtEverySigma() throws {
