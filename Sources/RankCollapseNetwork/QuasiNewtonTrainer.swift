@@ -44,6 +44,13 @@ where Regularizer.Scalar == Scalar {
   public var evaluations: Int { evaluationCount }
   @usableFromInline var evaluationCount = 0
   @usableFromInline var previousObjective: Double?
+  /// L_λ of the last ``progressWindow`` + 1 accepted points, oldest first (in checkpoints).
+  @usableFromInline var recentObjectives: [Double] = []
+
+  /// The number of iterations over which L_λ must fall by more than its rounding level
+  /// (``StrongWolfeLineSearch/noiseFactor`` · u · |L_λ|); otherwise the run stops with
+  /// ``StopReason/precisionLimit``.
+  public static var progressWindow: Int { 50 }
 
   /// A trainer.
   ///
@@ -113,6 +120,9 @@ where Regularizer.Scalar == Scalar {
       throw .diverged(step: step, objective: value, gradientNorm: norm)
     }
     var ratios: [Double?] = []
+    let progressWindow = QuasiNewtonTrainer.progressWindow
+    if recentObjectives.isEmpty { recentObjectives = [value] }
+    recentObjectives.reserveCapacity(progressWindow + 1)
     func stationarity() -> Double? {
       ratios = point.withUnsafeBufferPointer { x in
         gradient.withUnsafeBufferPointer { g in objective.stationarity(at: x, gradient: g) }
@@ -190,6 +200,14 @@ where Regularizer.Scalar == Scalar {
       case .accepted:
         previousObjective = previous
         norm = gradient.withUnsafeBufferPointer { FlatVector.dot($0, $0) }.squareRoot()
+        // No progress at this precision: over the last `progressWindow` iterations L_λ fell by
+        // less than its own rounding level, so the scalar type cannot resolve further descent.
+        recentObjectives.append(value)
+        if recentObjectives.count > progressWindow {
+          let oldest = recentObjectives.removeFirst()
+          let noise = method.lineSearch.noiseFactor * Double(Scalar.ulpOfOne) * abs(value)
+          if oldest - value <= noise { return try finish(.precisionLimit) }
+        }
       case .failed(_, let precisionLimited):
         return try finish(precisionLimited ? .precisionLimit : .lineSearchFailed)
       case .evaluationBudget:
@@ -222,7 +240,8 @@ extension QuasiNewtonTrainer {
     Checkpoint(
       network: network, optimizer: method.state, step: step, epoch: step, epochPosition: 0,
       previousObjective: previousObjective, epochObjectiveSum: 0, epochBatches: 0,
-      configuration: Checkpoint<Scalar>.describe(configuration), evaluations: evaluations)
+      configuration: Checkpoint<Scalar>.describe(configuration), evaluations: evaluations,
+      recentObjectives: recentObjectives)
   }
 
   /// Writes the trainer's state with `network` to a checkpoint file, atomically.
@@ -254,6 +273,7 @@ extension QuasiNewtonTrainer {
     try method.restore(checkpoint.optimizer, dimension: checkpoint.network.parameterCount)
     evaluationCount = checkpoint.evaluations
     previousObjective = checkpoint.previousObjective
+    recentObjectives = checkpoint.recentObjectives
     return checkpoint.network
   }
 
