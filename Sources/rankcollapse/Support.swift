@@ -68,3 +68,38 @@ func writeFigure(_ figure: FigureGrid, named name: String, in folder: String) th
   }
   return path
 }
+
+/// `text` with every control character (C0, DEL and C1: ESC, BEL, CR, …) written as a visible
+/// escape (`\e`, `\r`, `\t`, `\n`, `\u{7}`), so a name read from a file cannot move the cursor,
+/// ring the bell or rewrite the terminal when a table is printed.
+func terminalSafe(_ text: String) -> String {
+  guard text.unicodeScalars.contains(where: isControl) else { return text }
+  var result = ""
+  for scalar in text.unicodeScalars {
+    guard isControl(scalar) else {
+      result.unicodeScalars.append(scalar)
+      continue
+    }
+    switch scalar {
+    case "\n": result += "\\n"
+    case "\r": result += "\\r"
+    case "\t": result += "\\t"
+    case "\u{1B}": result += "\\e"
+    default: result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+    }
+  }
+  return result
+}
+
+/// Whether `scalar` is a C0 or C1 control character or DEL.
+private func isControl(_ scalar: Unicode.Scalar) -> Bool {
+  scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+}
+
+/// One CSV field per RFC 4180: enclosed in double quotes, with inner quotes doubled, when it
+/// holds a comma, a quote or any control character (CR, LF, ESC, BEL, …); otherwise as is.
+func csvQuoted(_ field: String) -> String {
+  guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || isControl($0) })
+  else { return field }
+  return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
