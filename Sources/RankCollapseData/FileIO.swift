@@ -38,7 +38,8 @@ enum FileFailure: Error, Equatable {
     case .fileNotFound(let path): "no such file or folder: \(path)"
     case .isDirectory(let path): "\(path) is a folder, not \(kind)"
     case .notRegularFile(let path):
-      "\(path) is not a regular file (a pipe or device cannot be read as \(kind))"
+      "\(path) is not a regular file (a pipe, device or symbolic link): only regular files are "
+        + "read as \(kind) or replaced by one; nothing was written"
     case .permissionDenied(let path): "permission denied: \(path)"
     case .io(let path, let operation, let message): "cannot \(operation) \(path): \(message)"
     }
@@ -175,8 +176,11 @@ func readWholeFile(_ path: String) throws(FileFailure) -> [UInt8] {
 /// Writes a file atomically: `body` writes into a new hidden file beside `path`, which is then
 /// flushed to disk and renamed over `path`; on failure the hidden file is removed.
 ///
-/// The new file gets the permissions a newly created file gets (`0666` less the umask). If `path`
-/// is a symbolic link, the link itself is replaced.
+/// The new file gets the permissions a newly created file gets (`0666` less the umask). A `path`
+/// that exists and is not a regular file (a symbolic link, a device node, a pipe) is refused with
+/// ``FileFailure/notRegularFile(path:)`` and nothing is written, as is a folder. Hidden temporary
+/// files of this naming left in the folder by a killed writer are removed first (see
+/// ``LeftoverTemporaryFiles``).
 ///
 /// - Parameters:
 ///   - path: The destination.
@@ -187,10 +191,22 @@ func writeAtomically<E: Error>(
   to path: String, wrap: (FileFailure) -> E, _ body: (TemporaryFile) throws(E) -> Void
 ) throws(E) {
   var status = stat()
-  if stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
-    throw wrap(.isDirectory(path: path))
+  if lstat(path, &status) == 0 {
+    switch status.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw wrap(.isDirectory(path: path))
+    case S_IFLNK:
+      // A link to a folder is reported as a folder, as before; any other link is refused.
+      var target = stat()
+      if stat(path, &target) == 0 && (target.st_mode & S_IFMT) == S_IFDIR {
+        throw wrap(.isDirectory(path: path))
+      }
+      throw wrap(.notRegularFile(path: path))
+    default: throw wrap(.notRegularFile(path: path))
+    }
   }
   let folder = folderName(of: path)
+  LeftoverTemporaryFiles.removeOnce(in: folder)
   let temporary: TemporaryFile
   do {
     temporary = try TemporaryFile(replacing: path, in: folder)

@@ -35,12 +35,15 @@ public func checkOption<T: Comparable, E: Error>(
 
 /// Text for option ranges and values in messages and help.
 public enum OptionRange {
-  /// A range as `1…10000`, `0…∞` or `[0, 1)`-style text for help and messages.
+  /// A range as `1…10000`, `0…∞` or `(0, 1000000]` for help and messages.
   ///
   /// - Parameter range: The range; a `Double` bound of `greatestFiniteMagnitude` prints as `∞`.
   /// - Returns: `lower…upper`.
   public static func describe<T: Comparable>(_ range: ClosedRange<T>) -> String {
-    "\(describe(range.lowerBound))…\(describe(range.upperBound))"
+    if let lower = range.lowerBound as? Double, lower == .leastNonzeroMagnitude {
+      return "(0, \(describe(range.upperBound))]"
+    }
+    return "\(describe(range.lowerBound))…\(describe(range.upperBound))"
   }
 
   /// A value as a message shows it (`∞` for the largest finite `Double`).
@@ -51,6 +54,7 @@ public enum OptionRange {
     if let double = value as? Double {
       if double == .greatestFiniteMagnitude { return "∞" }
       if double == -.greatestFiniteMagnitude { return "-∞" }
+      if double.rounded() == double, abs(double) < 1e15 { return "\(Int(double))" }
     }
     return "\(value)"
   }
@@ -58,6 +62,9 @@ public enum OptionRange {
   /// The largest value of a count option that allocates per unit (points, restarts, steps):
   /// 2³¹ − 1, far above any real use and far below an overflow of the sizes derived from it.
   public static let countLimit = Int(Int32.max)
+
+  /// The range of a positive real option (a learning rate): above 0, at most 10⁶.
+  public static let positive = Double.leastNonzeroMagnitude...1e6
 
   /// The largest thread count accepted by `--threads`.
   public static let threadLimit = 1024

@@ -103,3 +103,41 @@ func csvQuoted(_ field: String) -> String {
   else { return field }
   return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
+
+/// Rejects an output file argument that would destroy something: a path that exists and is not
+/// a regular file (a folder, a symbolic link, a device node, a pipe), or that is one of the
+/// inputs, however spelled (`./sub/../model.safetensors`, a symbolic link to it, a hard link:
+/// the same device and inode).
+///
+/// - Parameters:
+///   - path: The output file.
+///   - option: The option's spelling, for the message (e.g. `--output`).
+///   - inputs: The input files of the command.
+/// - Throws: `ValidationError` naming the option and the path; nothing has been written.
+func validateOutputFile(_ path: String, option: String, inputs: [String]) throws {
+  guard !path.isEmpty else { throw ValidationError("\(option) needs a file path.") }
+  var status = stat()
+  guard lstat(path, &status) == 0 else { return }  // a new file
+  switch status.st_mode & S_IFMT {
+  case S_IFREG: break
+  case S_IFDIR: throw ValidationError("\(option) '\(path)' is a folder, not a file.")
+  case S_IFLNK:
+    throw ValidationError(
+      "\(option) '\(path)' is a symbolic link; give the path of a regular file (nothing was "
+        + "written).")
+  default:
+    throw ValidationError(
+      "\(option) '\(path)' exists and is not a regular file (a device node or a pipe); "
+        + "nothing was written.")
+  }
+  for input in inputs {
+    var inputStatus = stat()
+    if stat(input, &inputStatus) == 0, inputStatus.st_dev == status.st_dev,
+      inputStatus.st_ino == status.st_ino
+    {
+      throw ValidationError(
+        "\(option) '\(path)' is the input '\(input)' (the same file); writing it would destroy "
+          + "the input, so nothing was written.")
+    }
+  }
+}
