@@ -42,14 +42,14 @@ struct LowRankCompression: ParsableCommand {
   var paper = false
 
   @Option(
-    parsing: .unconditional,
     name: .customLong("lambdas"),
+    parsing: .unconditional,
     help: "Comma-separated λ values, each in 0…1000000 (default 0,0.001,0.003,0.01).")
   var lambdasText: String?
 
   @Option(
-    parsing: .unconditional,
     name: .customLong("ranks"),
+    parsing: .unconditional,
     help:
       "Comma-separated ranks r to truncate every layer at, each in 1…2147483647 (default 1,2,3,4,6,…,96,128)."
   )

@@ -37,8 +37,8 @@ struct MNISTRankEvolution: ParsableCommand {
   var paper = false
 
   @Option(
-    parsing: .unconditional,
     name: .customLong("lambdas"),
+    parsing: .unconditional,
     help: "Comma-separated λ values, each in 0…1000000 (default 0.001,0.003,0.01).")
   var lambdasText: String?
 

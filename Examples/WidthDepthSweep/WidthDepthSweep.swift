@@ -43,18 +43,18 @@ struct WidthDepthSweep: ParsableCommand {
   var paper = false
 
   @Option(
-    parsing: .unconditional,
     name: .customLong("lambdas"),
+    parsing: .unconditional,
     help: "Comma-separated λ values, each in 0…1000000 (default 0.001,0.003,0.01).")
   var lambdasText: String?
 
   @Option(
-    parsing: .unconditional, name: .customLong("widths"),
+    name: .customLong("widths"), parsing: .unconditional,
     help: "Comma-separated widths of Figure 4, each in 1…10000.")
   var widthsText: String?
 
   @Option(
-    parsing: .unconditional, name: .customLong("depths"),
+    name: .customLong("depths"), parsing: .unconditional,
     help: "Comma-separated hidden layer counts of Figure 5, each in 1…1000.")
   var depthsText: String?
 

@@ -13,8 +13,9 @@ enum SVGFile {
   /// The folders already swept for leftovers by this process.
   private static let swept = Mutex<Set<String>>([])
 
-  /// Removes, once per folder and process, the hidden temporary files `.NAME.PID-N.tmp` of
-  /// writers that were killed: only when process `PID` is gone and the file has not changed for
+  /// Removes, once per folder and process, the temporary files of writers that were killed.
+  ///
+  /// Only hidden files `.NAME.PID-N.tmp` are removed, and only when process `PID` is gone and the file has not changed for
   /// ten minutes (a writer on another machine sharing the folder has a PID that means nothing
   /// here). The same rule as `RankCollapseData`'s atomic writes, which this module cannot import.
   static func removeLeftovers(in folder: String) {

@@ -500,6 +500,11 @@ struct Compress: ParsableCommand {
     }
     var checkpointFile = written.checkpointFile(basedOn: original)
     if let fineTuningNote { checkpointFile.metadata[Self.fineTuningKey] = fineTuningNote }
+    if let tensor = Checkpoint<Scalar>.firstNonFiniteTensor(in: checkpointFile) {
+      throw CommandFailure(
+        "\(output): tensor '\(tensor)' of the compressed network holds a non-finite value "
+          + "(NaN or infinity); nothing was written")
+    }
     do {
       try SafeTensors.write(checkpointFile, to: output)
     } catch {
