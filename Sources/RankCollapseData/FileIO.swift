@@ -38,8 +38,7 @@ enum FileFailure: Error, Equatable {
     case .fileNotFound(let path): "no such file or folder: \(path)"
     case .isDirectory(let path): "\(path) is a folder, not \(kind)"
     case .notRegularFile(let path):
-      "\(path) is not a regular file (a pipe, device or symbolic link): only regular files are "
-        + "read as \(kind) or replaced by one; nothing was written"
+      "\(path) is not a regular file (a pipe or device cannot be read as \(kind))"
     case .permissionDenied(let path): "permission denied: \(path)"
     case .io(let path, let operation, let message): "cannot \(operation) \(path): \(message)"
     }
@@ -177,8 +176,9 @@ func readWholeFile(_ path: String) throws(FileFailure) -> [UInt8] {
 /// flushed to disk and renamed over `path`; on failure the hidden file is removed.
 ///
 /// The new file gets the permissions a newly created file gets (`0666` less the umask). A `path`
-/// that exists and is not a regular file (a symbolic link, a device node, a pipe) is refused with
-/// ``FileFailure/notRegularFile(path:)`` and nothing is written, as is a folder. Hidden temporary
+/// that exists and is not a regular file (a symbolic link, a device node, a pipe) is refused (an
+/// ``FileFailure/io(path:operation:message:)`` that says so) and nothing is written, as is a
+/// folder. Hidden temporary
 /// files of this naming left in the folder by a killed writer are removed first (see
 /// ``LeftoverTemporaryFiles``).
 ///
@@ -201,8 +201,8 @@ func writeAtomically<E: Error>(
       if stat(path, &target) == 0 && (target.st_mode & S_IFMT) == S_IFDIR {
         throw wrap(.isDirectory(path: path))
       }
-      throw wrap(.notRegularFile(path: path))
-    default: throw wrap(.notRegularFile(path: path))
+      throw wrap(notReplaceable(path))
+    default: throw wrap(notReplaceable(path))
     }
   }
   let folder = folderName(of: path)
@@ -225,6 +225,13 @@ func writeAtomically<E: Error>(
     throw error
   }
   syncFolder(folder)
+}
+
+/// The failure of an atomic write over something that is not a regular file.
+private func notReplaceable(_ path: String) -> FileFailure {
+  .io(
+    path: path, operation: "replace",
+    message: "it is not a regular file (a symbolic link, device node or pipe); nothing was written")
 }
 
 /// Flushes a folder's entries to disk so that a rename in it survives a crash (best effort).

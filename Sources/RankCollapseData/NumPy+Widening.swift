@@ -22,32 +22,11 @@ extension NumPy {
   public static func readWidenedMatrix(
     contentsOf path: String
   ) throws(NumPyError) -> (matrix: Matrix<Double>, dataType: NumPyDataType, isTransposed: Bool)? {
-    let file: ReadableFile
-    do { file = try ReadableFile(path: path) } catch { throw NumPyError(error) }
+    let (file, size, preamble, header) = try openFile(path)
     defer { file.close() }
-    let size: Int
-    do { size = try file.regularFileSize() } catch { throw NumPyError(error) }
-
-    var prefix = [UInt8](repeating: 0, count: min(size, NumPyPreamble.maximumLength))
-    if let failure = prefix.withUnsafeMutableBytes({ file.read(into: $0, at: 0) }) {
-      throw NumPyError(failure)
-    }
-    let preamble = try prefix.withUnsafeBufferPointer { buffer throws(NumPyError) in
-      try NumPyPreamble.parse(prefix: UnsafeRawBufferPointer(buffer), fileSize: size)
-    }
-    var headerBytes = [UInt8](repeating: 0, count: preamble.headerLength)
-    if let failure = headerBytes.withUnsafeMutableBytes({
-      file.read(into: $0, at: preamble.headerOffset)
-    }) {
-      throw NumPyError(failure)
-    }
-    let header = try headerBytes.withUnsafeBufferPointer { buffer throws(NumPyError) in
-      try NumPyHeader.parse(buffer, majorVersion: preamble.majorVersion)
-    }
     guard header.shape.count == 2, header.dataType == .float32 || header.dataType == .float64
     else { return nil }
     try header.checkPayload(availableBytes: size - preamble.dataOffset)
-
     let (rows, columns) = header.matrixShape
     // A Fortran-ordered matrix is the row-major storage of its transpose.
     let transposed = header.isFortranOrder && rows > 1 && columns > 1
@@ -83,5 +62,43 @@ extension NumPy {
     }
     if let failure { throw failure }
     return (matrix, header.dataType, transposed)
+  }
+
+  /// Opens a `.npy` file and reads its preamble and header, checking the file's size first.
+  ///
+  /// - Parameter path: The file.
+  /// - Returns: The open file (the caller closes it), its size, the preamble and the header.
+  /// - Throws: As ``read(contentsOf:)``; the file is closed on failure.
+  static func openFile(
+    _ path: String
+  ) throws(NumPyError) -> (
+    file: ReadableFile, size: Int, preamble: NumPyPreamble, header: NumPyHeader
+  ) {
+    let file: ReadableFile
+    do { file = try ReadableFile(path: path) } catch { throw NumPyError(error) }
+    do throws(NumPyError) {
+      let size: Int
+      do { size = try file.regularFileSize() } catch { throw NumPyError(error) }
+      var prefix = [UInt8](repeating: 0, count: min(size, NumPyPreamble.maximumLength))
+      if let failure = prefix.withUnsafeMutableBytes({ file.read(into: $0, at: 0) }) {
+        throw NumPyError(failure)
+      }
+      let preamble = try prefix.withUnsafeBufferPointer { buffer throws(NumPyError) in
+        try NumPyPreamble.parse(prefix: UnsafeRawBufferPointer(buffer), fileSize: size)
+      }
+      var headerBytes = [UInt8](repeating: 0, count: preamble.headerLength)
+      if let failure = headerBytes.withUnsafeMutableBytes({
+        file.read(into: $0, at: preamble.headerOffset)
+      }) {
+        throw NumPyError(failure)
+      }
+      let header = try headerBytes.withUnsafeBufferPointer { buffer throws(NumPyError) in
+        try NumPyHeader.parse(buffer, majorVersion: preamble.majorVersion)
+      }
+      return (file, size, preamble, header)
+    } catch {
+      file.close()
+      throw error
+    }
   }
 }
