@@ -3,8 +3,9 @@ import PropertyBased
 import RankCollapse
 import Testing
 
-/// Issue 15 (command-line half): extreme numbers, careless options and outputs, checkpoints
-/// that do not fit, names with control characters. Each test failed on the code before.
+/// Issue 15 (command-line half): extreme numbers and careless options.
+///
+/// Each test failed on the code before.
 @Suite("Hostile inputs and careless commands")
 struct HostileInputCommandTests {
   /// A 30×20 Gaussian matrix (seed 15) times `factor`, with `entry` at (3, 4) if given.
