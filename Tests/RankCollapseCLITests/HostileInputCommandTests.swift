@@ -127,7 +127,7 @@ struct HostileInputCommandTests {
     OptionCase(
       arguments: ["demo"], option: "--points", range: 10...1_000_000, checksInRange: false),
     OptionCase(
-      arguments: ["demo"], option: "--max-steps", range: 0...100_000_000, checksInRange: false),
+      arguments: ["demo"], option: "--max-steps", range: 0...10_000_000, checksInRange: false),
   ]
 
   /// Runs one case with `value` and checks the outcome against the range.
