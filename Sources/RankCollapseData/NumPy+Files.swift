@@ -28,8 +28,8 @@ extension NumPy {
   /// flushed to disk, and then renamed over `path`, so at any moment `path` holds either its old
   /// contents or the complete new file; on failure the temporary file is removed. The new file
   /// gets the permissions a newly created file gets (`0666` less the process's umask), whatever
-  /// the permissions of a file it replaces. If `path` is a symbolic link, the link itself is
-  /// replaced.
+  /// the permissions of a file it replaces. A `path` that exists and is not a regular file (a
+  /// symbolic link, a device node, a pipe) is refused and nothing is written.
   ///
   /// - Parameters:
   ///   - array: The array to write.

@@ -47,7 +47,7 @@ struct CarelessOutputCommandTests {
     #expect(destination == input, "the link is still a link")
   }
 
-  @Test("compress refuses an output that is a device node or a link to another file")
+  @Test("compress refuses an output that is a named pipe or a link to another file")
   func outputNotRegular() throws {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -56,7 +56,10 @@ struct CarelessOutputCommandTests {
     try Data("keep".utf8).write(to: URL(fileURLWithPath: other))
     let link = folder.appendingPathComponent("out.safetensors").path
     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: other)
-    for output in ["/dev/null", link] {
+    // A named pipe stands for device nodes: a test must never risk replacing /dev/null.
+    let pipe = folder.appendingPathComponent("pipe.safetensors").path
+    #expect(mkfifo(pipe, 0o600) == 0)
+    for output in [pipe, link] {
       let result = try runTool(["compress", input, "--rank", "2", "-o", output])
       #expect(result.status == 64, "\(output): \(result.error)")
       #expect(result.error.contains("not a regular file") || result.error.contains("link"))
