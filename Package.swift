@@ -231,7 +231,10 @@ let package = Package(
     ),
     .testTarget(
       name: "RankCollapseCLITests",
-      dependencies: ["rankcollapse", "RankCollapse", "_RankCollapseTestSupport"]
+      dependencies: [
+        "rankcollapse", "RankCollapse", "_RankCollapseTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
     ),
   ]
 )

@@ -40,46 +40,68 @@ struct CentroidWarmup: ParsableCommand {
         CentroidWarmup --data /path/to/mnist --classifier-samples 60000 --classifier-steps 600
       """)
 
-  @Option(help: "Comma-separated σ values of the blob autoencoder.")
+  @Option(
+    parsing: .unconditional,
+    help: "Comma-separated σ values of the blob autoencoder, each in 0…1000000.")
   var sigmas: String = "0.05,0.2,0.5,1"
 
-  @Option(help: "λ of the penalty λ‖Θ‖² (both settings).")
+  @Option(
+    parsing: .unconditional, help: "λ of the penalty λ‖Θ‖², 0…1000000 (both settings).")
   var lambda: Double = 1e-3
 
-  @Option(help: "Comma-separated ρ values: switch when the residual estimate exceeds ρ ‖∇L_λ^C‖.")
+  @Option(
+    parsing: .unconditional,
+    help:
+      "Comma-separated ρ values: switch when the residual estimate exceeds ρ ‖∇L_λ^C‖, each > 0.")
   var rhos: String = "0.5"
 
-  @Option(help: "Warm-up steps between residual estimates (m).")
+  @Option(
+    parsing: .unconditional, help: "Warm-up steps between residual estimates, 1…1000000 (m).")
   var checkInterval: Int = 10
 
-  @Option(help: "Rows sampled for each residual estimate.")
+  @Option(
+    parsing: .unconditional, help: "Rows sampled for each residual estimate, 1…1000000.")
   var sampleSize: Int = 512
 
-  @Option(help: "Step cap of the warm-up phase.")
+  @Option(
+    parsing: .unconditional, help: "Step cap of the warm-up phase, 0…100000000.")
   var warmupSteps: Int = 1000
 
   @Flag(inversion: .prefixedNo, help: "Also run the warm-up with partition refresh.")
   var refresh = true
 
-  @Option(help: "Warm-up steps between partition refreshes (k-means on Z^j).")
+  @Option(
+    parsing: .unconditional,
+    help: "Warm-up steps between partition refreshes, 1…1000000 (k-means on Z^j).")
   var refreshEvery: Int = 5
 
-  @Option(help: "Autoencoder layer j clustered by the refresh (default: the bottleneck).")
+  @Option(
+    parsing: .unconditional,
+    help:
+      "Autoencoder layer j clustered by the refresh, 1…1000 and at most the depth (default: the bottleneck)."
+  )
   var refreshLayer: Int?
 
-  @Option(help: "K of the refreshed partitions (default: the number of classes / blobs).")
+  @Option(
+    parsing: .unconditional,
+    help: "K of the refreshed partitions, 1…1000000 (default: the number of classes / blobs).")
   var refreshClusters: Int?
 
-  @Option(help: "Full-data steps of the autoencoder.")
+  @Option(
+    parsing: .unconditional, help: "Full-data steps of the autoencoder, 0…100000000.")
   var steps: Int = 1500
 
-  @Option(help: "Blob points N.")
+  @Option(
+    parsing: .unconditional, help: "Blob points N, 1…1000000.")
   var points: Int = 4000
 
-  @Option(help: "Relative slack of the target L* = plain final L_λ × (1 + slack).")
+  @Option(
+    parsing: .unconditional,
+    help: "Relative slack of the target L* = plain final L_λ ×, 0…1000000 (1 + slack).")
   var targetSlack: Double = 0.01
 
-  @Option(help: "Rounds of all methods; the order reverses every round.")
+  @Option(
+    parsing: .unconditional, help: "Rounds of all methods; the order reverses every round, 1…1000.")
   var rounds: Int = 2
 
   @Flag(inversion: .prefixedNo, help: "Run the Fashion-MNIST classifier comparison.")
@@ -88,43 +110,100 @@ struct CentroidWarmup: ParsableCommand {
   @Option(help: "Folder of the MNIST-format files (default: Debian's Fashion-MNIST folder).")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
-  @Option(help: "Fashion-MNIST training images used.")
+  @Option(
+    parsing: .unconditional, help: "Fashion-MNIST training images used, 1…2147483647.")
   var classifierSamples: Int = 10_000
 
-  @Option(help: "Full-data Adam steps of the full-batch classifier.")
+  @Option(
+    parsing: .unconditional, help: "Full-data Adam steps of the full-batch classifier, 0…100000000."
+  )
   var classifierSteps: Int = 200
 
-  @Option(help: "Full-batch classifier steps between test-accuracy evaluations.")
+  @Option(
+    parsing: .unconditional,
+    help: "Full-batch classifier steps between test-accuracy evaluations, 1…100000000.")
   var evaluationInterval: Int = 5
 
-  @Option(help: "Absolute slack of the accuracy target A* = plain final accuracy − slack.")
+  @Option(
+    parsing: .unconditional,
+    help: "Absolute slack of the accuracy target A* = plain final accuracy − slack, 0…1.")
   var accuracySlack: Double = 0.005
 
   @Flag(inversion: .prefixedNo, help: "Run the minibatch classifier setting.")
   var minibatch = true
 
-  @Option(help: "Minibatch size of the minibatch classifier setting.")
+  @Option(
+    parsing: .unconditional, help: "Minibatch size of the minibatch classifier setting, 1…1000000.")
   var batchSize: Int = 256
 
-  @Option(help: "Adam steps of the minibatch classifier setting.")
+  @Option(
+    parsing: .unconditional, help: "Adam steps of the minibatch classifier setting, 0…100000000.")
   var minibatchSteps: Int = 1000
 
-  @Option(help: "Adam's learning rate in the minibatch setting.")
+  @Option(
+    parsing: .unconditional,
+    help: "Adam's learning rate in the minibatch setting, > 0 and ≤ 1000000.")
   var minibatchLearningRate: Double = 1e-3
 
-  @Option(help: "Minibatch steps between evaluations (test accuracy, full-data L_λ).")
+  @Option(
+    parsing: .unconditional,
+    help: "Minibatch steps between evaluations, 1…100000000 (test accuracy, full-data L_λ).")
   var minibatchEvaluationInterval: Int = 25
 
-  @Option(help: "Seed of the data, the initial weights and the residual samples.")
+  @Option(
+    parsing: .unconditional,
+    help: "Seed of the data, the initial weights and the residual samples, 0…2^64−1.")
   var seed: UInt64 = 1
 
-  @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  @Option(
+    parsing: .unconditional,
+    help: "BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
   @Option(help: "Output folder.")
   var output: String = "centroid-warmup-output"
 
   func validate() throws {
+    try checkOption(lambda, in: 0...1e6, option: "--lambda", error: ValidationError.init)
+    try checkOption(
+      checkInterval, in: 1...1_000_000, option: "--check-interval", error: ValidationError.init)
+    try checkOption(
+      sampleSize, in: 1...1_000_000, option: "--sample-size", error: ValidationError.init)
+    try checkOption(
+      warmupSteps, in: 0...100_000_000, option: "--warmup-steps", error: ValidationError.init)
+    try checkOption(
+      refreshEvery, in: 1...1_000_000, option: "--refresh-every", error: ValidationError.init)
+    try checkOption(
+      refreshLayer, in: 1...1000, option: "--refresh-layer", error: ValidationError.init)
+    try checkOption(
+      refreshClusters, in: 1...1_000_000, option: "--refresh-clusters", error: ValidationError.init)
+    try checkOption(steps, in: 0...100_000_000, option: "--steps", error: ValidationError.init)
+    try checkOption(points, in: 1...1_000_000, option: "--points", error: ValidationError.init)
+    try checkOption(targetSlack, in: 0...1e6, option: "--target-slack", error: ValidationError.init)
+    try checkOption(rounds, in: 1...1000, option: "--rounds", error: ValidationError.init)
+    try checkOption(
+      classifierSamples, in: 1...OptionRange.countLimit, option: "--classifier-samples",
+      error: ValidationError.init)
+    try checkOption(
+      classifierSteps, in: 0...100_000_000, option: "--classifier-steps",
+      error: ValidationError.init)
+    try checkOption(
+      evaluationInterval, in: 1...100_000_000, option: "--evaluation-interval",
+      error: ValidationError.init)
+    try checkOption(
+      accuracySlack, in: 0...1, option: "--accuracy-slack", error: ValidationError.init)
+    try checkOption(
+      batchSize, in: 1...1_000_000, option: "--batch-size", error: ValidationError.init)
+    try checkOption(
+      minibatchSteps, in: 0...100_000_000, option: "--minibatch-steps", error: ValidationError.init)
+    try checkOption(
+      minibatchLearningRate, in: OptionRange.positive, option: "--minibatch-learning-rate",
+      error: ValidationError.init)
+    try checkOption(
+      minibatchEvaluationInterval, in: 1...100_000_000, option: "--minibatch-evaluation-interval",
+      error: ValidationError.init)
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, got \(threads)")
     }

@@ -35,12 +35,15 @@ struct DeepLinearCentroids: ParsableCommand {
         DeepLinearCentroids --paper --shard "$SLURM_ARRAY_TASK_ID/25" --output fig2
       """)
 
-  @Option(help: "Seed of the means, the noise and the initial network.")
+  @Option(
+    parsing: .unconditional, help: "Seed of the means, the noise and the initial network, 0…2^64−1."
+  )
   var seed: UInt64 = 1
 
   @Option(
+    parsing: .unconditional,
     help:
-      "BLAS threads per process (1 is fastest at the default scale; use --shard to use more cores)."
+      "BLAS threads per process, 1…1024 (1 is fastest at the default scale; use --shard to use more cores)."
   )
   var threads: Int = 1
 
@@ -59,22 +62,39 @@ struct DeepLinearCentroids: ParsableCommand {
       valueName: "rule"))
   var optimizer: String = "lbfgs"
 
-  @Option(help: "Curvature pairs kept by --optimizer lbfgs (1…1000, default 10).")
+  @Option(
+    parsing: .unconditional, help: "Curvature pairs kept by --optimizer lbfgs (1…1000, default 10)."
+  )
   var history: Int = 10
 
-  @Option(help: "Learning rate η of gradient descent (default 0.3).")
+  @Option(
+    parsing: .unconditional,
+    help: "Learning rate η of gradient descent, > 0 and ≤ 1000000 (default 0.3).")
   var learningRate: Double?
 
-  @Option(help: "Heavy-ball momentum μ ∈ [0, 1) (default 0.9).")
+  @Option(
+    parsing: .unconditional, help: "Heavy-ball momentum μ ∈ [0, 1) (default 0.9).")
   var momentum: Double?
 
-  @Option(help: "Stop when ‖∇L_λ‖ ≤ this (default 1e-6).")
+  @Option(
+    parsing: .unconditional, help: "Stop when ‖∇L_λ‖ ≤ this, 0…1000000 (default 1e-6).")
   var gradientTolerance: Double?
 
-  @Option(help: "Step budget per training (default 20000; 50000 with --paper).")
+  @Option(
+    parsing: .unconditional,
+    help: "Step budget per training, 1…100000000 (default 20000; 50000 with --paper).")
   var maximumSteps: Int?
 
   func validate() throws {
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
+    try checkOption(
+      learningRate, in: OptionRange.positive, option: "--learning-rate", error: ValidationError.init
+    )
+    try checkOption(
+      gradientTolerance, in: 0...1e6, option: "--gradient-tolerance", error: ValidationError.init)
+    try checkOption(
+      maximumSteps, in: 1...100_000_000, option: "--maximum-steps", error: ValidationError.init)
     guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads).") }
     guard !output.isEmpty else { throw ValidationError("--output must not be empty.") }
     do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }

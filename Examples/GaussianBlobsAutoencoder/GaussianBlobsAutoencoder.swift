@@ -31,16 +31,24 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
   @Flag(help: "The paper's sizes: 784-400-300-400-784, N = 10000, a 6 × 6 grid (hours).")
   var paper = false
 
-  @Option(help: "Comma-separated λ values (default: the scale's grid).")
+  @Option(
+    parsing: .unconditional,
+    help: "Comma-separated λ values, each in 0…1000000 (default: the scale's grid).")
   var lambdas: String?
 
-  @Option(help: "Comma-separated σ values (default: the scale's grid).")
+  @Option(
+    parsing: .unconditional,
+    help: "Comma-separated σ values, each in 0…1000000 (default: the scale's grid).")
   var sigmas: String?
 
-  @Option(help: "Seed of the data, the initial weights and the analysis.")
+  @Option(
+    parsing: .unconditional,
+    help: "Seed of the data, the initial weights and the analysis, 0…2^64−1.")
   var seed: UInt64 = 1
 
-  @Option(help: "BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  @Option(
+    parsing: .unconditional,
+    help: "BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
   @Option(help: "Output folder (created if needed; an existing one is resumed).")
@@ -55,27 +63,37 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
       valueName: "rule"))
   var optimizer: String?
 
-  @Option(help: "Curvature pairs kept by --optimizer lbfgs (1…1000).")
+  @Option(
+    parsing: .unconditional, help: "Curvature pairs kept by --optimizer lbfgs (1…1000).")
   var history: Int = 10
 
-  @Option(help: "Heavy-ball momentum of --optimizer gd.")
+  @Option(
+    parsing: .unconditional, help: "Heavy-ball momentum of --optimizer gd, in [0, 1).")
   var momentum: Double = 0.9
 
-  @Option(help: "The initial learning rate (default: the scale's).")
+  @Option(
+    parsing: .unconditional,
+    help: "The initial learning rate, > 0 and ≤ 1000000 (default: the scale's).")
   var learningRate: Double?
 
   @Flag(inversion: .prefixedNo, help: "Decay the learning rate along a cosine to 1/100 of it.")
   var decay: Bool?
 
-  @Option(help: "Step budget per grid point (default: the scale's).")
+  @Option(
+    parsing: .unconditional, help: "Step budget per grid point, 0…100000000 (default: the scale's)."
+  )
   var maxSteps: Int?
 
-  @Option(help: "Converged when the gradient norm falls to this (default: not required).")
+  @Option(
+    parsing: .unconditional,
+    help: "Converged when the gradient norm falls to this, 0…1000000 (default: not required).")
   var gradientTolerance: Double?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "Converged when max_l ρ_l ≤ this, ρ_l = ‖∇_W L_0 + 2λW‖/‖2λW‖ (paper eq. 4; default 0.01).",
+      "Converged when max_l ρ_l ≤ this, 0…1000000, ρ_l = ‖∇_W L_0 + 2λW‖/‖2λW‖ (paper eq. 4; "
+        + "default 0.01).",
       valueName: "rho"))
   var stationarityTolerance: Double?
 
@@ -86,6 +104,19 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
   var verbose = false
 
   func validate() throws {
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
+    try checkOption(
+      learningRate, in: OptionRange.positive, option: "--learning-rate", error: ValidationError.init
+    )
+    try checkOption(
+      maxSteps, in: 0...100_000_000, option: "--max-steps", error: ValidationError.init)
+    try checkOption(
+      gradientTolerance, in: 0...1e6, option: "--gradient-tolerance", error: ValidationError.init)
+    try checkOption(history, in: 1...1000, option: "--history", error: ValidationError.init)
+    try checkOption(
+      stationarityTolerance, in: 0...1e6, option: "--stationarity-tolerance",
+      error: ValidationError.init)
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, got \(threads)")
     }
@@ -94,6 +125,9 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
     } catch {
       throw ValidationError(error.description)
     }
+    let (_, lambdaValues, sigmaValues) = try scale()
+    try checkOption(lambdaValues, in: 0...1e6, option: "--lambdas", error: ValidationError.init)
+    try checkOption(sigmaValues, in: 0...1e6, option: "--sigmas", error: ValidationError.init)
     do {
       try scale().experiment.validate()
     } catch let error as ExperimentError {

@@ -42,39 +42,55 @@ struct LowRankCompression: ParsableCommand {
   var paper = false
 
   @Option(
-    name: .customLong("lambdas"), help: "Comma-separated λ values (default 0,0.001,0.003,0.01).")
+    name: .customLong("lambdas"),
+    parsing: .unconditional,
+    help: "Comma-separated λ values, each in 0…1000000 (default 0,0.001,0.003,0.01).")
   var lambdasText: String?
 
   @Option(
     name: .customLong("ranks"),
-    help: "Comma-separated ranks r to truncate every layer at (default 1,2,3,4,6,…,96,128).")
+    parsing: .unconditional,
+    help:
+      "Comma-separated ranks r to truncate every layer at, each in 1…2147483647 (default 1,2,3,4,6,…,96,128)."
+  )
   var ranksText: String?
 
-  @Option(help: "Training epochs (default 30; with --paper 100).")
+  @Option(
+    parsing: .unconditional, help: "Training epochs, 1…100000 (default 30; with --paper 100).")
   var epochs: Int?
 
-  @Option(help: "Use the first N training images (default 10000; with --paper all).")
+  @Option(
+    parsing: .unconditional,
+    help: "Use the first N training images, 10…2147483647 (default 10000; with --paper all).")
   var trainingSamples: Int?
 
   @Option(
+    parsing: .unconditional,
     help:
-      "Epochs of fine-tuning of the factors after truncation, 0 for none (default 1; with --paper 2)."
+      "Epochs of fine-tuning of the factors after truncation, 0 for none, 0…100000 (default 1; with --paper 2)."
   )
   var fineTuneEpochs: Int?
 
-  @Option(help: "First target: at most this drop from each λ's dense test accuracy.")
+  @Option(
+    parsing: .unconditional,
+    help: "First target: at most this drop from each λ's dense test accuracy, 0…1.")
   var accuracyDrop: Double = 0.01
 
-  @Option(help: "Second target: this absolute test accuracy, the same for every λ.")
+  @Option(
+    parsing: .unconditional,
+    help: "Second target: this absolute test accuracy, the same for every λ, 0…1.")
   var targetAccuracy: Double = 0.8
 
   @Option(help: "Folder with the MNIST-format IDX files.")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
-  @Option(help: "Random seed of the initial weights and the minibatch order.")
+  @Option(
+    parsing: .unconditional,
+    help: "Random seed of the initial weights and the minibatch order, 0…2^64−1.")
   var seed: UInt64 = 1
 
-  @Option(help: "Threads for the matrix products.")
+  @Option(
+    parsing: .unconditional, help: "Threads for the matrix products, 1…1024.")
   var threads: Int = 2
 
   @Option(help: "Output folder (created if missing; an existing one is resumed).")
@@ -87,6 +103,17 @@ struct LowRankCompression: ParsableCommand {
   var quiet = false
 
   func validate() throws {
+    try checkOption(epochs, in: 1...100_000, option: "--epochs", error: ValidationError.init)
+    try checkOption(
+      trainingSamples, in: 10...OptionRange.countLimit, option: "--training-samples",
+      error: ValidationError.init)
+    try checkOption(
+      fineTuneEpochs, in: 0...100_000, option: "--fine-tune-epochs", error: ValidationError.init)
+    try checkOption(accuracyDrop, in: 0...1, option: "--accuracy-drop", error: ValidationError.init)
+    try checkOption(
+      targetAccuracy, in: 0...1, option: "--target-accuracy", error: ValidationError.init)
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs)")
     }
@@ -105,8 +132,11 @@ struct LowRankCompression: ParsableCommand {
     guard threads >= 1 else {
       throw ValidationError("--threads must be at least 1, got \(threads)")
     }
-    _ = try parsedLambdas()
-    _ = try parsedRanks()
+    try checkOption(
+      parsedLambdas() ?? [], in: 0...1e6, option: "--lambdas", error: ValidationError.init)
+    try checkOption(
+      parsedRanks() ?? [], in: 1...OptionRange.countLimit, option: "--ranks",
+      error: ValidationError.init)
     do {
       _ = try Shard(parsing: shard)
     } catch {

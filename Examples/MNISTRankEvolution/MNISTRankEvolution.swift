@@ -37,25 +37,35 @@ struct MNISTRankEvolution: ParsableCommand {
   var paper = false
 
   @Option(
-    name: .customLong("lambdas"), help: "Comma-separated λ values (default 0.001,0.003,0.01).")
+    name: .customLong("lambdas"),
+    parsing: .unconditional,
+    help: "Comma-separated λ values, each in 0…1000000 (default 0.001,0.003,0.01).")
   var lambdasText: String?
 
-  @Option(help: "Training epochs (default 40; with --paper 300).")
+  @Option(
+    parsing: .unconditional, help: "Training epochs, 1…100000 (default 40; with --paper 300).")
   var epochs: Int?
 
-  @Option(help: "Epochs between measurements (default 4; with --paper 20).")
+  @Option(
+    parsing: .unconditional,
+    help: "Epochs between measurements, 1…100000 (default 4; with --paper 20).")
   var recordEvery: Int?
 
-  @Option(help: "Use the first N training images (default 10000; with --paper all).")
+  @Option(
+    parsing: .unconditional,
+    help: "Use the first N training images, 10…2147483647 (default 10000; with --paper all).")
   var trainingSamples: Int?
 
   @Option(help: "Folder with the MNIST-format IDX files.")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
-  @Option(help: "Random seed of the initial weights and the minibatch order.")
+  @Option(
+    parsing: .unconditional,
+    help: "Random seed of the initial weights and the minibatch order, 0…2^64−1.")
   var seed: UInt64 = 1
 
-  @Option(help: "Threads for the matrix products.")
+  @Option(
+    parsing: .unconditional, help: "Threads for the matrix products, 1…1024.")
   var threads: Int = 2
 
   @Option(help: "Output folder (created if missing; an existing one is resumed).")
@@ -68,6 +78,14 @@ struct MNISTRankEvolution: ParsableCommand {
   var quiet = false
 
   func validate() throws {
+    try checkOption(epochs, in: 1...100_000, option: "--epochs", error: ValidationError.init)
+    try checkOption(
+      recordEvery, in: 1...100_000, option: "--record-every", error: ValidationError.init)
+    try checkOption(
+      trainingSamples, in: 10...OptionRange.countLimit, option: "--training-samples",
+      error: ValidationError.init)
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs)")
     }
@@ -80,7 +98,8 @@ struct MNISTRankEvolution: ParsableCommand {
     guard threads >= 1 else {
       throw ValidationError("--threads must be at least 1, got \(threads)")
     }
-    _ = try parsedLambdas()
+    try checkOption(
+      parsedLambdas() ?? [], in: 0...1e6, option: "--lambdas", error: ValidationError.init)
     do {
       _ = try Shard(parsing: shard)
     } catch {

@@ -43,28 +43,41 @@ struct WidthDepthSweep: ParsableCommand {
   var paper = false
 
   @Option(
-    name: .customLong("lambdas"), help: "Comma-separated λ values (default 0.001,0.003,0.01).")
+    name: .customLong("lambdas"),
+    parsing: .unconditional,
+    help: "Comma-separated λ values, each in 0…1000000 (default 0.001,0.003,0.01).")
   var lambdasText: String?
 
-  @Option(name: .customLong("widths"), help: "Comma-separated widths of Figure 4.")
+  @Option(
+    name: .customLong("widths"), parsing: .unconditional,
+    help: "Comma-separated widths of Figure 4, each in 1…10000.")
   var widthsText: String?
 
-  @Option(name: .customLong("depths"), help: "Comma-separated hidden layer counts of Figure 5.")
+  @Option(
+    name: .customLong("depths"), parsing: .unconditional,
+    help: "Comma-separated hidden layer counts of Figure 5, each in 1…1000.")
   var depthsText: String?
 
-  @Option(help: "Training epochs of every network (default 30; with --paper 100).")
+  @Option(
+    parsing: .unconditional,
+    help: "Training epochs of every network, 1…100000 (default 30; with --paper 100).")
   var epochs: Int?
 
-  @Option(help: "Use the first N training images (default 5000; with --paper all).")
+  @Option(
+    parsing: .unconditional,
+    help: "Use the first N training images, 10…2147483647 (default 5000; with --paper all).")
   var trainingSamples: Int?
 
   @Option(help: "Folder with the MNIST-format IDX files.")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
-  @Option(help: "Random seed of the initial weights and the minibatch order.")
+  @Option(
+    parsing: .unconditional,
+    help: "Random seed of the initial weights and the minibatch order, 0…2^64−1.")
   var seed: UInt64 = 1
 
-  @Option(help: "Threads for the matrix products.")
+  @Option(
+    parsing: .unconditional, help: "Threads for the matrix products, 1…1024.")
   var threads: Int = 2
 
   @Option(help: "Output folder (created if missing; an existing one is resumed).")
@@ -74,6 +87,12 @@ struct WidthDepthSweep: ParsableCommand {
   var shard: String = "1/1"
 
   func validate() throws {
+    try checkOption(epochs, in: 1...100_000, option: "--epochs", error: ValidationError.init)
+    try checkOption(
+      trainingSamples, in: 10...OptionRange.countLimit, option: "--training-samples",
+      error: ValidationError.init)
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs)")
     }
@@ -83,9 +102,12 @@ struct WidthDepthSweep: ParsableCommand {
     guard threads >= 1 else {
       throw ValidationError("--threads must be at least 1, got \(threads)")
     }
-    _ = try list(lambdasText, "--lambdas", Double.init) { $0 >= 0 && $0.isFinite }
-    _ = try list(widthsText, "--widths", Int.init) { $0 >= 1 }
-    _ = try list(depthsText, "--depths", Int.init) { $0 >= 1 }
+    let lambdas = try list(lambdasText, "--lambdas", Double.init) { $0 >= 0 && $0.isFinite }
+    try checkOption(lambdas ?? [], in: 0...1e6, option: "--lambdas", error: ValidationError.init)
+    let widths = try list(widthsText, "--widths", Int.init) { $0 >= 1 }
+    try checkOption(widths ?? [], in: 1...10_000, option: "--widths", error: ValidationError.init)
+    let depths = try list(depthsText, "--depths", Int.init) { $0 >= 1 }
+    try checkOption(depths ?? [], in: 1...1000, option: "--depths", error: ValidationError.init)
     do {
       _ = try Shard(parsing: shard)
     } catch {

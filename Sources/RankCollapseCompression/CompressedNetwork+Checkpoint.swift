@@ -43,12 +43,21 @@ extension CompressedNetwork {
   /// - Parameters:
   ///   - path: The `.safetensors` file to create or replace.
   ///   - original: The checkpoint the network was compressed from, or `nil`.
-  /// - Throws: ``CompressionError/checkpoint(_:)`` when the file cannot be written.
+  /// - Throws: ``CompressionError/checkpoint(_:)`` when the file cannot be written or a tensor
+  ///   holds `NaN` or an infinity (nothing is written then).
   public func write(to path: String, basedOn original: Checkpoint<Scalar>? = nil)
     throws(CompressionError)
   {
+    let file = checkpointFile(basedOn: original)
+    if let tensor = Checkpoint<Scalar>.firstNonFiniteTensor(in: file) {
+      throw .checkpoint(
+        .checkpointFile(
+          path: path,
+          reason: "tensor '\(tensor)' holds a non-finite value (NaN or infinity); nothing was "
+            + "written"))
+    }
     do {
-      try SafeTensors.write(checkpointFile(basedOn: original), to: path)
+      try SafeTensors.write(file, to: path)
     } catch {
       throw .checkpoint(.checkpointFile(path: path, reason: error.description))
     }

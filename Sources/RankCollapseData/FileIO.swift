@@ -175,8 +175,12 @@ func readWholeFile(_ path: String) throws(FileFailure) -> [UInt8] {
 /// Writes a file atomically: `body` writes into a new hidden file beside `path`, which is then
 /// flushed to disk and renamed over `path`; on failure the hidden file is removed.
 ///
-/// The new file gets the permissions a newly created file gets (`0666` less the umask). If `path`
-/// is a symbolic link, the link itself is replaced.
+/// The new file gets the permissions a newly created file gets (`0666` less the umask). A `path`
+/// that exists and is not a regular file (a symbolic link, a device node, a pipe) is refused (an
+/// ``FileFailure/io(path:operation:message:)`` that says so) and nothing is written, as is a
+/// folder. Hidden temporary
+/// files of this naming left in the folder by a killed writer are removed first (see
+/// ``LeftoverTemporaryFiles``).
 ///
 /// - Parameters:
 ///   - path: The destination.
@@ -187,10 +191,22 @@ func writeAtomically<E: Error>(
   to path: String, wrap: (FileFailure) -> E, _ body: (TemporaryFile) throws(E) -> Void
 ) throws(E) {
   var status = stat()
-  if stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
-    throw wrap(.isDirectory(path: path))
+  if lstat(path, &status) == 0 {
+    switch status.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw wrap(.isDirectory(path: path))
+    case S_IFLNK:
+      // A link to a folder is reported as a folder, as before; any other link is refused.
+      var target = stat()
+      if stat(path, &target) == 0 && (target.st_mode & S_IFMT) == S_IFDIR {
+        throw wrap(.isDirectory(path: path))
+      }
+      throw wrap(notReplaceable(path))
+    default: throw wrap(notReplaceable(path))
+    }
   }
   let folder = folderName(of: path)
+  LeftoverTemporaryFiles.removeOnce(in: folder)
   let temporary: TemporaryFile
   do {
     temporary = try TemporaryFile(replacing: path, in: folder)
@@ -209,6 +225,13 @@ func writeAtomically<E: Error>(
     throw error
   }
   syncFolder(folder)
+}
+
+/// The failure of an atomic write over something that is not a regular file.
+private func notReplaceable(_ path: String) -> FileFailure {
+  .io(
+    path: path, operation: "replace",
+    message: "it is not a regular file (a symbolic link, device node or pipe); nothing was written")
 }
 
 /// Flushes a folder's entries to disk so that a rename in it survives a crash (best effort).

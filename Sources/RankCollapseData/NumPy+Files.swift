@@ -14,29 +14,8 @@ extension NumPy {
   ///   of ``NumPyError`` when its contents are not a `.npy` file RankCollapse reads.
   /// - Complexity: O(file size).
   public static func read(contentsOf path: String) throws(NumPyError) -> NumPyArray {
-    let file: ReadableFile
-    do { file = try ReadableFile(path: path) } catch { throw NumPyError(error) }
+    let (file, size, preamble, header) = try openFile(path)
     defer { file.close() }
-    let size: Int
-    do { size = try file.regularFileSize() } catch { throw NumPyError(error) }
-
-    var prefix = [UInt8](repeating: 0, count: min(size, NumPyPreamble.maximumLength))
-    if let failure = prefix.withUnsafeMutableBytes({ file.read(into: $0, at: 0) }) {
-      throw NumPyError(failure)
-    }
-    let preamble = try prefix.withUnsafeBufferPointer { buffer throws(NumPyError) in
-      try NumPyPreamble.parse(prefix: UnsafeRawBufferPointer(buffer), fileSize: size)
-    }
-
-    var headerBytes = [UInt8](repeating: 0, count: preamble.headerLength)
-    if let failure = headerBytes.withUnsafeMutableBytes({
-      file.read(into: $0, at: preamble.headerOffset)
-    }) {
-      throw NumPyError(failure)
-    }
-    let header = try headerBytes.withUnsafeBufferPointer { buffer throws(NumPyError) in
-      try NumPyHeader.parse(buffer, majorVersion: preamble.majorVersion)
-    }
     try header.checkPayload(availableBytes: size - preamble.dataOffset)
     return try makeArray(header: header) { destination in
       file.read(into: destination, at: preamble.dataOffset).map(NumPyError.init)
@@ -49,8 +28,8 @@ extension NumPy {
   /// flushed to disk, and then renamed over `path`, so at any moment `path` holds either its old
   /// contents or the complete new file; on failure the temporary file is removed. The new file
   /// gets the permissions a newly created file gets (`0666` less the process's umask), whatever
-  /// the permissions of a file it replaces. If `path` is a symbolic link, the link itself is
-  /// replaced.
+  /// the permissions of a file it replaces. A `path` that exists and is not a regular file (a
+  /// symbolic link, a device node, a pipe) is refused and nothing is written.
   ///
   /// - Parameters:
   ///   - array: The array to write.

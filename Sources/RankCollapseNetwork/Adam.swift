@@ -143,6 +143,15 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
         second.append(v)
       }
     }
+    // Integer division above would drop the last layer's moments if one is missing: refuse.
+    guard first.count + second.count == state.tensors.count else {
+      throw .incompatibleCheckpoint(
+        "the optimizer state holds \(state.tensors.count) moments, not 4 per layer: a layer's "
+          + "Adam moment is missing")
+    }
+    guard !first.isEmpty || state.step == 0 else {
+      throw .incompatibleCheckpoint("the Adam moments are missing after \(state.step) steps")
+    }
     firstMoments = first
     secondMoments = second
     steps = state.step

@@ -92,10 +92,18 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
   /// Writes the checkpoint atomically.
   ///
   /// - Parameter path: The file to create or replace.
-  /// - Throws: ``TrainingError/checkpointFile(path:reason:)`` when it cannot be written.
+  /// - Throws: ``TrainingError/checkpointFile(path:reason:)`` when it cannot be written, or when
+  ///   a parameter or buffer holds `NaN` or an infinity (nothing is written then).
   public func write(to path: String) throws(TrainingError) {
+    let file = safeTensorsFile()
+    if let tensor = Self.firstNonFiniteTensor(in: file) {
+      throw .checkpointFile(
+        path: path,
+        reason: "tensor '\(tensor)' holds a non-finite value (NaN or infinity); nothing was written"
+      )
+    }
     do {
-      try SafeTensors.write(safeTensorsFile(), to: path)
+      try SafeTensors.write(file, to: path)
     } catch {
       throw .checkpointFile(path: path, reason: error.description)
     }
@@ -184,6 +192,10 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
         throw .incompatibleCheckpoint("layer \(l + 1): the weight is not a matrix")
       }
       let bias = Matrix(rowVector: biasTensor.vector(as: Scalar.self))
+      for (part, values) in [("weight", weight), ("bias", bias)] where !values.isFinite {
+        throw .incompatibleCheckpoint(
+          "layer \(l + 1): the \(part) holds a non-finite value (NaN or infinity)")
+      }
       let hasBias = biasFlags[l] == "1"
       guard hasBias || bias.maxAbsoluteValue == 0 else {
         throw .incompatibleCheckpoint("layer \(l + 1) has no bias but a non-zero bias tensor")
@@ -194,6 +206,17 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
       network = try Network(layers: layers)
     } catch {
       throw .incompatibleCheckpoint(error.description)
+    }
+    // Every tensor must be described: a parameter of a listed layer or an optimizer buffer.
+    for tensor in file.tensors where !tensor.name.hasPrefix("optimizer.") {
+      let parts = tensor.name.split(separator: ".", omittingEmptySubsequences: false)
+      guard parts.count == 4, parts[0] == "network", parts[1] == "layers",
+        let l = Int(parts[2]), l >= 0, l < layers.count, parts[3] == "weight" || parts[3] == "bias"
+      else {
+        throw .incompatibleCheckpoint(
+          "tensor '\(tensor.name)' is not described by the metadata (\(layers.count) layers, "
+            + "each with network.layers.L.weight and .bias, and optimizer buffers)")
+      }
     }
     // Optimizer buffers must be shaped like the parameter they belong to (L-BFGS: curvature
     // vectors over all parameters).
@@ -215,7 +238,26 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
           "optimizer buffer '\(name)' has shape \(tensor.shape), its parameter \(parameter.rows)×\(parameter.columns)"
         )
       }
+      guard matrix.isFinite else {
+        throw .incompatibleCheckpoint(
+          "optimizer buffer '\(name)' holds a non-finite value (NaN or infinity)")
+      }
       tensors[name] = matrix
+    }
+    // A kind of buffer (velocity "v", Adam's "m" and "v") present for one parameter must be
+    // present for every parameter of every layer, the last one included.
+    let kinds = Set(
+      tensors.keys.filter { $0.split(separator: ".").dropFirst().first == "layers" }.map {
+        String($0.prefix { $0 != "." })
+      })
+    for kind in kinds.sorted() {
+      for l in 0..<layers.count {
+        for part in ["weight", "bias"] where tensors["\(kind).layers.\(l).\(part)"] == nil {
+          throw .incompatibleCheckpoint(
+            "optimizer buffer '\(kind).layers.\(l).\(part)' is missing (layer \(l + 1) of "
+              + "\(layers.count))")
+        }
+      }
     }
     optimizer = OptimizerState(
       name: optimizerName, step: try integer("optimizer.step"), tensors: tensors)
@@ -237,6 +279,17 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
       configuration[key] = metadata[key]
     }
     self.configuration = configuration
+  }
+
+  /// The name of the first floating-point tensor of `file` that holds `NaN` or an infinity.
+  ///
+  /// - Parameter file: The tensors to check.
+  /// - Returns: The tensor's name, or `nil` when every value is finite.
+  /// - Complexity: O(number of elements).
+  public static func firstNonFiniteTensor(in file: SafeTensorsFile) -> String? {
+    file.tensors.first { tensor in
+      tensor.dataType.isFloatingPoint && !tensor.vector(as: Double.self).allSatisfy(\.isFinite)
+    }?.name
   }
 
   /// The metadata keys describing the configuration a resumed run must share.

@@ -126,6 +126,15 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
         restored.append(v)
       }
     }
+    // Integer division above would drop an unpaired buffer (the last layer's): refuse it.
+    guard restored.count == state.tensors.count else {
+      throw .incompatibleCheckpoint(
+        "the optimizer state holds \(state.tensors.count) velocities, not 2 per layer: a "
+          + "layer's weight or bias velocity is missing")
+    }
+    guard !restored.isEmpty || state.step == 0 else {
+      throw .incompatibleCheckpoint("the velocities are missing after \(state.step) steps")
+    }
     velocities = restored
   }
 }

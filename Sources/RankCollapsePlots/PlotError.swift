@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a chart could not be drawn or written.
 public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A point on a logarithmic axis is zero or negative.
@@ -33,6 +41,12 @@ public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
   ///   - code: The `errno` value.
   case io(path: String, operation: String, code: Int32)
 
+  /// The destination exists and is not a regular file (a symbolic link, a device node, a pipe):
+  /// it is not replaced.
+  ///
+  /// - Parameter path: The destination.
+  case notRegularFile(path: String)
+
   /// A sentence describing the problem.
   public var description: String {
     switch self {
@@ -54,8 +68,11 @@ public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
       "a figure needs at least 1 column, got \(columns)"
     case .panel(let index, let title, let error):
       "panel \(index) (\"\(title)\"): \(error)"
+    case .notRegularFile(let path):
+      "\(path) is not a regular file (a symbolic link, device or pipe); it is not replaced and "
+        + "nothing was written"
     case .io(let path, let operation, let code):
-      "could not \(operation) \(path) (errno \(code))"
+      "could not \(operation) \(path): \(String(cString: strerror(code)))"
     }
   }
 }

@@ -19,9 +19,17 @@ extension Matrix {
   @inlinable
   public func singularValues() throws(LinearAlgebraError) -> [Scalar] {
     guard isFinite else { throw .nonFiniteInput(operation: "singularValues") }
-    let k = Swift.min(rows, columns)
-    guard k > 0 else { return [] }
     var work = rows > columns ? transposed() : self
+    return try Matrix.singularValues(destroying: &work)
+  }
+
+  /// The singular values of `work`, overwriting it (LAPACK `?gesdd`, `jobz = 'N'`): no copy
+  /// when `work` is uniquely referenced and has no more rows than columns.
+  @inlinable
+  static func singularValues(destroying work: inout Matrix) throws(LinearAlgebraError) -> [Scalar] {
+    if work.rows > work.columns { work = work.transposed() }
+    let k = Swift.min(work.rows, work.columns)
+    guard k > 0 else { return [] }
     let (m, n) = (work.columns, work.rows)
     var values = [Scalar](repeating: 0, count: k)
     var unused: (Scalar, Scalar) = (0, 0)
@@ -39,6 +47,25 @@ extension Matrix {
     }
     try Matrix.checkGESDD(info)
     return values
+  }
+
+  /// The singular values of `work` times a power of two `factor`, overwriting `work`.
+  ///
+  /// `factor` is 1 unless the largest entry times
+  /// `sqrt(rows · columns)` (a bound on `s_1`) could exceed the largest finite `Scalar`; then
+  /// the matrix is scaled by `factor` (exactly) before the factorisation. LAPACK scales tiny
+  /// matrices itself, so no factor above 1 is needed.
+  @inlinable
+  static func scaledSingularValues(
+    destroying work: inout Matrix
+  ) throws(LinearAlgebraError) -> (values: [Scalar], factor: Scalar) {
+    let largest = work.maxAbsoluteValue
+    let bound = Scalar.greatestFiniteMagnitude / (2 * Scalar(work.count).squareRoot())
+    guard largest > bound else { return (try singularValues(destroying: &work), 1) }
+    // largest · factor in [1/2, 1).
+    let factor = Scalar(sign: .plus, exponent: -(largest.exponent + 1), significand: 1)
+    work *= factor
+    return (try singularValues(destroying: &work), factor)
   }
 
   /// The thin singular value decomposition `A = U diag(s) Vᵀ` (LAPACK `?gesdd`, divide and
@@ -104,7 +131,28 @@ extension Matrix {
   /// - Throws: As ``singularValues()``.
   @inlinable
   public func spectrum() throws(LinearAlgebraError) -> Spectrum<Scalar> {
-    Spectrum(sortedSingularValues: try singularValues(), rows: rows, columns: columns)
+    guard isFinite else { throw .nonFiniteInput(operation: "singularValues") }
+    var work = rows > columns ? transposed() : self
+    let (values, factor) = try Matrix.scaledSingularValues(destroying: &work)
+    return Spectrum(sortedSingularValues: values, factor: factor, rows: rows, columns: columns)
+  }
+
+  /// The spectrum of a matrix the caller gives up: like ``spectrum()``, but the factorisation
+  /// overwrites the matrix's own storage when it is uniquely referenced and has no more rows
+  /// than columns, so no second copy of a large matrix is made.
+  ///
+  /// - Parameter matrix: The matrix; its contents are consumed.
+  /// - Returns: The spectrum of `matrix`.
+  /// - Throws: As ``singularValues()``.
+  @inlinable
+  public static func spectrum(consuming matrix: consuming Matrix) throws(LinearAlgebraError)
+    -> Spectrum<Scalar>
+  {
+    guard matrix.isFinite else { throw .nonFiniteInput(operation: "singularValues") }
+    let (rows, columns) = (matrix.rows, matrix.columns)
+    var work = matrix
+    let (values, factor) = try Matrix.scaledSingularValues(destroying: &work)
+    return Spectrum(sortedSingularValues: values, factor: factor, rows: rows, columns: columns)
   }
 
   @usableFromInline

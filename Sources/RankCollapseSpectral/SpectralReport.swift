@@ -6,7 +6,12 @@ import RankCollapseTensor
 /// The JSON keys are a stable interface (the `rankcollapse analyze` command writes them):
 /// `name`, `shape`, `singularValues`, `frobeniusNorm`, `spectralNorm`, `nuclearNorm`,
 /// `stableRank`, `effectiveRank`, `numericalRank`, `relativeTail`, `rankDistance`, `softRank`,
-/// `tailError`.
+/// `tailError`, and `notes` when a value is undefined.
+///
+/// Every ratio and rank is finite for a finite matrix (``Spectrum`` computes with scaled
+/// values); only a norm or singular value beyond the largest finite `Double` (a matrix with
+/// entries near `1.8e308`) is not a number. Such a value is `+infinity` here, encoded as JSON
+/// `null`, and ``notes`` says which quantity it is and why.
 public struct SpectralReport: Codable, Sendable, Equatable {
   /// What the matrix is called (a file name, or `file:tensor`).
   public var name: String
@@ -48,6 +53,28 @@ public struct SpectralReport: Codable, Sendable, Equatable {
   /// The tail errors `[e(1), …, e(k)]` of equation (22).
   public var tailError: [Double]
 
+  /// One sentence per quantity that is not a finite number (empty when all are).
+  public var notes: [String] {
+    var notes: [String] = []
+    let scalars: [(String, Double)] = [
+      ("frobeniusNorm", frobeniusNorm), ("spectralNorm", spectralNorm),
+      ("nuclearNorm", nuclearNorm), ("stableRank", stableRank), ("effectiveRank", effectiveRank),
+      ("relativeTail", relativeTail), ("rankDistance", rankDistance),
+    ]
+    for (key, value) in scalars where !value.isFinite {
+      notes.append("\(key) is undefined: it exceeds the largest finite double (about 1.8e308)")
+    }
+    let large = singularValues.filter { !$0.isFinite }.count
+    if large > 0 {
+      notes.append(
+        "singularValues: \(large) value(s) exceed the largest finite double (about 1.8e308)")
+    }
+    if tailError.contains(where: { !$0.isFinite }) {
+      notes.append("tailError is undefined for some r")
+    }
+    return notes
+  }
+
   /// Creates the report of a spectrum.
   ///
   /// - Parameters:
@@ -75,5 +102,60 @@ public struct SpectralReport: Codable, Sendable, Equatable {
     self.rankDistance = spectrum.distanceToRank(rank)
     self.softRank = spectrum.softRank(epsilon: epsilon)
     self.tailError = spectrum.tailErrors
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case name, shape, singularValues, frobeniusNorm, spectralNorm, nuclearNorm, stableRank
+    case effectiveRank, numericalRank, relativeTail, rankDistance, softRank, tailError, notes
+  }
+
+  /// Encodes the report; a value that is not a finite number is `null`, and `notes` lists them.
+  ///
+  /// - Parameter encoder: The encoder.
+  /// - Throws: What the encoder throws.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    func number(_ value: Double) -> Double? { value.isFinite ? value : nil }
+    try container.encode(name, forKey: .name)
+    try container.encode(shape, forKey: .shape)
+    try container.encode(singularValues.map(number), forKey: .singularValues)
+    try container.encode(number(frobeniusNorm), forKey: .frobeniusNorm)
+    try container.encode(number(spectralNorm), forKey: .spectralNorm)
+    try container.encode(number(nuclearNorm), forKey: .nuclearNorm)
+    try container.encode(number(stableRank), forKey: .stableRank)
+    try container.encode(number(effectiveRank), forKey: .effectiveRank)
+    try container.encode(numericalRank, forKey: .numericalRank)
+    try container.encode(number(relativeTail), forKey: .relativeTail)
+    try container.encode(number(rankDistance), forKey: .rankDistance)
+    try container.encode(softRank, forKey: .softRank)
+    try container.encode(tailError.map(number), forKey: .tailError)
+    let notes = self.notes
+    if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
+  }
+
+  /// Decodes a report written by ``encode(to:)``; `null` numbers become `+infinity`.
+  ///
+  /// - Parameter decoder: The decoder.
+  /// - Throws: `DecodingError` if a key is missing or has the wrong type.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    func number(_ key: CodingKeys) throws -> Double {
+      try container.decodeIfPresent(Double.self, forKey: key) ?? .infinity
+    }
+    name = try container.decode(String.self, forKey: .name)
+    shape = try container.decode([Int].self, forKey: .shape)
+    singularValues = try container.decode([Double?].self, forKey: .singularValues).map {
+      $0 ?? .infinity
+    }
+    frobeniusNorm = try number(.frobeniusNorm)
+    spectralNorm = try number(.spectralNorm)
+    nuclearNorm = try number(.nuclearNorm)
+    stableRank = try number(.stableRank)
+    effectiveRank = try number(.effectiveRank)
+    numericalRank = try container.decode(Int.self, forKey: .numericalRank)
+    relativeTail = try number(.relativeTail)
+    rankDistance = try number(.rankDistance)
+    softRank = try container.decode(Int.self, forKey: .softRank)
+    tailError = try container.decode([Double?].self, forKey: .tailError).map { $0 ?? .infinity }
   }
 }

@@ -39,8 +39,20 @@ import RankCollapseTensor
 ///
 /// For a matrix whose singular values are all zero (or that has none), there is nothing to
 /// approximate: every relative quantity (`τ_K`, `e(r)`), every rank and every norm is 0.
+///
+/// ## Extreme scales
+///
+/// Every sum is taken over the singular values divided by a power of two near `s_1` (an exact
+/// division), as LAPACK's norm routines scale before they square: a matrix times `1e-300` or
+/// `1e300` has the same `τ_K`, `e(r)`, `rk(ε)`, stable and effective rank as the matrix itself,
+/// and its norms are the scaled norms, where `Σ s_i²` in plain arithmetic would underflow to 0
+/// or overflow to infinity. A distance ``distanceToRank(_:)`` whose squares would underflow
+/// next to `s_1` (one entry of `1e300` among ordinary ones) is summed relative to its own
+/// largest term. Only a norm (or singular value) that exceeds the largest finite `Scalar` is
+/// `+infinity`; the ratios and ranks stay finite.
 public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
-  /// The singular values in decreasing order.
+  /// The singular values in decreasing order (an entry beyond the largest finite `Scalar` is
+  /// `+infinity`; see ``scaledSingularValues``).
   public let singularValues: [Scalar]
 
   /// The number of rows of the matrix.
@@ -49,11 +61,19 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
   /// The number of columns of the matrix.
   public let columns: Int
 
-  /// `suffixSquares[j] = Σ_{i≥j} s_i²` (0-based), summed from the smallest value up for accuracy;
-  /// one extra trailing 0.
+  /// The singular values times ``unit``, in decreasing order: `s_1 · unit` is in `[1/2, 1)`
+  /// (or 0 for the zero matrix), so sums of their squares neither overflow nor underflow.
+  public let scaledSingularValues: [Scalar]
+
+  /// The power of two the singular values are multiplied by to give ``scaledSingularValues``
+  /// (1 for the zero matrix).
+  public let unit: Scalar
+
+  /// `suffixSquares[j] = Σ_{i≥j} (s_i · unit)²` (0-based), summed from the smallest value up for
+  /// accuracy; one extra trailing 0.
   @usableFromInline let suffixSquares: [Scalar]
 
-  /// `suffixSums[j] = Σ_{i≥j} s_i` (0-based); one extra trailing 0.
+  /// `suffixSums[j] = Σ_{i≥j} s_i · unit` (0-based); one extra trailing 0.
   @usableFromInline let suffixSums: [Scalar]
 
   /// Creates a spectrum from singular values computed elsewhere.
@@ -73,47 +93,88 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
   /// Creates a spectrum from values already sorted in decreasing order.
   @usableFromInline
   init(sortedSingularValues values: [Scalar], rows: Int, columns: Int) {
+    self.init(sortedSingularValues: values, factor: 1, rows: rows, columns: columns)
+  }
+
+  /// Creates a spectrum from the singular values of a matrix multiplied by `factor`, a power of
+  /// two (see `Matrix.scaledSingularValues()`), sorted in decreasing order; the singular values
+  /// of the matrix itself, `values[i] / factor`, may exceed the range of `Scalar`.
+  @usableFromInline
+  init(sortedSingularValues values: [Scalar], factor: Scalar, rows: Int, columns: Int) {
     precondition(
       values.count <= Swift.min(rows, columns),
       "\(values.count) singular values for a \(rows)×\(columns) matrix")
-    self.singularValues = values
+    precondition(
+      factor > 0 && factor.isFinite, "Spectrum: the factor must be positive, got \(factor)")
+    let top = values.first ?? 0
+    // 2^-(e+1) for s_1 = f · 2^e, f in [1, 2), so that s_1 · step is in [1/2, 1); the exponent
+    // is clamped so that the step itself is finite (a subnormal s_1 stays below 1/2).
+    let exponent = Swift.min(-(top.exponent + 1), Scalar.greatestFiniteMagnitude.exponent)
+    let step: Scalar = top > 0 ? Scalar(sign: .plus, exponent: exponent, significand: 1) : 1
+    let scaled = step == 1 ? values : values.map { $0 * step }
+    self.singularValues = factor == 1 ? values : values.map { $0 / factor }
+    self.scaledSingularValues = scaled
+    self.unit = factor * step
     self.rows = rows
     self.columns = columns
-    var squares = [Scalar](repeating: 0, count: values.count + 1)
-    var sums = [Scalar](repeating: 0, count: values.count + 1)
-    for j in stride(from: values.count - 1, through: 0, by: -1) {
-      squares[j] = squares[j + 1] + values[j] * values[j]
-      sums[j] = sums[j + 1] + values[j]
+    var squares = [Scalar](repeating: 0, count: scaled.count + 1)
+    var sums = [Scalar](repeating: 0, count: scaled.count + 1)
+    for j in stride(from: scaled.count - 1, through: 0, by: -1) {
+      squares[j] = squares[j + 1] + scaled[j] * scaled[j]
+      sums[j] = sums[j + 1] + scaled[j]
     }
     self.suffixSquares = squares
     self.suffixSums = sums
+  }
+
+  /// The spectrum of the transposed matrix: the same singular values, rows and columns swapped.
+  ///
+  /// - Returns: The spectrum of `Wᵀ`.
+  public func transposed() -> Spectrum {
+    Spectrum(
+      singularValues: singularValues, rows: columns, columns: rows,
+      scaledSingularValues: scaledSingularValues, unit: unit, suffixSquares: suffixSquares,
+      suffixSums: suffixSums)
+  }
+
+  private init(
+    singularValues: [Scalar], rows: Int, columns: Int, scaledSingularValues: [Scalar],
+    unit: Scalar, suffixSquares: [Scalar], suffixSums: [Scalar]
+  ) {
+    self.singularValues = singularValues
+    self.rows = rows
+    self.columns = columns
+    self.scaledSingularValues = scaledSingularValues
+    self.unit = unit
+    self.suffixSquares = suffixSquares
+    self.suffixSums = suffixSums
   }
 
   /// The number of singular values, `min(rows, columns)` for a computed spectrum.
   public var count: Int { singularValues.count }
 
   /// The Frobenius norm `‖W‖_F = sqrt(Σ s_i²)`.
-  public var frobeniusNorm: Scalar { suffixSquares[0].squareRoot() }
+  public var frobeniusNorm: Scalar { suffixSquares[0].squareRoot() / unit }
 
   /// The spectral norm `‖W‖_2 = s_1` (0 without singular values).
   public var spectralNorm: Scalar { singularValues.first ?? 0 }
 
   /// The nuclear norm `‖W‖_* = Σ s_i`.
-  public var nuclearNorm: Scalar { suffixSums[0] }
+  public var nuclearNorm: Scalar { suffixSums[0] / unit }
 
   /// The stable rank `‖W‖_F² / ‖W‖_2²`, between 1 and the rank for a non-zero matrix (0 for zero).
   public var stableRank: Scalar {
-    let top = spectralNorm
+    let top = scaledSingularValues.first ?? 0
     return top > 0 ? suffixSquares[0] / (top * top) : 0
   }
 
   /// The effective rank `exp(H(p))` of Roy & Vetterli (2007), with `p_i = s_i / Σ s` and the
   /// Shannon entropy `H(p) = −Σ p_i log p_i` (`0 log 0 = 0`); 0 for the zero matrix.
   public var effectiveRank: Scalar {
-    let total = nuclearNorm
+    let total = suffixSums[0]
     guard total > 0 else { return 0 }
     var entropy: Scalar = 0
-    for value in singularValues where value > 0 {
+    for value in scaledSingularValues where value > 0 {
       let p = value / total
       entropy -= p * Scalar.log(p)
     }
@@ -128,8 +189,12 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
   ///   `Double`), pass that precision's epsilon: `.numpyDefault(machineEpsilon: 0x1p-23)`.
   /// - Returns: `#{i : s_i > tol}`.
   public func numericalRank(tolerance: RankTolerance<Scalar> = .numpyDefault()) -> Int {
-    let threshold = self.threshold(for: tolerance)
-    return singularValues.prefix { $0 > threshold }.count
+    if case .absolute(let value) = tolerance {
+      return singularValues.prefix { $0 > value }.count
+    }
+    // Relative rules compare the scaled values, so an infinite s_1 does not hide the rest.
+    let threshold = scaledThreshold(for: tolerance)
+    return scaledSingularValues.prefix { $0 > threshold }.count
   }
 
   /// The absolute threshold a tolerance rule gives for this spectrum.
@@ -141,6 +206,16 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
     case .absolute(let value): value
     case .relativeToLargest(let factor): factor * spectralNorm
     case .numpyDefault(let epsilon): spectralNorm * Scalar(Swift.max(rows, columns)) * epsilon
+    }
+  }
+
+  /// ``threshold(for:)`` times ``unit``, for the relative rules.
+  private func scaledThreshold(for tolerance: RankTolerance<Scalar>) -> Scalar {
+    let top = scaledSingularValues.first ?? 0
+    switch tolerance {
+    case .absolute(let value): return value * unit
+    case .relativeToLargest(let factor): return factor * top
+    case .numpyDefault(let epsilon): return top * Scalar(Swift.max(rows, columns)) * epsilon
     }
   }
 
@@ -164,7 +239,18 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
   public func distanceToRank(_ rank: Int) -> Scalar {
     precondition(rank >= 0, "distanceToRank: rank K must be ≥ 0, got \(rank)")
     guard rank < count else { return 0 }
-    return suffixSquares[rank].squareRoot()
+    let largest = scaledSingularValues[rank]
+    // Squares of scaled values below this may be subnormal and lose digits; then sum the
+    // tail relative to its own largest term instead (LAPACK's dnrm2 idea).
+    guard largest * largest < Scalar.leastNormalMagnitude / Scalar.ulpOfOne, largest > 0 else {
+      return suffixSquares[rank].squareRoot() / unit
+    }
+    var sum: Scalar = 0
+    for value in scaledSingularValues[rank...].reversed() {
+      let ratio = value / largest
+      sum += ratio * ratio
+    }
+    return sum.squareRoot() * largest / unit
   }
 
   /// The tail error `e(r) = Σ_{i≥r} s_i / Σ_i s_i` of the paper's equation (22).

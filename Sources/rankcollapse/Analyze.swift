@@ -19,6 +19,9 @@ struct Analyze: ParsableCommand {
       named file:array (1-D biases, N-D kernels and integer arrays are skipped with a note); \
       --filter keeps those whose name matches a regular expression.
 
+      A long singular value computation shows a progress line on standard error (updated in \
+      place on a terminal); --quiet turns it off.
+
       --plot DIR also writes DIR/spectra.svg (the folder is created if missing): the \
       normalised singular values s_i/s_1 and the tail errors e(r) of every analysed matrix, \
       two panels on log axes. The figure is written only when every file was analysed, and \
@@ -47,18 +50,25 @@ struct Analyze: ParsableCommand {
   var filter: String?
 
   @Option(
-    name: [.customShort("k"), .long],
-    help: "K for the relative tail τ_K and the distance to rank K.")
+    name: [.customShort("k"), .long], parsing: .unconditional,
+    help: "K for the relative tail τ_K and the distance to rank K (0…2147483647).")
   var rank: Int = 10
 
-  @Option(help: "ε ≥ 0 for the soft rank rk(ε) (rk(ε) = 0 for ε ≥ 1).")
+  @Option(
+    parsing: .unconditional,
+    help: "ε for the soft rank rk(ε), a finite number ≥ 0 (rk(ε) = 0 for ε ≥ 1).")
   var epsilon: Double = 0.1
 
   @Option(help: "Output format: table, json or csv.")
   var format: OutputFormat = .table
 
-  @Option(help: "Number of BLAS threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  @Option(
+    parsing: .unconditional,
+    help: "Number of BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
+
+  @Flag(help: "Do not print the progress line of long singular value computations.")
+  var quiet = false
 
   @Option(
     help: ArgumentHelp(
@@ -75,13 +85,13 @@ struct Analyze: ParsableCommand {
         throw ValidationError("--filter '\(filter)' is not a valid regular expression: \(error)")
       }
     }
-    guard rank >= 0 else { throw ValidationError("--rank must be ≥ 0, got \(rank).") }
-    guard epsilon.isFinite, epsilon >= 0 else {
-      throw ValidationError("--epsilon must be a finite number ≥ 0, got \(epsilon).")
-    }
-    if let threads, threads < 1 {
-      throw ValidationError("--threads must be ≥ 1, got \(threads).")
-    }
+    try checkOption(
+      rank, in: 0...OptionRange.countLimit, option: "--rank", error: ValidationError.init)
+    try checkOption(
+      epsilon, in: 0...Double.greatestFiniteMagnitude, option: "--epsilon",
+      error: ValidationError.init)
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     if let plot { try validateOutputFolder(plot, option: "--plot") }
   }
 
@@ -94,7 +104,9 @@ struct Analyze: ParsableCommand {
   /// each with OpenBLAS' own threads.
   ///
   /// - Throws: ``CommandFailure`` naming the first matrix (in `inputs` order) that failed.
-  static func spectra(of inputs: [MatrixInput]) throws -> [Spectrum<Double>] {
+  static func spectra(
+    of inputs: [MatrixInput], progress: SVDProgress? = nil
+  ) throws -> [Spectrum<Double>] {
     let threads = BLAS.threading == .partitionOutput ? min(BLAS.threadCount, inputs.count) : 1
     var assignment = [[Int]](repeating: [], count: max(threads, 1))
     var load = [Int](repeating: 0, count: max(threads, 1))
@@ -108,7 +120,12 @@ struct Analyze: ParsableCommand {
       // Each index belongs to exactly one block, so the blocks write disjoint slots.
       Parallel.run(blocks: assignment.count) { block in
         for index in assignment[block] {
-          slots[index] = Result { try inputs[index].matrix().spectrum() }
+          slots[index] = Result {
+            let progress = progress?.start(inputs[index])
+            defer { progress?.finish() }
+            let spectrum = try Matrix.spectrum(consuming: inputs[index].matrix())
+            return inputs[index].isTransposed ? spectrum.transposed() : spectrum
+          }
         }
       }
     }
@@ -126,9 +143,12 @@ struct Analyze: ParsableCommand {
     if let threads { BLAS.threadCount = threads }
     let pattern = try filter.map { try Regex($0) }
     var reports: [SpectralReport] = []
+    var spectra: [Spectrum<Double>] = []
+    let progress = quiet ? nil : SVDProgress()
     for file in files {
       let inputs = try MatrixInputs.load(file, filter: pattern)
-      for (input, spectrum) in zip(inputs, try Self.spectra(of: inputs)) {
+      for (input, spectrum) in zip(inputs, try Self.spectra(of: inputs, progress: progress)) {
+        spectra.append(spectrum)
         reports.append(
           SpectralReport(
             name: input.name, spectrum: spectrum, rank: rank, epsilon: epsilon,
@@ -147,14 +167,7 @@ struct Analyze: ParsableCommand {
       let figure = Experiments.spectraFigure(
         title: reports.count == 1
           ? "Spectrum of \(reports[0].name)" : "Spectra of \(reports.count) matrices",
-        spectra: reports.map { report in
-          (
-            report.name,
-            Spectrum(
-              singularValues: report.singularValues, rows: report.shape[0],
-              columns: report.shape[1])
-          )
-        })
+        spectra: zip(reports, spectra).map { ($0.name, $1) })
       let path = try writeFigure(figure, named: "spectra.svg", in: plot)
       printToStandardError("wrote \(path)")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RankCollapse
+import RankCollapseExperiments
 
 /// `rankcollapse collapse`: the within-class variability report of one layer's features.
 struct Collapse: ParsableCommand {
@@ -45,33 +46,38 @@ struct Collapse: ParsableCommand {
   var targets: String?
 
   @Option(
-    name: [.customShort("k"), .long],
-    help: "K, the number of clusters (default: the number of distinct labels).")
+    name: [.customShort("k"), .long], parsing: .unconditional,
+    help: "K, the number of clusters, 1…1000000 and at most N (default: the number of labels).")
   var clusters: Int?
 
-  @Option(help: "k-means restarts; the best is kept.")
+  @Option(parsing: .unconditional, help: "k-means restarts, 1…10000; the best is kept.")
   var restarts: Int = 4
 
-  @Option(help: "Seed of the k-means initialisation.")
+  @Option(parsing: .unconditional, help: "Seed of the k-means initialisation, 0…2^64−1.")
   var seed: UInt64 = 0
 
   @Option(help: "Output format: table, json or csv.")
   var format: OutputFormat = .table
 
-  @Option(help: "Number of threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  @Option(
+    parsing: .unconditional,
+    help: "Number of threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
+  /// The largest `--clusters` and `--restarts`.
+  static let clusterLimit = 1_000_000
+  static let restartLimit = 10_000
+
   func validate() throws {
-    if let clusters, clusters < 1 {
-      throw ValidationError("--clusters must be ≥ 1, got \(clusters).")
-    }
+    try checkOption(
+      clusters, in: 1...Self.clusterLimit, option: "--clusters", error: ValidationError.init)
     guard clusters != nil || labels != nil else {
       throw ValidationError("Give --clusters K, or --labels so that K can default to the classes.")
     }
-    guard restarts >= 1 else { throw ValidationError("--restarts must be ≥ 1, got \(restarts).") }
-    if let threads, threads < 1 {
-      throw ValidationError("--threads must be ≥ 1, got \(threads).")
-    }
+    try checkOption(
+      restarts, in: 1...Self.restartLimit, option: "--restarts", error: ValidationError.init)
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
   }
 
   func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RankCollapse
+import RankCollapseExperiments
 
 /// `rankcollapse compress`: replace a checkpoint's weights by truncated SVDs stored as factors.
 struct Compress: ParsableCommand {
@@ -16,10 +17,14 @@ struct Compress: ParsableCommand {
 
       Criteria (each option may be repeated; VALUE applies to every layer, L:VALUE to layer L, \
       1-based; a layer's own value wins over a value for every layer):
-        --rank R        keep r = R singular values (clamped to min(m, n))
-        --epsilon E     keep the fewest r with tail error e(r+1) ≤ E, where e(r) = \
+        --rank R        keep r = R singular values, 1 ≤ R ≤ 2147483647; a layer R names \
+      (L:R) must have R ≤ min(m, n), and a layer with min(m, n) < R under a global R stays \
+      dense (said on standard error)
+        --epsilon E     keep the fewest r with tail error e(r+1) ≤ E, 0 ≤ E < 1, where e(r) = \
       Σ_{i≥r} s_i / Σ s_i (paper eq. 22; keeping r values leaves e(r+1))
-        --tau-k EPS     keep the fewest K with τ_K = Σ_{j>K} s_j² / Σ s_j² ≤ EPS
+        --tau-k EPS     keep the fewest K with τ_K = Σ_{j>K} s_j² / Σ s_j² ≤ EPS, 0 ≤ EPS < 1
+      Rank 0 (and E or EPS ≥ 1, which keep no singular value) would make the network's output \
+      independent of its input, so they are usage errors. Layers L are 1-based, 1 ≤ L ≤ depth.
 
       The report gives, per layer and in total, the chosen rank, e(r+1), τ_r, the parameters \
       and the FLOPs per sample (2 per weight or factor entry plus the bias) before and after. \
@@ -80,19 +85,21 @@ struct Compress: ParsableCommand {
   var checkpoint: String
 
   @Option(
+    parsing: .unconditionalSingleValue,
     help: ArgumentHelp(
-      "Keep R singular values (R for every layer, L:R for layer L).", valueName: "R|L:R"))
+      "Keep R ≥ 1 singular values (R for every layer, L:R for layer L).", valueName: "R|L:R"))
   var rank: [String] = []
 
   @Option(
+    parsing: .unconditionalSingleValue,
     help: ArgumentHelp(
-      "Keep the fewest values with e(r+1) ≤ E (E or L:E).", valueName: "E|L:E"))
+      "Keep the fewest values with e(r+1) ≤ E, 0 ≤ E < 1 (E or L:E).", valueName: "E|L:E"))
   var epsilon: [String] = []
 
   @Option(
-    name: .customLong("tau-k"),
+    name: .customLong("tau-k"), parsing: .unconditionalSingleValue,
     help: ArgumentHelp(
-      "Keep the fewest K with τ_K ≤ EPS (EPS or L:EPS).", valueName: "EPS|L:EPS"))
+      "Keep the fewest K with τ_K ≤ EPS, 0 ≤ EPS < 1 (EPS or L:EPS).", valueName: "EPS|L:EPS"))
   var tauK: [String] = []
 
   @Option(
@@ -103,7 +110,9 @@ struct Compress: ParsableCommand {
   @Option(help: "Report format: table, json or csv.")
   var format: OutputFormat = .table
 
-  @Option(help: "Number of threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  @Option(
+    parsing: .unconditional,
+    help: "Number of threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
   @Option(
@@ -155,31 +164,46 @@ struct Compress: ParsableCommand {
       valueName: "name"))
   var testTargetsKey: String?
 
-  @Option(help: "Evaluate on the first N samples of the evaluation data (default: all).")
+  @Option(
+    parsing: .unconditional,
+    help: "Evaluate on the first N samples of the evaluation data, 1…2147483647 (default: all).")
   var testSamples: Int?
 
-  @Option(help: "Interleaved rounds of timed forward passes over the evaluation data (default 5).")
+  @Option(
+    parsing: .unconditional,
+    help: "Interleaved rounds of timed forward passes over the evaluation data, 1…1000 (default 5)."
+  )
   var timingRounds: Int?
 
-  @Option(help: "Epochs of fine-tuning after truncation, with Adam on --data (default 0: none).")
+  @Option(
+    parsing: .unconditional,
+    help: "Epochs of fine-tuning after truncation, with Adam on --data, 0…100000 (default 0: none)."
+  )
   var fineTuneEpochs: Int?
 
-  @Option(help: "Fine-tune on the first N samples of the fine-tuning data (default: all).")
+  @Option(
+    parsing: .unconditional,
+    help: "Fine-tune on the first N samples of the fine-tuning data, 1…2147483647 (default: all).")
   var trainingSamples: Int?
 
-  @Option(help: "Adam's learning rate for fine-tuning (default 0.001).")
+  @Option(
+    parsing: .unconditional,
+    help: "Adam's learning rate for fine-tuning, > 0 and ≤ 1000000 (default 0.001).")
   var learningRate: Double?
 
-  @Option(help: "Samples per fine-tuning step (default 128).")
+  @Option(
+    parsing: .unconditional, help: "Samples per fine-tuning step, 1…1000000 (default 128).")
   var batchSize: Int?
 
-  @Option(help: "Seed of the fine-tuning sample order (default 1).")
+  @Option(
+    parsing: .unconditional, help: "Seed of the fine-tuning sample order, 0…2^64−1 (default 1).")
   var seed: UInt64?
 
   @Option(
-    help:
-      "λ of weight decay during fine-tuning (default 0; on the factors a nuclear-norm penalty)."
-  )
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "λ of weight decay during fine-tuning, 0…1000000 (default 0; on the factors a nuclear-norm "
+        + "penalty)."))
   var weightDecay: Double?
 
   /// The defaults of the fine-tuning options.
@@ -195,16 +219,12 @@ struct Compress: ParsableCommand {
   }
 
   func validate() throws {
-    if let threads, threads < 1 {
-      throw ValidationError("--threads must be ≥ 1, got \(threads).")
-    }
+    try checkOption(
+      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     _ = try criteria()
     try validateData()
-    guard !output.isEmpty else { throw ValidationError("--output needs a file path.") }
-    var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: output, isDirectory: &isFolder), isFolder.boolValue {
-      throw ValidationError("--output '\(output)' is a folder, not a file.")
-    }
+    try validateOutputFile(
+      output, option: "--output", inputs: [checkpoint] + [data, testData].compactMap { $0 })
   }
 
   /// Checks the data and fine-tuning options: each in range, and each only where it applies.
@@ -228,27 +248,17 @@ struct Compress: ParsableCommand {
       throw ValidationError(
         "\(option) needs --data (the data to evaluate on and to fine-tune with).")
     }
-    if let testSamples, testSamples < 1 {
-      throw ValidationError("--test-samples must be ≥ 1, got \(testSamples).")
+    let error = ValidationError.init
+    let count = 1...OptionRange.countLimit
+    try checkOption(testSamples, in: count, option: "--test-samples", error: error)
+    try checkOption(timingRounds, in: 1...1000, option: "--timing-rounds", error: error)
+    try checkOption(fineTuneEpochs, in: 0...100_000, option: "--fine-tune-epochs", error: error)
+    try checkOption(trainingSamples, in: count, option: "--training-samples", error: error)
+    if let learningRate, !(learningRate > 0 && learningRate <= 1e6) {
+      throw ValidationError("--learning-rate must be > 0 and ≤ 1000000, got \(learningRate).")
     }
-    if let timingRounds, timingRounds < 1 {
-      throw ValidationError("--timing-rounds must be ≥ 1, got \(timingRounds).")
-    }
-    if let fineTuneEpochs, fineTuneEpochs < 0 {
-      throw ValidationError("--fine-tune-epochs must be ≥ 0, got \(fineTuneEpochs).")
-    }
-    if let trainingSamples, trainingSamples < 1 {
-      throw ValidationError("--training-samples must be ≥ 1, got \(trainingSamples).")
-    }
-    if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
-      throw ValidationError("--learning-rate must be finite and > 0, got \(learningRate).")
-    }
-    if let batchSize, batchSize < 1 {
-      throw ValidationError("--batch-size must be ≥ 1, got \(batchSize).")
-    }
-    if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) {
-      throw ValidationError("--weight-decay must be finite and ≥ 0, got \(weightDecay).")
-    }
+    try checkOption(batchSize, in: 1...1_000_000, option: "--batch-size", error: error)
+    try checkOption(weightDecay, in: 0...1e6, option: "--weight-decay", error: error)
     if (fineTuneEpochs ?? 0) == 0 {
       let fineTuningOnly: [(String, Bool)] = [
         ("--test-data", testData != nil), ("--training-samples", trainingSamples != nil),
@@ -324,7 +334,10 @@ struct Compress: ParsableCommand {
     var result = Criteria()
     var allOption: String?
     let groups: [(String, [String], (String) -> RankSelection?)] = [
-      ("--rank", rank, { Int($0).flatMap { $0 >= 0 ? .rank($0) : nil } }),
+      (
+        "--rank", rank,
+        { Int($0).flatMap { (1...OptionRange.countLimit).contains($0) ? .rank($0) : nil } }
+      ),
       ("--epsilon", epsilon, { Self.epsilon($0).map { .tailError($0) } }),
       ("--tau-k", tauK, { Self.epsilon($0).map { .relativeTail($0) } }),
     ]
@@ -338,12 +351,15 @@ struct Compress: ParsableCommand {
         guard let selection = parse(text) else {
           throw ValidationError(
             option == "--rank"
-              ? "\(option) '\(value)': the rank must be an integer ≥ 0."
-              : "\(option) '\(value)': ε must be a finite number ≥ 0.")
+              ? "\(option) '\(value)': the rank must be an integer in 1…\(OptionRange.countLimit) "
+                + "(rank 0 would make the output independent of the input)."
+              : "\(option) '\(value)': ε must be a number with 0 ≤ ε < 1 (ε ≥ 1 keeps no "
+                + "singular value).")
         }
         if parts.count == 2 {
-          guard let layer = Int(parts[0]), layer >= 1 else {
-            throw ValidationError("\(option) '\(value)': the layer must be an integer ≥ 1.")
+          guard let layer = Int(parts[0]), (1...OptionRange.countLimit).contains(layer) else {
+            throw ValidationError(
+              "\(option) '\(value)': the layer must be an integer in 1…\(OptionRange.countLimit).")
           }
           guard result.perLayer[layer] == nil else {
             throw ValidationError("\(option) '\(value)': layer \(layer) already has a criterion.")
@@ -367,7 +383,7 @@ struct Compress: ParsableCommand {
   }
 
   static func epsilon(_ text: String) -> Double? {
-    guard let value = Double(text), value.isFinite, value >= 0 else { return nil }
+    guard let value = Double(text), value >= 0, value < 1 else { return nil }
     return value
   }
 
@@ -417,6 +433,7 @@ struct Compress: ParsableCommand {
         "layer \(layer) does not exist: the checkpoint has \(depth) layers (given in --rank, "
           + "--epsilon or --tau-k as \(layer):VALUE).")
     }
+    try checkRanks(criteria, against: original.network)
     let selections = (1...depth).map { criteria.perLayer[$0] ?? criteria.all ?? .dense }
     let sets = try readData(for: original)
     let result: CompressionResult<Scalar>
@@ -483,12 +500,41 @@ struct Compress: ParsableCommand {
     }
     var checkpointFile = written.checkpointFile(basedOn: original)
     if let fineTuningNote { checkpointFile.metadata[Self.fineTuningKey] = fineTuningNote }
+    if let tensor = Checkpoint<Scalar>.firstNonFiniteTensor(in: checkpointFile) {
+      throw CommandFailure(
+        "\(output): tensor '\(tensor)' of the compressed network holds a non-finite value "
+          + "(NaN or infinity); nothing was written")
+    }
     do {
       try SafeTensors.write(checkpointFile, to: output)
     } catch {
       throw CommandFailure("\(output): \(error)")
     }
     return outcome
+  }
+
+  /// Checks `--rank` against the layers' shapes: a rank given for one layer (`L:R`) above that
+  /// layer's `min(m, n)` is a usage error; a rank for every layer above a layer's `min(m, n)`
+  /// keeps that layer dense, said on standard error.
+  ///
+  /// - Throws: `ValidationError` naming the layer, its shape and the largest rank it has.
+  func checkRanks<Scalar: MatrixScalar>(
+    _ criteria: Criteria, against network: Network<Scalar>
+  ) throws {
+    for (index, layer) in network.layers.enumerated() {
+      let (m, n) = (layer.weight.rows, layer.weight.columns)
+      let largest = min(m, n)
+      if case .rank(let r)? = criteria.perLayer[index + 1], r > largest {
+        throw ValidationError(
+          "--rank \(index + 1):\(r): layer \(index + 1) is \(m) × \(n), so its rank is at most "
+            + "\(largest).")
+      }
+      if criteria.perLayer[index + 1] == nil, case .rank(let r)? = criteria.all, r > largest {
+        printToStandardError(
+          "note: --rank \(r) exceeds min(m, n) = \(largest) of layer \(index + 1) (\(m) × \(n)); "
+            + "it stays dense")
+      }
+    }
   }
 
   /// The checkpoint metadata key recording the fine-tuning settings.

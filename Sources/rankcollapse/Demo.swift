@@ -36,18 +36,24 @@ struct Demo: ParsableCommand {
   var output: String = "rankcollapse-demo"
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "The weight-decay strengths λ, comma-separated (default: 1e-3,3e-3,1e-2,3e-2,1e-1).",
+      "The weight-decay strengths λ > 0, at most 1000000, comma-separated "
+        + "(default: 1e-3,3e-3,1e-2,3e-2,1e-1).",
       valueName: "list"))
   var lambdas: String?
 
-  @Option(help: "σ, the blobs' standard deviation per coordinate.")
+  @Option(
+    parsing: .unconditional,
+    help: "σ, the blobs' standard deviation per coordinate, 0…1000000.")
   var sigma: Double = Experiments.Demonstration.standard.sigma
 
-  @Option(help: "N, the number of points.")
+  @Option(parsing: .unconditional, help: "N, the number of points, 10…1000000.")
   var points: Int = Experiments.Demonstration.standard.experiment.points
 
-  @Option(help: "The most full-batch training steps (L-BFGS: iterations) per λ, 0…10000000.")
+  @Option(
+    parsing: .unconditional,
+    help: "The most full-batch training steps (L-BFGS: iterations) per λ, 0…10000000.")
   var maxSteps: Int = Experiments.Demonstration.standard.experiment.maximumSteps
 
   @Option(
@@ -56,14 +62,15 @@ struct Demo: ParsableCommand {
       valueName: "rule"))
   var optimizer: String = "lbfgs"
 
-  @Option(help: "Converged when ‖∇L_λ‖ ≤ this (finite, ≥ 0).")
+  @Option(parsing: .unconditional, help: "Converged when ‖∇L_λ‖ ≤ this, 0…1000000.")
   var gradientTolerance: Double =
     Experiments.Demonstration.standard.experiment.gradientTolerance
     ?? 1e-3
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
-      "Also require max_l ρ_l ≤ this, ρ_l = ‖∇_W L_0 + 2λW‖/‖2λW‖ the relative stationarity residual (finite, > 0; default: not required).",
+      "Also require max_l ρ_l ≤ this, ρ_l = ‖∇_W L_0 + 2λW‖/‖2λW‖ the relative stationarity residual (> 0 and ≤ 1000000; default: not required).",
       valueName: "rho"))
   var stationarityTolerance: Double?
 
@@ -72,10 +79,14 @@ struct Demo: ParsableCommand {
     help: "Evaluate Theorem 3.4 for every layer (the slowest measurement).")
   var evaluatesBounds = true
 
-  @Option(help: "Seed of the data, the initial weights, k-means and the bound's sample.")
+  @Option(
+    parsing: .unconditional,
+    help: "Seed of the data, the initial weights, k-means and the bound's sample, 0…2^64−1.")
   var seed: UInt64 = Experiments.Demonstration.standard.experiment.seed
 
-  @Option(help: "Number of threads (default: OPENBLAS_NUM_THREADS, else one per core).")
+  @Option(
+    parsing: .unconditional,
+    help: "Number of threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
   /// The λ values of `--lambdas`, or the default ones.
@@ -112,9 +123,17 @@ struct Demo: ParsableCommand {
 
   func validate() throws {
     try validateOutputFolder(output, option: "--output")
-    if let threads, threads < 1 {
-      throw ValidationError("--threads must be ≥ 1, got \(threads).")
-    }
+    // Upper bounds first, before anything is sized from these numbers.
+    let error = ValidationError.init
+    try checkOption(sigma, in: 0...1e6, option: "--sigma", error: error)
+    try checkOption(points, in: 10...1_000_000, option: "--points", error: error)
+    try checkOption(maxSteps, in: 0...10_000_000, option: "--max-steps", error: error)
+    try checkOption(gradientTolerance, in: 0...1e6, option: "--gradient-tolerance", error: error)
+    try checkOption(
+      stationarityTolerance, in: OptionRange.positive, option: "--stationarity-tolerance",
+      error: error)
+    try checkOption(threads, in: 1...OptionRange.threadLimit, option: "--threads", error: error)
+    try checkOption(try lambdaValues(), in: OptionRange.positive, option: "--lambdas", error: error)
     let demo = try demonstration()
     do {
       try demo.validate()

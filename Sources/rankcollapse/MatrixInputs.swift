@@ -11,12 +11,30 @@ struct MatrixInput {
   var machineEpsilon: Double
   /// Rows and columns.
   var shape: [Int]
+  /// Whether `matrix` gives the transpose of the array (a Fortran-ordered `.npy` file read
+  /// without transposing: the singular values are the same).
+  var isTransposed = false
 
   /// The cost of its singular values, up to a constant: m·n·min(m, n).
   var cost: Int {
     guard shape.count == 2 else { return 0 }
     return shape[0].multipliedReportingOverflow(by: shape[1]).partialValue
       .multipliedReportingOverflow(by: min(shape[0], shape[1])).partialValue
+  }
+}
+
+/// A matrix handed over once, so that whoever takes it holds the only reference and can let an
+/// in-place factorisation overwrite it without a copy.
+final class HandOver {
+  private var matrix: Matrix<Double>?
+
+  init(_ matrix: Matrix<Double>) { self.matrix = matrix }
+
+  /// The matrix; a second call is a programmer error.
+  func take() -> Matrix<Double> {
+    guard let matrix else { preconditionFailure("HandOver.take() called twice") }
+    self.matrix = nil
+    return matrix
   }
 }
 
@@ -47,7 +65,7 @@ enum MatrixInputs {
       var skipped: [String] = []
       for (name, array) in archive.elements where keep(name) {
         guard array.isMatrix, array.dataType.isFloatingPoint else {
-          skipped.append("\(name) (\(describe(array.shape)) \(array.dataType))")
+          skipped.append("\(terminalSafe(name)) (\(describe(array.shape)) \(array.dataType))")
           continue
         }
         inputs.append(
@@ -59,6 +77,21 @@ enum MatrixInputs {
       return inputs
     }
     guard keep(file) else { return [] }
+    // A 2-D floating-point file is read straight into the Double matrix the SVD overwrites: the
+    // matrix is the only copy of the data in memory (2 times the size of a float32 file).
+    do {
+      if let (matrix, dataType, transposed) = try NumPy.readWidenedMatrix(contentsOf: file) {
+        let once = HandOver(matrix)
+        let shape = [matrix.rows, matrix.columns]
+        return [
+          MatrixInput(
+            name: file, matrix: { once.take() }, machineEpsilon: dataType.machineEpsilon,
+            shape: transposed ? shape.reversed() : shape, isTransposed: transposed)
+        ]
+      }
+    } catch {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
     let array: NumPyArray
     do { array = try NumPy.read(contentsOf: file) } catch {
       // File-system errors name their path already; format errors do not.
@@ -89,7 +122,7 @@ enum MatrixInputs {
         if info.shape.count == 2 && info.dataType.isFloatingPoint {
           wanted.insert(info.name)
         } else {
-          skipped.append("\(info.name) (\(describe(info.shape)) \(info.dataType))")
+          skipped.append("\(terminalSafe(info.name)) (\(describe(info.shape)) \(info.dataType))")
         }
       }
       noteSkipped(file, skipped)

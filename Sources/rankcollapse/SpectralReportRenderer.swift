@@ -36,21 +36,20 @@ struct SpectralReportRenderer {
     ]
     for r in reports {
       let fields: [String] = [
-        csvQuoted(r.name), "\(r.shape[0])", "\(r.shape[1])", "\(r.frobeniusNorm)",
-        "\(r.spectralNorm)", "\(r.nuclearNorm)", "\(r.stableRank)", "\(r.effectiveRank)",
-        "\(r.numericalRank)", "\(rank)", "\(r.relativeTail)", "\(r.rankDistance)", "\(epsilon)",
-        "\(r.softRank)", r.singularValues.map { "\($0)" }.joined(separator: " "),
-        r.tailError.map { "\($0)" }.joined(separator: " "),
+        csvQuoted(r.name), "\(r.shape[0])", "\(r.shape[1])", csvNumber(r.frobeniusNorm),
+        csvNumber(r.spectralNorm), csvNumber(r.nuclearNorm), csvNumber(r.stableRank),
+        csvNumber(r.effectiveRank), "\(r.numericalRank)", "\(rank)", csvNumber(r.relativeTail),
+        csvNumber(r.rankDistance), "\(epsilon)", "\(r.softRank)",
+        r.singularValues.map(csvNumber).joined(separator: " "),
+        r.tailError.map(csvNumber).joined(separator: " "),
       ]
       lines.append(fields.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }
 
-  private func csvQuoted(_ field: String) -> String {
-    guard field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return field }
-    return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-  }
+  /// A number as CSV: `undefined` when it is not finite (see ``SpectralReport/notes``).
+  private func csvNumber(_ value: Double) -> String { value.isFinite ? "\(value)" : "undefined" }
 
   private func table(_ reports: [SpectralReport]) -> String {
     let header = [
@@ -60,7 +59,7 @@ struct SpectralReportRenderer {
     var rows = [header]
     for r in reports {
       rows.append([
-        r.name, "\(r.shape[0])×\(r.shape[1])", formatted(r.frobeniusNorm),
+        terminalSafe(r.name), "\(r.shape[0])×\(r.shape[1])", formatted(r.frobeniusNorm),
         formatted(r.spectralNorm), formatted(r.nuclearNorm), formatted(r.stableRank),
         formatted(r.effectiveRank), "\(r.numericalRank)", formatted(r.relativeTail),
         formatted(r.rankDistance), "\(r.softRank)",
@@ -80,13 +79,15 @@ struct SpectralReportRenderer {
         ? "(none)" : r.singularValues.prefix(8).map(formatted).joined(separator: ", ")
       let more = r.singularValues.count > 8 ? ", …" : ""
       lines.append("")
-      lines.append("\(r.name): singular values \(top)\(more)")
+      lines.append("\(terminalSafe(r.name)): singular values \(top)\(more)")
+      for note in r.notes { lines.append("note: \(note)") }
     }
     return lines.joined(separator: "\n") + "\n"
   }
 
   private func formatted(_ value: Double) -> String {
     if value == 0 { return "0" }
+    if !value.isFinite { return "undefined" }
     let magnitude = abs(value)
     if magnitude >= 1e-3 && magnitude < 1e5 { return String(format: "%.4g", value) }
     return String(format: "%.3e", value)

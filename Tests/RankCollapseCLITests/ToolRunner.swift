@@ -3,14 +3,22 @@ import Testing
 
 /// Runs the built `rankcollapse` executable, which sits beside the test bundle.
 func runTool(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+  try runProgram("rankcollapse", arguments)
+}
+
+/// Runs a built executable of the package (`rankcollapse` or an example program such as
+/// `WidthDepthSweep`), which sits beside the test bundle.
+func runProgram(
+  _ name: String, _ arguments: [String]
+) throws -> (status: Int32, output: String, error: String) {
   let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
   let candidates = [
-    bundleFolder.appendingPathComponent("rankcollapse"),
-    bundleFolder.deletingLastPathComponent().appendingPathComponent("rankcollapse"),
+    bundleFolder.appendingPathComponent(name),
+    bundleFolder.deletingLastPathComponent().appendingPathComponent(name),
   ]
   let executable = try #require(
     candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-    "the rankcollapse executable is built next to the tests")
+    "the \(name) executable is built next to the tests")
   let process = Process()
   process.executableURL = executable
   process.arguments = arguments

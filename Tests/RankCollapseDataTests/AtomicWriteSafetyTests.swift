@@ -1,0 +1,39 @@
+import Foundation
+import RankCollapseData
+import RankCollapseTensor
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 15: an atomic write never replaces what is not a regular file.
+@Suite("Atomic writes refuse non-regular destinations")
+struct AtomicWriteSafetyTests {
+  @Test("A symbolic link or a named pipe is not replaced, and nothing is written")
+  func nonRegularDestinations() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "rankcollapse-atomic-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let target = folder.appendingPathComponent("target.txt").path
+    try Data("keep".utf8).write(to: URL(fileURLWithPath: target))
+    let link = folder.appendingPathComponent("w.npy").path
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+    // A named pipe stands for device nodes (a test must never risk replacing /dev/null).
+    let pipe = folder.appendingPathComponent("pipe.npy").path
+    #expect(mkfifo(pipe, 0o600) == 0)
+    let array = NumPyArray(Matrix<Double>.identity(3))
+    for path in [link, pipe] {
+      #expect(throws: NumPyError.self) { try NumPy.write(array, to: path) }
+      #expect(throws: FileAccessError.self) { try AtomicFile.write("x", to: path) }
+    }
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+    #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
+    let kind = try FileManager.default.attributesOfItem(atPath: pipe)[.type] as? FileAttributeType
+    #expect(kind != .typeRegular, "the pipe is still a pipe")
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+      .filter { $0.hasSuffix(".tmp") }
+    #expect(leftovers.isEmpty)
+  }
+}
