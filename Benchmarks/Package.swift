@@ -14,6 +14,8 @@ let package = Package(
       url: "https://github.com/ordo-one/benchmark", from: "1.38.1",
       traits: ["MallocInterposer"]),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    // Already a dependency of `benchmark`; ConvergenceTimings counts allocations with it directly.
+    .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
   ],
   targets: [
     // `swift package --disable-sandbox benchmark` finds this target under Benchmarks/.
@@ -118,6 +120,19 @@ let package = Package(
       dependencies: [
         "TimingSupport",
         .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // Time and evaluations to ‖∇L_λ‖ ≤ tol (gradient descent, Adam, L-BFGS) and allocations per
+    // steady-state iteration; `compare_convergence.py` runs it beside PyTorch and JAX.
+    .executableTarget(
+      name: "ConvergenceTimings",
+      dependencies: [
+        "TimingSupport",
+        .product(name: "RankCollapse", package: "RankCollapse"),
+        .product(name: "RankCollapseExperiments", package: "RankCollapse"),
+        .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
