@@ -55,7 +55,7 @@ def environment(threads):
 FIRST_CORE = 0
 
 
-def run(command, threads):
+def run(command, threads, output=True):
     first = FIRST_CORE
     cores = str(first) if threads == 1 else f"{first}-{first + threads - 1}"
     completed = subprocess.run(["taskset", "-c", cores] + command, env=environment(threads),
@@ -63,6 +63,8 @@ def run(command, threads):
     if completed.returncode != 0:
         sys.stderr.write(completed.stderr)
         raise SystemExit(f"failed: {' '.join(command)}")
+    if not output:
+        return None
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -135,7 +137,7 @@ def main():
             for lam, sigma in cases:
                 start = os.path.join(folder, f"{scale}-{lam}-{sigma}.npz")
                 common = ["--scale", scale, "--lambda", str(lam), "--sigma", str(sigma)]
-                run([binary] + common + ["--export", start], 1)
+                run([binary] + common + ["--export", start], 1, output=False)
                 for threads in [int(t) for t in args.threads.split(",")]:
                     if args.mallocs:
                         counts = run([binary] + common + ["--mallocs", "--threads", str(threads)],

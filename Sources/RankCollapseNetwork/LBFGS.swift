@@ -155,11 +155,13 @@ public struct LBFGS<Scalar: MatrixScalar>: Sendable {
     y = Array(repeating: 0, count: historySize * n)
     rho = Array(repeating: 0, count: historySize)
     alpha = Array(repeating: 0, count: historySize)
+    // Five separate buffers: copies of one array would share its storage until each is first
+    // written, and the line search's swaps would then allocate inside iterations.
     direction = Array(repeating: 0, count: n)
-    trialPoint = direction
-    trialGradient = direction
-    bestPoint = direction
-    bestGradient = direction
+    trialPoint = Array(repeating: 0, count: n)
+    trialGradient = Array(repeating: 0, count: n)
+    bestPoint = Array(repeating: 0, count: n)
+    bestGradient = Array(repeating: 0, count: n)
     resetHistory()
   }
 

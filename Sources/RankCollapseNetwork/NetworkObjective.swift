@@ -204,10 +204,11 @@ where Regularizer.Scalar == Scalar {
     }
   }
 
-  /// Σ_l (|W_l| + |b_l|), the same number as ``Network/parameterCount``, by a loop that is
-  /// specialised where it is inlined. `Network.parameterCount` is not inlinable, and its generic
-  /// `reduce` over the layers allocates a box for every layer it visits (four allocations per
-  /// evaluation of a four-layer network, from `unpack`'s precondition alone).
+  /// Σ_l (|W_l| + |b_l|), the same number as ``Network/parameterCount``.
+  ///
+  /// A loop that is specialised where it is inlined: `Network.parameterCount` is not inlinable,
+  /// and its generic `reduce` over the layers allocates a box for every layer it visits (four
+  /// allocations per evaluation of a four-layer network, from `unpack`'s precondition alone).
   @inlinable
   static func parameterCount(of network: Network<Scalar>) -> Int {
     var total = 0

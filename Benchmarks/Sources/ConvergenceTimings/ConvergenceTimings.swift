@@ -168,16 +168,19 @@ struct ConvergenceTimings: ParsableCommand {
       var trainer = Trainer(
         configuration: configuration, optimizer: GradientDescent<Float>(momentum: 0.9),
         penalty: penalty)
-      summary = try trainer.fit(&network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
+      summary = try trainer.fit(
+        &network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
     case .adam:
       var trainer = Trainer(
         configuration: configuration, optimizer: Adam<Float>(), penalty: penalty)
-      summary = try trainer.fit(&network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
+      summary = try trainer.fit(
+        &network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
     case .lbfgs:
       var trainer = QuasiNewtonTrainer(
         configuration: configuration, method: LBFGS<Float>(historySize: history),
         penalty: penalty)
-      summary = try trainer.fit(&network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
+      summary = try trainer.fit(
+        &network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
       let stalled = summary.reason == .precisionLimit || summary.reason == .lineSearchFailed
       if stalled && !noPolish && trace.elapsed < maxSeconds {
         // The polish phase of `OptimizerChoice.lbfgs`: continue in Double from the Float point.
@@ -306,4 +309,3 @@ struct ConvergenceTimings: ParsableCommand {
       """)
   }
 }
-
