@@ -30,18 +30,18 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
   var epochBatches: Int
   /// Evaluations of L_λ and ∇L_λ so far (a ``QuasiNewtonTrainer`` makes several per step).
   public var evaluations: Int
-  /// A ``QuasiNewtonTrainer``'s last values of L_λ, for its no-progress rule.
-  var recentObjectives: [Double]
+  /// A ``QuasiNewtonTrainer``'s last values of L_λ and ‖∇L_λ‖, for its no-progress rule.
+  var recentProgress: [Double]
   /// The configuration entries a resumed run must share (loss, schedule, batch size, seed).
   public var configuration: [String: String]
 
   init(
     network: Network<Scalar>, optimizer: OptimizerState<Scalar>, step: Int, epoch: Int,
     epochPosition: Int, previousObjective: Double?, epochObjectiveSum: Double, epochBatches: Int,
-    configuration: [String: String], evaluations: Int? = nil, recentObjectives: [Double] = []
+    configuration: [String: String], evaluations: Int? = nil, recentProgress: [Double] = []
   ) {
     self.evaluations = evaluations ?? step
-    self.recentObjectives = recentObjectives
+    self.recentProgress = recentProgress
     self.network = network
     self.optimizer = optimizer
     self.step = step
@@ -83,7 +83,7 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
     metadata["epochObjectiveSum"] = String(epochObjectiveSum.bitPattern, radix: 16)
     metadata["epochBatches"] = String(epochBatches)
     metadata["evaluations"] = String(evaluations)
-    metadata["recentObjectives"] = recentObjectives.map { String($0.bitPattern, radix: 16) }
+    metadata["recentProgress"] = recentProgress.map { String($0.bitPattern, radix: 16) }
       .joined(separator: ",")
     file.metadata = metadata
     return file
@@ -270,10 +270,10 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
     epochBatches = try integer("epochBatches")
     evaluations = metadata["evaluations"] == nil ? step : try integer("evaluations")
     var recent: [Double] = []
-    for text in (metadata["recentObjectives"] ?? "").split(separator: ",") {
-      recent.append(try bits(String(text), "recentObjectives"))
+    for text in (metadata["recentProgress"] ?? "").split(separator: ",") {
+      recent.append(try bits(String(text), "recentProgress"))
     }
-    recentObjectives = recent
+    recentProgress = recent
     var configuration: [String: String] = [:]
     for key in Checkpoint.configurationKeys {
       configuration[key] = metadata[key]

@@ -154,6 +154,28 @@ where Regularizer.Scalar == Scalar {
       gradientsIncludeDecoupledTerms: true)
   }
 
+  /// max_l ρ_l at a point (see ``stationarity(at:gradient:)``), without allocating.
+  ///
+  /// - Parameters:
+  ///   - point: Packed parameters.
+  ///   - gradient: ∇L_λ at `point`, packed.
+  /// - Returns: The largest defined ρ_l, or `nil` when none is defined.
+  @inlinable
+  public mutating func maximumStationarity(
+    at point: UnsafeBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>
+  ) -> Double? {
+    Self.unpack(point, into: &evaluated)
+    Self.unpack(gradient, into: &gradients)
+    for l in penaltyGradients.weights.indices {
+      penaltyGradients.weights[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+      penaltyGradients.biases[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+    penalty.addGradient(of: evaluated, to: &penaltyGradients)
+    return evaluated.maximumStationarity(
+      gradients: gradients, penaltyGradients: penaltyGradients, decoupledRates: rates,
+      gradientsIncludeDecoupledTerms: true)
+  }
+
   /// Copies a network's parameters into a packed vector.
   ///
   /// - Parameters:
@@ -273,20 +295,51 @@ extension Network {
     precondition(
       decoupledRates == nil || decoupledRates?.count == depth,
       "stationarity: \(decoupledRates?.count ?? 0) decoupled rates for \(depth) layers")
-    return layers.indices.map { l -> Double? in
-      let r = decoupledRates?[l].weight ?? 0
-      let added = gradientsIncludeDecoupledTerms ? 0 : r
-      let numerator = gradients.weights[l].withUnsafeBufferPointer { g in
-        layers[l].weight.withUnsafeBufferPointer { w in
-          Reductions.sumOfSquares(g, plus: added, times: w)
-        }
-      }
-      let denominator = penaltyGradients.weights[l].withUnsafeBufferPointer { g in
-        layers[l].weight.withUnsafeBufferPointer { w in
-          Reductions.sumOfSquares(g, plus: r, times: w)
-        }
-      }
-      return denominator > 0 ? (numerator / denominator).squareRoot() : nil
+    return layers.indices.map { l in
+      stationarity(
+        layer: l, gradients: gradients, penaltyGradients: penaltyGradients,
+        decoupledRates: decoupledRates,
+        gradientsIncludeDecoupledTerms: gradientsIncludeDecoupledTerms)
     }
+  }
+
+  /// max_l ρ_l without allocating (`nil` when every ρ_l is undefined); the shapes must fit.
+  @inlinable
+  func maximumStationarity(
+    gradients: Gradients<Scalar>, penaltyGradients: Gradients<Scalar>,
+    decoupledRates: [(weight: Scalar, bias: Scalar)]?, gradientsIncludeDecoupledTerms: Bool
+  ) -> Double? {
+    var largest: Double?
+    for l in layers.indices {
+      if let ratio = stationarity(
+        layer: l, gradients: gradients, penaltyGradients: penaltyGradients,
+        decoupledRates: decoupledRates,
+        gradientsIncludeDecoupledTerms: gradientsIncludeDecoupledTerms)
+      {
+        largest = Swift.max(largest ?? ratio, ratio)
+      }
+    }
+    return largest
+  }
+
+  /// ρ_l of 0-based layer `l`.
+  @inlinable
+  func stationarity(
+    layer l: Int, gradients: Gradients<Scalar>, penaltyGradients: Gradients<Scalar>,
+    decoupledRates: [(weight: Scalar, bias: Scalar)]?, gradientsIncludeDecoupledTerms: Bool
+  ) -> Double? {
+    let r = decoupledRates?[l].weight ?? 0
+    let added = gradientsIncludeDecoupledTerms ? 0 : r
+    let numerator = gradients.weights[l].withUnsafeBufferPointer { g in
+      layers[l].weight.withUnsafeBufferPointer { w in
+        Reductions.sumOfSquares(g, plus: added, times: w)
+      }
+    }
+    let denominator = penaltyGradients.weights[l].withUnsafeBufferPointer { g in
+      layers[l].weight.withUnsafeBufferPointer { w in
+        Reductions.sumOfSquares(g, plus: r, times: w)
+      }
+    }
+    return denominator > 0 ? (numerator / denominator).squareRoot() : nil
   }
 }

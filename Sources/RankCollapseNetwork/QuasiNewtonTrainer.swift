@@ -44,12 +44,13 @@ where Regularizer.Scalar == Scalar {
   public var evaluations: Int { evaluationCount }
   @usableFromInline var evaluationCount = 0
   @usableFromInline var previousObjective: Double?
-  /// L_λ of the last ``progressWindow`` + 1 accepted points, oldest first (in checkpoints).
-  @usableFromInline var recentObjectives: [Double] = []
+  /// L_λ and ‖∇L_λ‖ of the last ``progressWindow`` + 1 accepted points, interleaved, oldest
+  /// first (in checkpoints).
+  @usableFromInline var recentProgress: [Double] = []
 
   /// The number of iterations over which L_λ must fall by more than its rounding level
-  /// (``StrongWolfeLineSearch/noiseFactor`` · u · |L_λ|); otherwise the run stops with
-  /// ``StopReason/precisionLimit``.
+  /// (``StrongWolfeLineSearch/noiseFactor`` · u · |L_λ|) or ‖∇L_λ‖ at all; when neither
+  /// happens the run stops with ``StopReason/precisionLimit``.
   public static var progressWindow: Int { 50 }
 
   /// A trainer.
@@ -121,14 +122,12 @@ where Regularizer.Scalar == Scalar {
     }
     var ratios: [Double?] = []
     let progressWindow = QuasiNewtonTrainer.progressWindow
-    if recentObjectives.isEmpty { recentObjectives = [value] }
-    recentObjectives.reserveCapacity(progressWindow + 1)
+    if recentProgress.isEmpty { recentProgress = [value, norm] }
+    recentProgress.reserveCapacity(2 * progressWindow + 4)
     func stationarity() -> Double? {
-      ratios = point.withUnsafeBufferPointer { x in
-        gradient.withUnsafeBufferPointer { g in objective.stationarity(at: x, gradient: g) }
+      point.withUnsafeBufferPointer { x in
+        gradient.withUnsafeBufferPointer { g in objective.maximumStationarity(at: x, gradient: g) }
       }
-      let defined = ratios.compactMap { $0 }
-      return defined.isEmpty ? nil : defined.max()
     }
     if configuration.stationarityTolerance != nil, stationarity() == nil {
       throw .invalidConfiguration(
@@ -145,6 +144,9 @@ where Regularizer.Scalar == Scalar {
       }
       let penaltyValue = point.withUnsafeBufferPointer { objective.penaltyValue(at: $0) }
       let ratio = stationarity()
+      ratios = point.withUnsafeBufferPointer { x in
+        gradient.withUnsafeBufferPointer { g in objective.stationarity(at: x, gradient: g) }
+      }
       let elapsed = clock.now - started
       let seconds =
         Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -202,11 +204,17 @@ where Regularizer.Scalar == Scalar {
         norm = gradient.withUnsafeBufferPointer { FlatVector.dot($0, $0) }.squareRoot()
         // No progress at this precision: over the last `progressWindow` iterations L_λ fell by
         // less than its own rounding level, so the scalar type cannot resolve further descent.
-        recentObjectives.append(value)
-        if recentObjectives.count > progressWindow {
-          let oldest = recentObjectives.removeFirst()
+        recentProgress.append(value)
+        recentProgress.append(norm)
+        if recentProgress.count > 2 * (progressWindow + 1) {
+          recentProgress.removeFirst(2)
+          // Near a minimiser L_λ stops changing before ∇L_λ does (L_λ − L* ~ ‖∇L_λ‖²), so only
+          // a window in which neither fell counts as no progress.
+          let (oldValue, oldNorm) = (recentProgress[0], recentProgress[1])
           let noise = method.lineSearch.noiseFactor * Double(Scalar.ulpOfOne) * abs(value)
-          if oldest - value <= noise { return try finish(.precisionLimit) }
+          if oldValue - value <= noise && norm >= oldNorm {
+            return try finish(.precisionLimit)
+          }
         }
       case .failed(_, let precisionLimited):
         return try finish(precisionLimited ? .precisionLimit : .lineSearchFailed)
@@ -241,7 +249,7 @@ extension QuasiNewtonTrainer {
       network: network, optimizer: method.state, step: step, epoch: step, epochPosition: 0,
       previousObjective: previousObjective, epochObjectiveSum: 0, epochBatches: 0,
       configuration: Checkpoint<Scalar>.describe(configuration), evaluations: evaluations,
-      recentObjectives: recentObjectives)
+      recentProgress: recentProgress)
   }
 
   /// Writes the trainer's state with `network` to a checkpoint file, atomically.
@@ -273,7 +281,7 @@ extension QuasiNewtonTrainer {
     try method.restore(checkpoint.optimizer, dimension: checkpoint.network.parameterCount)
     evaluationCount = checkpoint.evaluations
     previousObjective = checkpoint.previousObjective
-    recentObjectives = checkpoint.recentObjectives
+    recentProgress = checkpoint.recentProgress
     return checkpoint.network
   }
 

@@ -124,9 +124,9 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
         penaltyGradients.biases[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
       }
       penalty.addGradient(of: current, to: &penaltyGradients)
-      lastRatios = current.stationarity(
-        gradients: gradients, penaltyGradients: penaltyGradients, decoupledRates: rates)
-      return lastRatios.compactMap { $0 }.max()
+      return current.maximumStationarity(
+        gradients: gradients, penaltyGradients: penaltyGradients, decoupledRates: rates,
+        gradientsIncludeDecoupledTerms: false)
     }
     var checkedStationarity = configuration.stationarityTolerance == nil
 
@@ -136,6 +136,10 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
         try saveCheckpoint(of: current, to: policy.path)
       }
       let ratio = stationarity()
+      if fullBatch {
+        lastRatios = current.stationarity(
+          gradients: gradients, penaltyGradients: penaltyGradients, decoupledRates: rates)
+      }
       let elapsed = clock.now - started
       let seconds =
         Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
