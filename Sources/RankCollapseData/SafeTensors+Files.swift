@@ -20,7 +20,9 @@ extension SafeTensors {
     let (file, header) = try openHeader(path)
     defer { file.close() }
     var result = SafeTensorsFile(metadata: header.metadata)
-    for entry in header.entries where including(entry.name) {
+    let entries = header.entries.filter { including($0.name) }
+    try checkMemory(entries)
+    for entry in entries {
       result.append(
         try makeTensor(entry) { destination in
           file.read(into: destination, at: header.dataOffset + entry.begin)
