@@ -39,12 +39,17 @@ public enum MemoryBudget {
   /// The value set through ``limit``; 0 when the default applies.
   private static let override = Atomic<Int>(0)
 
+  /// The budget of the current task, set by ``withLimit(_:_:)``.
+  @TaskLocal private static var scoped: Int?
+
   /// The budget in bytes that readers check decoded sizes against.
   ///
-  /// Reading gives the value set last, or ``systemLimit`` if none was set (or after ``reset()``).
-  /// Setting a value overrides the default for the whole process; it must be positive.
+  /// Reading gives the budget of the innermost ``withLimit(_:_:)`` around the caller, else the
+  /// value set last, else ``systemLimit`` (also after ``reset()``). Setting a value overrides the
+  /// default for the whole process; it must be positive.
   public static var limit: Int {
     get {
+      if let scoped { return scoped }
       let value = override.load(ordering: .relaxed)
       return value > 0 ? value : systemLimit
     }
@@ -52,6 +57,23 @@ public enum MemoryBudget {
       precondition(newValue > 0, "a memory budget must be positive, got \(newValue)")
       override.store(newValue, ordering: .relaxed)
     }
+  }
+
+  /// Runs `body` with another budget for the current task and the tasks it creates, leaving the
+  /// process-wide ``limit`` of other tasks alone (tests running in parallel use this).
+  ///
+  /// - Parameters:
+  ///   - bytes: The budget while `body` runs; it must be positive.
+  ///   - body: The work.
+  /// - Returns: What `body` returns.
+  /// - Throws: What `body` throws.
+  @discardableResult
+  public static func withLimit<R, E: Error>(
+    _ bytes: Int, _ body: () throws(E) -> R
+  ) throws(E) -> R {
+    precondition(bytes > 0, "a memory budget must be positive, got \(bytes)")
+    let result = $scoped.withValue(bytes) { Result { () throws(E) in try body() } }
+    return try result.get()
   }
 
   /// Restores the default budget, ``systemLimit``.

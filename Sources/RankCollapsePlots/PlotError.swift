@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a chart could not be drawn or written.
 public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A point on a logarithmic axis is zero or negative.
@@ -55,7 +63,13 @@ public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
     case .panel(let index, let title, let error):
       "panel \(index) (\"\(title)\"): \(error)"
     case .io(let path, let operation, let code):
-      "could not \(operation) \(path) (errno \(code))"
+      "could not \(operation) \(path): \(Self.systemMessage(code))"
     }
+  }
+
+  /// The operating system's text for an `errno` value (`strerror`), such as "Is a directory".
+  static func systemMessage(_ code: Int32) -> String {
+    guard let message = strerror(code) else { return "error \(code)" }
+    return String(cString: message)
   }
 }
