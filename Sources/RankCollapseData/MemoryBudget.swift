@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// The most memory a file reader may allocate for what it decodes.
 ///
@@ -249,8 +250,9 @@ public enum MemoryBudget {
     return limits.min()
   }
 
-  /// A cgroup limit file's value: a number, or `max` (no limit). cgroup v1 reports "no limit" as
-  /// a huge multiple of the page size, which is treated as none.
+  /// A cgroup limit file's value, `nil` for `max` (no limit).
+  ///
+  /// cgroup v1 reports "no limit" as a huge multiple of the page size, which is treated as none.
   private static func limitValue(_ text: String?) -> Int? {
     guard let text else { return nil }
     let trimmed = text.trimmingSuffix { $0 == "\n" || $0 == " " }

@@ -95,8 +95,7 @@ public enum SafeTensors {
 
   /// The bytes decoding a tensor allocates: its stored elements (`Float` for the 16-bit floats,
   /// which also need their raw bytes while they are converted).
-  static func decodingByteCount(_ entry: SafeTensorsHeader.Entry) -> (result: Int, temporary: Int)
-  {
+  static func decodingByteCount(_ entry: SafeTensorsHeader.Entry) -> (result: Int, temporary: Int) {
     let bytes = entry.end - entry.begin
     switch entry.dataType {
     case .float16, .bfloat16:

@@ -157,7 +157,8 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
   /// The case for a memory failure.
   init(_ failure: MemoryBudget.Failure) {
     switch failure {
-    case .exceedsBudget(let bytes, let budget): self = .exceedsMemoryBudget(bytes: bytes, budget: budget)
+    case .exceedsBudget(let bytes, let budget):
+      self = .exceedsMemoryBudget(bytes: bytes, budget: budget)
     case .allocationFailed(let bytes): self = .allocationFailed(bytes: bytes)
     }
   }

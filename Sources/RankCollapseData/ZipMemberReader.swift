@@ -139,7 +139,9 @@ final class ZipMemberReader<Source: ZipSource> {
     var filled = 0
     while filled < count {
       if ended {
-        throw corrupt("inflates to \(produced + filled) bytes, fewer than the declared \(member.uncompressedSize)")
+        throw corrupt(
+          "inflates to \(produced + filled) bytes, fewer than the declared \(member.uncompressedSize)"
+        )
       }
       try refill(stream)
       stream.pointee.next_out = output + filled
@@ -152,8 +154,7 @@ final class ZipMemberReader<Source: ZipSource> {
   }
 
   /// Turns a zlib status into an error, noting the end of the stream.
-  private func check(_ status: Int32, _ stream: UnsafeMutablePointer<z_stream>) throws(NumPyError)
-  {
+  private func check(_ status: Int32, _ stream: UnsafeMutablePointer<z_stream>) throws(NumPyError) {
     switch status {
     case Z_STREAM_END:
       ended = true

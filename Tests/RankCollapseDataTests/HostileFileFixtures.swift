@@ -22,7 +22,8 @@ enum HostileFixture {
     var offset = 0
     repeat {
       let count = min(65_535, data.count - offset)
-      bytes += storedBlock(Array(data[offset..<(offset + count)]), final: offset + count == data.count)
+      bytes += storedBlock(
+        Array(data[offset..<(offset + count)]), final: offset + count == data.count)
       offset += count
     } while offset < data.count
     return bytes
@@ -65,7 +66,9 @@ enum HostileFixture {
   /// A `.npy` file's bytes for a `float64` array of the given shape (zeros), written by hand:
   /// format 1.0, the header padded to 128 bytes.
   static func npyHeader(shape: [Int], descriptor: String = "<f8") -> [UInt8] {
-    let tuple = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    let tuple =
+      shape.count == 1
+      ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     var text = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': \(tuple), }"
     text += String(repeating: " ", count: 128 - 10 - text.utf8.count - 1) + "\n"
     return [0x93] + Array("NUMPY".utf8) + [1, 0] + littleEndian(UInt16(text.utf8.count))

@@ -152,7 +152,8 @@ struct HostileFileTests {
     #expect(system.smallest <= system.physical)
     if let group = system.controlGroup { #expect(system.smallest <= group) }
     if let space = system.addressSpace { #expect(system.smallest <= space) }
-    let limits = MemoryBudget.SystemMemory(physical: 8 << 30, controlGroup: 2 << 30, addressSpace: nil)
+    let limits = MemoryBudget.SystemMemory(
+      physical: 8 << 30, controlGroup: 2 << 30, addressSpace: nil)
     #expect(limits.smallest == 2 << 30)
     #expect(
       MemoryBudget.SystemMemory(physical: 8 << 30, controlGroup: nil, addressSpace: 1 << 30)
@@ -171,7 +172,8 @@ struct HostileFileTests {
     #expect(MemoryBudget.byteCount(parsing: text) == bytes)
   }
 
-  @Test("invalid byte counts are nil", arguments: ["", "0", "-5", "1.5G", "G", "12X", "99999999999T"])
+  @Test(
+    "invalid byte counts are nil", arguments: ["", "0", "-5", "1.5G", "G", "12X", "99999999999T"])
   func invalidByteCounts(text: String) {
     #expect(MemoryBudget.byteCount(parsing: text) == nil)
   }
@@ -319,7 +321,8 @@ struct HostileFileTests {
   func filteredOutNeverRead() throws {
     let good = NumPy.encode(NumPyArray(Matrix<Float>([[1, 2]])))
     var zip = ZipFixture(members: [
-      .init(name: "damaged.npy", data: [0xFF, 0xFF, 0xFF, 0xFF], method: 8, uncompressedSize: 1000),
+      .init(
+        name: "damaged.npy", data: [0xFF, 0xFF, 0xFF, 0xFF], method: 8, uncompressedSize: 1000),
       .init(name: "good.npy", data: good),
     ])
     zip.members[0].crc = 0
