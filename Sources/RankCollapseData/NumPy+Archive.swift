@@ -13,10 +13,11 @@ extension NumPy {
   /// decoded as `decode(_:)` decodes a file. Zip64 archives (which NumPy writes for members over
   /// 4 GiB) are read too.
   ///
-  /// Nothing is inflated blindly: each member's `.npy` header is inflated first and the size it
-  /// declares checked against the size the archive declares for the member, and the arrays'
-  /// total size against ``MemoryBudget``, before any array is allocated; inflation then stops at
-  /// the declared size, and the member's CRC-32 is checked.
+  /// Nothing is inflated blindly: the sizes the archive declares for the members are checked
+  /// against ``MemoryBudget`` before anything is allocated, and each member's `.npy` header is
+  /// inflated first and must declare exactly the member's size before the rest of the member is
+  /// inflated, straight into the array; inflation stops at the declared size, and the member's
+  /// CRC-32 is checked.
   ///
   /// - Parameters:
   ///   - bytes: The whole file.
@@ -170,14 +171,12 @@ extension NumPy {
     _ source: some ZipSource, including: (String) -> Bool
   ) throws(NumPyError) -> NumPyArchive {
     let members = try includedMembers(source, including: including)
-    // Every header first: a member whose .npy header disagrees with the size the archive
-    // declares fails here, and the total is checked against the budget, before any allocation.
+    // The sizes the archive declares bound what decoding can need (each member's .npy header is
+    // then checked against its declared size before the rest of the member is inflated).
     var total = 0
     for (_, member) in members {
-      let reader = try ZipMemberReader(member: member, source: source)
-      let header = try memberHeader(reader, anyDimensions: false)
-      total = total.addingReportingOverflow(decodingByteCount(header)).partialValue
-      if total < 0 { total = .max }
+      let (sum, overflow) = total.addingReportingOverflow(member.uncompressedSize)
+      total = overflow ? .max : sum
     }
     let budget = MemoryBudget.limit
     guard total <= budget else { throw .exceedsMemoryBudget(bytes: total, budget: budget) }
@@ -211,15 +210,15 @@ extension NumPy {
   /// - Throws: ``NumPyError/invalidMember(member:error:)`` for a problem with the `.npy`
   ///   contents, ``NumPyError/corruptMember(member:reason:)`` for one with the zip data.
   private static func memberHeader(
-    _ reader: ZipMemberReader<some ZipSource>, anyDimensions: Bool
+    _ reader: ZipMemberReader, anyDimensions: Bool
   ) throws(NumPyError) -> NumPyHeader {
     let declared = reader.member.uncompressedSize
     do throws(NumPyError) {
-      // Magic and version first: they say how many bytes the header length takes.
-      var prefix = try readBytes(reader, min(declared, 8))
-      if prefix.count == 8 {
-        let lengthBytes = prefix[6] == 1 ? 2 : 4
-        prefix += try readBytes(reader, min(lengthBytes, reader.remaining))
+      // Magic, version and a format 1.0 header length first; formats 2.0 and 3.0 take two more
+      // bytes for the length.
+      var prefix = try readBytes(reader, min(declared, 10))
+      if prefix.count == 10 && prefix[6] != 1 {
+        prefix += try readBytes(reader, min(2, reader.remaining))
       }
       let preamble = try prefix.withUnsafeBufferPointer { buffer throws(NumPyError) in
         try NumPyPreamble.parse(prefix: UnsafeRawBufferPointer(buffer), fileSize: declared)
@@ -238,7 +237,7 @@ extension NumPy {
 
   /// The next `count` bytes of a member (a short, bounded piece: a preamble or a header).
   private static func readBytes(
-    _ reader: ZipMemberReader<some ZipSource>, _ count: Int
+    _ reader: ZipMemberReader, _ count: Int
   ) throws(NumPyError) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: count)
     let result = bytes.withUnsafeMutableBytes { buffer in

@@ -62,6 +62,7 @@ public enum SafeTensors {
     var file = SafeTensorsFile(metadata: header.metadata)
     let entries = header.entries.filter { including($0.name) }
     try checkMemory(entries)
+    file.reserveCapacity(entries.count)
     for entry in entries {
       let start = header.dataOffset + entry.begin
       let source = UnsafeRawBufferPointer(rebasing: bytes[start..<(header.dataOffset + entry.end)])

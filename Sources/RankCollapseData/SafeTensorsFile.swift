@@ -56,6 +56,12 @@ public struct SafeTensorsFile: Sendable, Equatable {
     tensors.append(tensor)
   }
 
+  /// Makes room for `count` tensors in all, so appending them does not reallocate.
+  mutating func reserveCapacity(_ count: Int) {
+    tensors.reserveCapacity(count)
+    positions.reserveCapacity(count)
+  }
+
   /// Removes the tensor with the given name, if any.
   ///
   /// - Parameter name: The tensor's name.

@@ -50,9 +50,9 @@ struct FileSource: ZipSource {
 /// Reads never go past the member's declared uncompressed size, so inflation stops there;
 /// ``finish()`` then checks that the data ends exactly at that size and that its CRC-32 is the
 /// declared one. Stored members are read straight from the source into the caller's buffer.
-final class ZipMemberReader<Source: ZipSource> {
+final class ZipMemberReader {
   let member: ZipArchive.Member
-  private let source: Source
+  private let source: any ZipSource
   /// zlib's state, at a stable address (zlib keeps a pointer to it); `nil` for stored members.
   private var stream: UnsafeMutablePointer<z_stream>?
   /// Compressed input waiting for zlib.
@@ -70,7 +70,7 @@ final class ZipMemberReader<Source: ZipSource> {
   /// Prepares to read `member` of `source`.
   ///
   /// - Throws: ``NumPyError/corruptMember(member:reason:)`` if zlib cannot be initialised.
-  init(member: ZipArchive.Member, source: Source) throws(NumPyError) {
+  init(member: ZipArchive.Member, source: any ZipSource) throws(NumPyError) {
     self.member = member
     self.source = source
     guard member.method == 8 else { return }

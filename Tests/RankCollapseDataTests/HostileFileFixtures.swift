@@ -65,22 +65,27 @@ enum HostileFixture {
 
   /// A `.npy` file's bytes for a `float64` array of the given shape (zeros), written by hand:
   /// format 1.0, the header padded to 128 bytes.
-  static func npyHeader(shape: [Int], descriptor: String = "<f8") -> [UInt8] {
+  static func npyHeader(
+    shape: [Int], descriptor: String = "<f8", fortranOrder: Bool = false
+  ) -> [UInt8] {
     let tuple =
       shape.count == 1
       ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-    var text = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': \(tuple), }"
+    let order = fortranOrder ? "True" : "False"
+    var text = "{'descr': '\(descriptor)', 'fortran_order': \(order), 'shape': \(tuple), }"
     text += String(repeating: " ", count: 128 - 10 - text.utf8.count - 1) + "\n"
     return [0x93] + Array("NUMPY".utf8) + [1, 0] + littleEndian(UInt16(text.utf8.count))
       + Array(text.utf8)
   }
 
-  /// A deflated member that starts with `prefix` in a non-final stored block and continues with
-  /// `padding` zero bytes of compressed "data": a bomb whose start is valid, sized so that the
-  /// declared inflated size passes deflate's ratio bound.
+  /// A deflated member that starts with `prefix` and continues with stored blocks of zeros,
+  /// sized so that the declared inflated size passes deflate's ratio bound: a bomb whose start is
+  /// valid deflate data and whose rest is never reached by a reader that checks the start first.
   static func bombData(prefix: [UInt8], declaredSize: Int) -> [UInt8] {
-    let padding = declaredSize / 1000
-    return storedBlock(prefix, final: false) + [UInt8](repeating: 0, count: padding)
+    var bytes = storedBlock(prefix, final: false)
+    let zeros = [UInt8](repeating: 0, count: 65_535)
+    while bytes.count < declaredSize / 1000 { bytes += storedBlock(zeros, final: false) }
+    return bytes
   }
 
   /// A gzip member holding `data` in stored blocks, with its CRC-32 and length.
