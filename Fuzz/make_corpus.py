@@ -67,3 +67,55 @@ save("FuzzIDX", "labels.idx", labels)
 save("FuzzIDX", "images.idx.gz", gzip.compress(images, mtime=0))
 save("FuzzIDX", "labels-i32.idx.gz",
      gzip.compress(bytes([0, 0, 0x0C, 1, 0, 0, 0, 2]) + struct.pack(">ii", 5, -1), mtime=0))
+
+# Resource-exhaustion shapes (issue 15), small enough for -max_len=4096: each declares far more
+# than it holds, so a parser that trusts a declared size before checking it allocates or inflates
+# past the harness's limits (-malloc_limit_mb, -rss_limit_mb) and fails the fuzzer.
+
+
+def stored_block(data, final):
+    return bytes([1 if final else 0]) + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+
+
+def npy_header(shape, descr="<f8"):
+    """A format 1.0 .npy preamble and header (no data), padded to 128 bytes."""
+    text = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, repr(tuple(shape)))
+    text += " " * (128 - 10 - len(text) - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode()
+
+
+def one_member_zip(data, declared, method=8, flags=0, zip64=False, name=b"w.npy"):
+    extra = struct.pack("<HHQQ", 1, 16, declared, len(data)) if zip64 else b""
+    usize, csize = (0xFFFFFFFF, 0xFFFFFFFF) if zip64 else (declared, len(data))
+    common = struct.pack("<HHHHHIIIHH", 45, flags, method, 0, 33, 0, csize, usize, len(name),
+                         len(extra))
+    local = b"PK\x03\x04" + common + name + extra + data
+    central = b"PK\x01\x02" + struct.pack("<H", 45) + common + struct.pack("<HHHII", 0, 0, 0, 0, 0)
+    central += name + extra
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(central), len(local), 0)
+    return local + central + end
+
+
+six_by_five = npy_header((6, 5))
+junk = bytes(3800)
+save("FuzzNumPyArchive", "bomb-header-mismatch.npz",
+     one_member_zip(stored_block(six_by_five, False) + junk, 3_500_000))
+save("FuzzNumPyArchive", "bomb-zip64.npz",
+     one_member_zip(stored_block(six_by_five, False) + junk, 3_500_000, zip64=True))
+save("FuzzNumPyArchive", "bomb-consistent.npz",
+     one_member_zip(stored_block(npy_header((500, 875)), False) + junk, 3_500_128))
+save("FuzzNumPyArchive", "encrypted.npz", one_member_zip(npy(m), len(npy(m)), method=0, flags=1))
+buf = io.BytesIO()
+np.savez(buf, kernel=np.zeros((2, 1, 2, 2), dtype="<f4"), w=m, b=np.zeros(3, dtype="<f4"))
+save("FuzzNumPyArchive", "nd-kernel.npz", buf.getvalue())
+
+save("FuzzNumPy", "bomb-header.npy", npy_header((1_000_000, 1_000_000)))
+
+gzip_header = bytes([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF])
+idx_header = bytes([0, 0, 8, 3]) + struct.pack(">III", 5_000_000, 28, 28)
+save("FuzzIDX", "bomb-5M-images.idx.gz", gzip_header + stored_block(idx_header, False) + junk)
+save("FuzzIDX", "concatenated.idx.gz",
+     gzip.compress(images[:10], mtime=0) + gzip.compress(images[10:], mtime=0))
+
+save("FuzzSafeTensors", "many-tiny.safetensors", safetensors(
+    {f"t{i}": ("F32", [1, 1], struct.pack("<f", i)) for i in range(40)}))

@@ -5,12 +5,14 @@ import RankCollapseTensor
 /// An IDX file is two zero bytes, a type byte (``IDXDataType``), a dimension count `n`, then
 /// `n` big-endian 32-bit dimensions, then the elements, big-endian, row-major (LeCun et al., "The
 /// MNIST database"). The image files hold `N × 28 × 28` unsigned bytes and the label files `N`
-/// unsigned bytes. Files ending in gzip's magic bytes (`1f 8b`) are inflated through zlib, which
-/// also checks gzip's CRC-32 and length.
+/// unsigned bytes. Files starting with gzip's magic bytes (`1f 8b`) are inflated through zlib,
+/// which also checks gzip's CRC-32 and length; a file of several gzip members one after another
+/// (RFC 1952) is read as their concatenation, as `gzip -d` reads it.
 ///
 /// Every byte is treated as hostile: the dimensions are checked for overflow and against the
-/// file (for a gzipped file, against the most its compressed size can inflate to) before the
-/// result is allocated, and the data must end exactly where the dimensions say.
+/// file (for a gzipped file, against the most its compressed size can inflate to), and the
+/// result's size against ``MemoryBudget``, before the result is allocated, and the data must end
+/// exactly where the dimensions say.
 ///
 /// Images are read straight from the inflating stream into the result, one chunk at a time,
 /// so no byte copy of the whole data set is ever made.
@@ -73,6 +75,7 @@ public enum IDX {
         }
         let rows = header.shape[0]
         let columns = header.shape.dropFirst().reduce(1, *)
+        try checkMemory(elements: header.payloadByteCount, size: MemoryLayout<S>.stride)
         var failure: IDXError?
         let matrix = Matrix<S>(rows: rows, columns: columns) { output in
           adviseHugePages(UnsafeMutableRawBufferPointer(output))
@@ -105,6 +108,7 @@ public enum IDX {
             shape: header.shape)
         }
         let size = header.dataType.itemSize
+        try checkMemory(elements: header.shape[0], size: MemoryLayout<Int>.stride)
         var failure: IDXError?
         let labels = [Int](unsafeUninitializedCapacity: header.shape[0]) { output, count in
           var pending: [UInt8] = []  // an element split across chunks
@@ -140,6 +144,13 @@ public enum IDX {
       }
     }
     return try result.get()
+  }
+
+  /// Checks the memory of a result of `elements` values of `size` bytes against
+  /// ``MemoryBudget`` before it is allocated.
+  private static func checkMemory(elements: Int, size: Int) throws(IDXError) {
+    let (bytes, overflow) = elements.multipliedReportingOverflow(by: size)
+    do { try MemoryBudget.check(overflow ? .max : bytes) } catch { throw IDXError(error) }
   }
 
   /// `p / 255` in `Float` for every byte value `p`, computed by division as NumPy computes it.

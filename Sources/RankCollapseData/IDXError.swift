@@ -22,7 +22,8 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
   /// Fewer data bytes follow the header than the dimensions require.
   case truncatedData(shape: [Int], expectedBytes: Int, availableBytes: Int)
 
-  /// More data follows the header than the dimensions require (or more than one gzip member).
+  /// More data follows the header than the dimensions require (or bytes that are not a gzip
+  /// member follow a gzipped file's last member).
   case trailingData(shape: [Int], expectedBytes: Int)
 
   /// A gzipped file's declared contents are larger than its compressed size can hold, so it was
@@ -37,6 +38,17 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
 
   /// A data set folder lacks one of its files (`name`, gzipped or not).
   case missingDataSetFile(folder: String, name: String)
+
+  /// The file at `path` (one file of a data set) could not be read; `error` says why.
+  indirect case invalidFile(path: String, error: IDXError)
+
+  // MARK: Memory
+
+  /// Decoding needs more memory than ``MemoryBudget/limit`` allows; nothing was allocated.
+  case exceedsMemoryBudget(bytes: Int, budget: Int)
+
+  /// The system refused to allocate `bytes` for the result, though the budget allowed it.
+  case allocationFailed(bytes: Int)
 
   // MARK: File-system errors
 
@@ -58,6 +70,7 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The file or folder a file-system error names; `nil` for the other errors.
   public var path: String? {
     if case .missingDataSetFile(let folder, _) = self { return folder }
+    if case .invalidFile(let path, _) = self { return path }
     return fileFailure?.path
   }
 
@@ -96,6 +109,12 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
       return "the image file holds \(images) images but the label file \(labels) labels"
     case .missingDataSetFile(let folder, let name):
       return "\(folder) has no \(name) or \(name).gz"
+    case .invalidFile(let path, let error):
+      return error.path == nil ? "\(path): \(error)" : error.description
+    case .exceedsMemoryBudget(let bytes, let budget):
+      return MemoryBudget.exceededMessage(bytes: bytes, budget: budget)
+    case .allocationFailed(let bytes):
+      return MemoryBudget.allocationMessage(bytes: bytes)
     case .fileNotFound, .isDirectory, .notRegularFile, .permissionDenied, .io:
       return fileFailure?.description(expecting: "an IDX file") ?? ""
     }
@@ -111,6 +130,15 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
     case .io(let path, let operation, let message):
       .io(path: path, operation: operation, message: message)
     default: nil
+    }
+  }
+
+  /// The case for a memory failure.
+  init(_ failure: MemoryBudget.Failure) {
+    switch failure {
+    case .exceedsBudget(let bytes, let budget):
+      self = .exceedsMemoryBudget(bytes: bytes, budget: budget)
+    case .allocationFailed(let bytes): self = .allocationFailed(bytes: bytes)
     }
   }
 

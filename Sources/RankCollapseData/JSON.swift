@@ -244,8 +244,13 @@ struct JSONParser {
       guard position < bytes.count else { throw error("unterminated string") }
       let byte = bytes[position]
       if byte == UInt8(ascii: "\"") {
+        defer { position += 1 }
+        if scalars.isEmpty {
+          // No escape so far (the usual case): the run is the whole string, decoded at once.
+          return String(
+            decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<position]), as: UTF8.self)
+        }
         flushRun(self, upTo: position, into: &scalars)
-        position += 1
         return String(scalars)
       }
       if byte < 0x20 {

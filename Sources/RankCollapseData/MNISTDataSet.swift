@@ -52,13 +52,20 @@ public struct MNISTDataSet<Scalar: MatrixScalar>: Sendable, Equatable {
   ///   - folder: The folder holding the IDX files; by default ``fashionMNISTFolder``.
   ///   - split: ``Split/train`` or ``Split/test``.
   /// - Throws: ``IDXError/missingDataSetFile(folder:name:)`` when a file is absent,
-  ///   ``IDXError/countMismatch(images:labels:)`` when the files disagree, or another
-  ///   ``IDXError`` from reading them.
+  ///   ``IDXError/countMismatch(images:labels:)`` when the files disagree, a file-system case
+  ///   naming the file, or ``IDXError/invalidFile(path:error:)`` naming the file whose contents
+  ///   are wrong.
   public init(folder: String = fashionMNISTFolder, split: Split) throws(IDXError) {
     let imagesPath = try Self.locate(folder: folder, name: "\(split.prefix)-images-idx3-ubyte")
     let labelsPath = try Self.locate(folder: folder, name: "\(split.prefix)-labels-idx1-ubyte")
-    let images = try IDX.readImages(contentsOf: imagesPath, as: Scalar.self)
-    let labels = try IDX.readLabels(contentsOf: labelsPath)
+    let images: Matrix<Scalar>
+    let labels: [Int]
+    do { images = try IDX.readImages(contentsOf: imagesPath, as: Scalar.self) } catch {
+      throw error.path == nil ? .invalidFile(path: imagesPath, error: error) : error
+    }
+    do { labels = try IDX.readLabels(contentsOf: labelsPath) } catch {
+      throw error.path == nil ? .invalidFile(path: labelsPath, error: error) : error
+    }
     guard images.rows == labels.count else {
       throw .countMismatch(images: images.rows, labels: labels.count)
     }

@@ -18,8 +18,28 @@ extension NumPy {
   /// `Double` fit in a 64 KiB L1 cache.
   static let transposeTile = 64
 
+  /// The bytes decoding an array allocates at once: its elements, and as many again for the
+  /// temporary buffer a Fortran-ordered matrix is transposed from.
+  static func decodingByteCount(_ header: NumPyHeader) -> Int {
+    let payload = header.payloadByteCount
+    guard needsTranspose(header) else { return payload }
+    let (twice, overflow) = payload.multipliedReportingOverflow(by: 2)
+    return overflow ? .max : twice
+  }
+
+  /// Checks the memory decoding an array needs against ``MemoryBudget``.
+  static func checkMemory(_ header: NumPyHeader) throws(NumPyError) {
+    do { try MemoryBudget.check(decodingByteCount(header)) } catch { throw NumPyError(error) }
+  }
+
   /// Builds an array from exactly `header.payloadByteCount` bytes of data.
-  static func makeArray(header: NumPyHeader, payload: UnsafeRawBufferPointer) -> NumPyArray {
+  ///
+  /// - Throws: ``NumPyError/exceedsMemoryBudget(bytes:budget:)`` or
+  ///   ``NumPyError/allocationFailed(bytes:)`` before allocating.
+  static func makeArray(
+    header: NumPyHeader, payload: UnsafeRawBufferPointer
+  ) throws(NumPyError) -> NumPyArray {
+    try checkMemory(header)
     if let format = header.dataType.integerFormat {
       return NumPyArray(
         shape: header.shape,
@@ -55,10 +75,11 @@ extension NumPy {
   ///   - fill: Writes exactly `header.payloadByteCount` bytes into the buffer it is given, or
   ///     returns the error that stopped it.
   /// - Returns: The array.
-  /// - Throws: The error `fill` returned.
+  /// - Throws: The error `fill` returned, or a memory case of ``NumPyError`` before allocating.
   static func makeArray(
     header: NumPyHeader, fill: (UnsafeMutableRawBufferPointer) -> NumPyError?
   ) throws(NumPyError) -> NumPyArray {
+    try checkMemory(header)
     if let format = header.dataType.integerFormat {
       var bytes = [UInt8](repeating: 0, count: header.payloadByteCount)
       if let failure = bytes.withUnsafeMutableBytes({ fill($0) }) { throw failure }
@@ -78,7 +99,7 @@ extension NumPy {
   }
 
   /// Whether the data is stored column by column in a way that differs from row-major order.
-  private static func needsTranspose(_ header: NumPyHeader) -> Bool {
+  static func needsTranspose(_ header: NumPyHeader) -> Bool {
     let (rows, columns) = header.matrixShape
     return header.isFortranOrder && rows > 1 && columns > 1
   }

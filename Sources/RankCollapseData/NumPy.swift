@@ -80,7 +80,7 @@ public enum NumPy {
     let header = try NumPyHeader.parse(
       headerBytes.assumingMemoryBound(to: UInt8.self), majorVersion: preamble.majorVersion)
     try header.checkPayload(availableBytes: bytes.count - preamble.dataOffset)
-    return makeArray(
+    return try makeArray(
       header: header, payload: UnsafeRawBufferPointer(rebasing: bytes[preamble.dataOffset...]))
   }
 

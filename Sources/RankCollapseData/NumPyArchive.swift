@@ -67,3 +67,29 @@ public struct NumPyArchive: Sendable, Equatable {
     lhs.names == rhs.names && lhs.arrays == rhs.arrays
   }
 }
+
+/// The name, element type and shape of an array in a `.npz` archive, read from its `.npy`
+/// header without decoding the array (see ``NumPy/archiveInfo(contentsOf:including:)``).
+public struct NumPyArrayInfo: Sendable, Equatable {
+  /// The array's name (the member name without `.npy`).
+  public var name: String
+  /// The element type.
+  public var dataType: NumPyDataType
+  /// The dimensions, any number of them (`[]` for a scalar).
+  public var shape: [Int]
+
+  /// Creates a description of an array.
+  ///
+  /// - Parameters:
+  ///   - name: The array's name.
+  ///   - dataType: The element type.
+  ///   - shape: The dimensions.
+  public init(name: String, dataType: NumPyDataType, shape: [Int]) {
+    self.name = name
+    self.dataType = dataType
+    self.shape = shape
+  }
+
+  /// Whether the array is two-dimensional, a matrix.
+  public var isMatrix: Bool { shape.count == 2 }
+}

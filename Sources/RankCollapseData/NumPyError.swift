@@ -81,8 +81,12 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The zip structure is inconsistent; `reason` says where (a record, an offset, a size).
   case malformedArchive(reason: String)
 
-  /// A member is compressed with a method other than stored (0) or deflated (8), or encrypted.
+  /// A member is compressed with a method other than stored (0) or deflated (8).
   case unsupportedCompression(member: String, method: Int)
+
+  /// A member is encrypted (general-purpose flag bit 0, or the strong-encryption method 99);
+  /// RankCollapse reads no encrypted members.
+  case encryptedMember(String)
 
   /// A member's data is damaged: it does not inflate, or inflates to a different size or CRC-32
   /// than the archive declares.
@@ -100,6 +104,15 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// An archive to write is larger than the 4 GiB the zip format holds without its zip64
   /// extension, which RankCollapse does not write.
   case archiveTooLarge(bytes: Int)
+
+  // MARK: Memory
+
+  /// Decoding needs more memory than ``MemoryBudget/limit`` allows; nothing was allocated.
+  /// `bytes` counts the result and any temporary buffer decoding needs.
+  case exceedsMemoryBudget(bytes: Int, budget: Int)
+
+  /// The system refused to allocate `bytes` for the result, though the budget allowed it.
+  case allocationFailed(bytes: Int)
 
   // MARK: File-system errors
 
@@ -193,7 +206,13 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
     case .unsupportedCompression(let member, let method):
       return
         "member '\(member)' uses compression method \(method) (RankCollapse reads stored (0) "
-        + "and deflated (8) members, unencrypted)"
+        + "and deflated (8) members)"
+    case .encryptedMember(let member):
+      return "member '\(member)' is encrypted (RankCollapse reads unencrypted members only)"
+    case .exceedsMemoryBudget(let bytes, let budget):
+      return MemoryBudget.exceededMessage(bytes: bytes, budget: budget)
+    case .allocationFailed(let bytes):
+      return MemoryBudget.allocationMessage(bytes: bytes)
     case .corruptMember(let member, let reason):
       return "member '\(member)' is damaged: \(reason)"
     case .duplicateMember(let name):
@@ -235,6 +254,15 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension NumPyError {
+  /// The case for a memory failure.
+  init(_ failure: MemoryBudget.Failure) {
+    switch failure {
+    case .exceedsBudget(let bytes, let budget):
+      self = .exceedsMemoryBudget(bytes: bytes, budget: budget)
+    case .allocationFailed(let bytes): self = .allocationFailed(bytes: bytes)
+    }
+  }
+
   /// The file-system failure this error reports, `nil` for a format error.
   var fileFailure: FileFailure? {
     switch self {

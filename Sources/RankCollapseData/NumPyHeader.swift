@@ -104,10 +104,12 @@ struct NumPyHeader: Equatable {
   /// - Parameters:
   ///   - bytes: The `HEADER_LEN` header bytes.
   ///   - majorVersion: The format version from the preamble (3 means UTF-8, else Latin-1).
+  ///   - anyDimensions: Accept shapes of any number of dimensions (to describe an array without
+  ///     decoding it); by default only one or two.
   /// - Returns: The validated header.
   /// - Throws: A ``NumPyError`` naming the first problem found.
   static func parse(
-    _ bytes: UnsafeBufferPointer<UInt8>, majorVersion: UInt8
+    _ bytes: UnsafeBufferPointer<UInt8>, majorVersion: UInt8, anyDimensions: Bool = false
   ) throws(NumPyError) -> NumPyHeader {
     let isUTF8 = majorVersion >= 3
     if isUTF8 && String(validating: bytes, as: UTF8.self) == nil {
@@ -137,7 +139,7 @@ struct NumPyHeader: Equatable {
         key: "fortran_order", value: (values["fortran_order"] ?? .none).pythonDescription)
     }
     let shapeLiteral = values["shape"] ?? .none
-    let shape = try parseShape(shapeLiteral)
+    let shape = try parseShape(shapeLiteral, anyDimensions: anyDimensions)
     return NumPyHeader(
       dataType: dataType, byteOrder: byteOrder, isFortranOrder: isFortranOrder, shape: shape,
       payloadByteCount: try payloadByteCount(shape: shape, dataType: dataType))
@@ -186,8 +188,11 @@ struct NumPyHeader: Equatable {
     return (dataType, order)
   }
 
-  /// The dimensions of a `shape` value: a tuple of one or two non-negative integers.
-  static func parseShape(_ literal: NumPyPythonLiteral) throws(NumPyError) -> [Int] {
+  /// The dimensions of a `shape` value: a tuple of one or two non-negative integers (of any
+  /// number when `anyDimensions`).
+  static func parseShape(
+    _ literal: NumPyPythonLiteral, anyDimensions: Bool = false
+  ) throws(NumPyError) -> [Int] {
     guard case .tuple(let elements) = literal else {
       throw .invalidValue(key: "shape", value: literal.pythonDescription)
     }
@@ -200,7 +205,7 @@ struct NumPyHeader: Equatable {
       shape.append(value)
     }
     guard shape.allSatisfy({ $0 >= 0 }) else { throw .negativeDimension(shape: shape) }
-    guard shape.count == 1 || shape.count == 2 else {
+    guard anyDimensions || shape.count == 1 || shape.count == 2 else {
       throw .unsupportedDimensionCount(shape: shape)
     }
     return shape

@@ -242,9 +242,9 @@ private struct Parser {
     }
     let content = UnsafeBufferPointer(rebasing: bytes[start..<position])
     position += 1
-    if isUTF8 {
-      // The caller has validated the whole header as UTF-8, and a quote is ASCII, so the
-      // content is valid UTF-8 too.
+    if isUTF8 || content.allSatisfy({ $0 < 0x80 }) {
+      // The caller has validated a UTF-8 header, and a quote is ASCII, so the content is valid
+      // UTF-8 too; ASCII (every key and dtype NumPy writes) reads the same in Latin-1.
       return String(decoding: content, as: UTF8.self)
     }
     var text = ""

@@ -20,13 +20,50 @@ extension SafeTensors {
     let (file, header) = try openHeader(path)
     defer { file.close() }
     var result = SafeTensorsFile(metadata: header.metadata)
-    for entry in header.entries where including(entry.name) {
+    let entries = header.entries.filter { including($0.name) }
+    try checkMemory(entries)
+    result.reserveCapacity(entries.count)
+    if let run = smallTensorRun(entries) {
+      // Many small tensors side by side: one read for all of them, not one per tensor.
+      let buffer: UnsafeMutableRawBufferPointer
+      do { buffer = try MemoryBudget.allocate(byteCount: run.count) } catch {
+        throw SafeTensorsError(error)
+      }
+      defer { MemoryBudget.deallocate(buffer) }
+      if let failure = file.read(into: buffer, at: header.dataOffset + run.lowerBound) {
+        throw SafeTensorsError(failure)
+      }
+      for entry in entries {
+        let start = entry.begin - run.lowerBound
+        let source = UnsafeRawBufferPointer(
+          rebasing: buffer[start..<(start + entry.end - entry.begin)])
+        result.append(
+          try makeTensor(entry) { destination in
+            destination.copyMemory(from: source)
+            return nil
+          })
+      }
+      return result
+    }
+    for entry in entries {
       result.append(
         try makeTensor(entry) { destination in
           file.read(into: destination, at: header.dataOffset + entry.begin)
         })
     }
     return result
+  }
+
+  /// The data range of `entries` (in data order) when they are many small tensors with nothing
+  /// else between them, which one read serves better than a read per tensor; `nil` otherwise.
+  private static func smallTensorRun(_ entries: [SafeTensorsHeader.Entry]) -> Range<Int>? {
+    guard entries.count >= 64, let first = entries.first, let last = entries.last else {
+      return nil
+    }
+    let span = last.end - first.begin
+    let total = entries.reduce(0) { $0 + ($1.end - $1.begin) }
+    guard total == span, span <= 16 << 20, span / entries.count <= 4096 else { return nil }
+    return first.begin..<last.end
   }
 
   /// The name, type and shape of every tensor in a safetensors file, in data order, without

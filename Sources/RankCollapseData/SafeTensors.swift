@@ -60,7 +60,10 @@ public enum SafeTensors {
     let header = try SafeTensorsHeader.parse(
       text.assumingMemoryBound(to: UInt8.self), fileSize: bytes.count)
     var file = SafeTensorsFile(metadata: header.metadata)
-    for entry in header.entries where including(entry.name) {
+    let entries = header.entries.filter { including($0.name) }
+    try checkMemory(entries)
+    file.reserveCapacity(entries.count)
+    for entry in entries {
       let start = header.dataOffset + entry.begin
       let source = UnsafeRawBufferPointer(rebasing: bytes[start..<(header.dataOffset + entry.end)])
       file.append(
@@ -90,6 +93,34 @@ public enum SafeTensors {
   }
 
   // MARK: Elements
+
+  /// The bytes decoding a tensor allocates: its stored elements (`Float` for the 16-bit floats,
+  /// which also need their raw bytes while they are converted).
+  static func decodingByteCount(_ entry: SafeTensorsHeader.Entry) -> (result: Int, temporary: Int) {
+    let bytes = entry.end - entry.begin
+    switch entry.dataType {
+    case .float16, .bfloat16:
+      let (result, overflow) = bytes.multipliedReportingOverflow(by: 2)
+      return (overflow ? .max : result, bytes)
+    default:
+      return (bytes, 0)
+    }
+  }
+
+  /// Checks the memory that decoding `entries` needs, all results held at once plus the largest
+  /// temporary buffer, against ``MemoryBudget`` before anything is allocated.
+  static func checkMemory(_ entries: [SafeTensorsHeader.Entry]) throws(SafeTensorsError) {
+    var total = 0
+    var temporary = 0
+    for entry in entries {
+      let bytes = decodingByteCount(entry)
+      let (sum, overflow) = total.addingReportingOverflow(bytes.result)
+      total = overflow ? .max : sum
+      temporary = max(temporary, bytes.temporary)
+    }
+    let (sum, overflow) = total.addingReportingOverflow(temporary)
+    do { try MemoryBudget.check(overflow ? .max : sum) } catch { throw SafeTensorsError(error) }
+  }
 
   /// Builds a tensor whose little-endian data bytes are written by `fill`.
   static func makeTensor(

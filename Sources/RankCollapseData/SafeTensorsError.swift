@@ -55,6 +55,15 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
   /// in row-major order.
   case integerOverflow(tensor: String, index: Int, value: String)
 
+  // MARK: Memory
+
+  /// Decoding the tensors asked for needs more memory than ``MemoryBudget/limit`` allows;
+  /// nothing was allocated. `bytes` counts the results and any temporary buffer.
+  case exceedsMemoryBudget(bytes: Int, budget: Int)
+
+  /// The system refused to allocate `bytes` for a result, though the budget allowed it.
+  case allocationFailed(bytes: Int)
+
   // MARK: File-system errors
 
   /// No file exists at `path` (or a folder on the way to it is missing).
@@ -123,6 +132,10 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case .integerOverflow(let tensor, let index, let value):
       return
         "element \(index) of tensor '\(tensor)', \(value), does not fit in a 64-bit signed integer"
+    case .exceedsMemoryBudget(let bytes, let budget):
+      return MemoryBudget.exceededMessage(bytes: bytes, budget: budget)
+    case .allocationFailed(let bytes):
+      return MemoryBudget.allocationMessage(bytes: bytes)
     case .fileNotFound, .isDirectory, .notRegularFile, .permissionDenied, .io:
       return fileFailure?.description(expecting: "a safetensors file") ?? ""
     }
@@ -138,6 +151,15 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case .io(let path, let operation, let message):
       .io(path: path, operation: operation, message: message)
     default: nil
+    }
+  }
+
+  /// The case for a memory failure.
+  init(_ failure: MemoryBudget.Failure) {
+    switch failure {
+    case .exceedsBudget(let bytes, let budget):
+      self = .exceedsMemoryBudget(bytes: bytes, budget: budget)
+    case .allocationFailed(let bytes): self = .allocationFailed(bytes: bytes)
     }
   }
 

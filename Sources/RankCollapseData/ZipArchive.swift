@@ -4,7 +4,10 @@
 /// The reader trusts nothing: the central directory must lie inside the file, every member's
 /// local header and data must lie before the central directory without overlapping another
 /// member, a deflated member's declared size is checked against the largest ratio deflate can
-/// reach before its buffer is allocated, and every member's size and CRC-32 are verified.
+/// reach, and every member's size and CRC-32 are verified. Members are read one at a time
+/// through a ``ZipMemberReader``, which inflates only as much as is asked of it, so a member's
+/// contents can be checked (its `.npy` header against its declared size) before the bulk of it
+/// is inflated, and members nobody asks for are never read.
 enum ZipArchive {
   /// One member, located and checked against the file's bounds.
   struct Member: Equatable {
@@ -33,29 +36,49 @@ enum ZipArchive {
     T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
   }
 
+  /// Reads a little-endian integer at `offset` of an array; the caller has checked the bounds.
+  private static func load<T: FixedWidthInteger>(
+    _ bytes: [UInt8], _ offset: Int, as type: T.Type
+  ) -> T {
+    bytes.withUnsafeBytes { load($0, offset, as: T.self) }
+  }
+
   private static let endSignature: UInt32 = 0x0605_4B50
   private static let zip64EndSignature: UInt32 = 0x0606_4B50
   private static let zip64LocatorSignature: UInt32 = 0x0706_4B50
   private static let centralSignature: UInt32 = 0x0201_4B50
   private static let localSignature: UInt32 = 0x0403_4B50
 
-  /// Lists and checks the members of an archive.
+  /// Lists and checks the members of an archive in memory.
   ///
   /// - Parameter bytes: The whole file.
   /// - Returns: The members in central-directory order.
-  /// - Throws: ``NumPyError/notZipArchive``, ``NumPyError/malformedArchive(reason:)``,
-  ///   ``NumPyError/unsupportedCompression(member:method:)`` or
-  ///   ``NumPyError/duplicateMember(_:)``.
+  /// - Throws: As ``members(in:)``.
   static func members(_ bytes: UnsafeRawBufferPointer) throws(NumPyError) -> [Member] {
-    let size = bytes.count
+    try members(in: MemorySource(bytes: bytes))
+  }
+
+  /// Lists and checks the members of an archive, reading only its end records, its central
+  /// directory and each member's local header.
+  ///
+  /// - Parameter source: The file.
+  /// - Returns: The members in central-directory order.
+  /// - Throws: ``NumPyError/notZipArchive``, ``NumPyError/malformedArchive(reason:)``,
+  ///   ``NumPyError/unsupportedCompression(member:method:)``,
+  ///   ``NumPyError/encryptedMember(_:)``, ``NumPyError/duplicateMember(_:)``, or a file-system
+  ///   case when the file cannot be read.
+  /// - Complexity: O(central directory size + number of members · log(number of members)).
+  static func members(in source: some ZipSource) throws(NumPyError) -> [Member] {
+    let size = source.size
     // The end record is 22 bytes plus a comment of at most 65 535 bytes.
     guard size >= 22 else { throw .notZipArchive }
+    let tailStart = max(0, size - 22 - 65_535)
+    let tail = try source.bytes(at: tailStart, count: size - tailStart)
     var end = -1
-    var position = size - 22
-    let lowest = max(0, size - 22 - 65_535)
-    while position >= lowest {
-      if load(bytes, position, as: UInt32.self) == endSignature
-        && 22 + Int(load(bytes, position + 20, as: UInt16.self)) <= size - position
+    var position = tail.count - 22
+    while position >= 0 {
+      if load(tail, position, as: UInt32.self) == endSignature
+        && 22 + Int(load(tail, position + 20, as: UInt16.self)) <= tail.count - position
       {
         end = position
         break
@@ -64,43 +87,50 @@ enum ZipArchive {
     }
     guard end >= 0 else { throw .notZipArchive }
 
-    var disk = Int(load(bytes, end + 4, as: UInt16.self))
-    var directoryDisk = Int(load(bytes, end + 6, as: UInt16.self))
-    var entriesOnDisk = Int(load(bytes, end + 8, as: UInt16.self))
-    var entries = Int(load(bytes, end + 10, as: UInt16.self))
-    var directorySize = Int(load(bytes, end + 12, as: UInt32.self))
-    var directoryOffset = Int(load(bytes, end + 16, as: UInt32.self))
+    var disk = Int(load(tail, end + 4, as: UInt16.self))
+    var directoryDisk = Int(load(tail, end + 6, as: UInt16.self))
+    var entriesOnDisk = Int(load(tail, end + 8, as: UInt16.self))
+    var entries = Int(load(tail, end + 10, as: UInt16.self))
+    var directorySize = Int(load(tail, end + 12, as: UInt32.self))
+    var directoryOffset = Int(load(tail, end + 16, as: UInt32.self))
+    end += tailStart  // from here on, an offset into the file
     var directoryLimit = end  // the central directory must end before this offset
 
     if entries == 0xFFFF || directorySize == 0xFFFF_FFFF || directoryOffset == 0xFFFF_FFFF {
       // Zip64: a 20-byte locator just before the end record points at the zip64 end record.
-      let locator = end - 20
-      guard locator >= 0, load(bytes, locator, as: UInt32.self) == zip64LocatorSignature else {
+      let locatorOffset = end - 20
+      guard locatorOffset >= 0 else {
         throw .malformedArchive(reason: "the zip64 end-of-central-directory locator is missing")
       }
-      let recordOffset64 = load(bytes, locator + 8, as: UInt64.self)
-      guard recordOffset64 <= UInt64(locator), Int(recordOffset64) + 56 <= locator else {
+      let locator = try source.bytes(at: locatorOffset, count: 20)
+      guard load(locator, 0, as: UInt32.self) == zip64LocatorSignature else {
+        throw .malformedArchive(reason: "the zip64 end-of-central-directory locator is missing")
+      }
+      let recordOffset64 = load(locator, 8, as: UInt64.self)
+      guard recordOffset64 <= UInt64(locatorOffset), Int(recordOffset64) + 56 <= locatorOffset
+      else {
         throw .malformedArchive(
           reason: "the zip64 end record offset \(recordOffset64) lies outside the file")
       }
-      let record = Int(recordOffset64)
-      guard load(bytes, record, as: UInt32.self) == zip64EndSignature else {
-        throw .malformedArchive(reason: "no zip64 end record at offset \(record)")
+      let recordOffset = Int(recordOffset64)
+      let record = try source.bytes(at: recordOffset, count: 56)
+      guard load(record, 0, as: UInt32.self) == zip64EndSignature else {
+        throw .malformedArchive(reason: "no zip64 end record at offset \(recordOffset)")
       }
       func field(_ offset: Int) throws(NumPyError) -> Int {
-        let value = load(bytes, record + offset, as: UInt64.self)
+        let value = load(record, offset, as: UInt64.self)
         guard value <= UInt64(Int.max) else {
           throw .malformedArchive(reason: "a zip64 end record field is \(value), too large")
         }
         return Int(value)
       }
-      disk = Int(load(bytes, record + 16, as: UInt32.self))
-      directoryDisk = Int(load(bytes, record + 20, as: UInt32.self))
+      disk = Int(load(record, 16, as: UInt32.self))
+      directoryDisk = Int(load(record, 20, as: UInt32.self))
       entriesOnDisk = try field(24)
       entries = try field(32)
       directorySize = try field(40)
       directoryOffset = try field(48)
-      directoryLimit = record
+      directoryLimit = recordOffset
     }
     guard disk == 0, directoryDisk == 0, entriesOnDisk == entries else {
       throw .malformedArchive(reason: "multi-disk (split) archives are not supported")
@@ -116,12 +146,33 @@ enum ZipArchive {
       throw .malformedArchive(
         reason: "\(entries) entries cannot fit in a \(directorySize)-byte central directory")
     }
+    let directory = try source.bytes(at: directoryOffset, count: directorySize)
+    let members = try directory.withUnsafeBufferPointer { buffer throws(NumPyError) in
+      try parseDirectory(
+        UnsafeRawBufferPointer(buffer), entries: entries, directoryOffset: directoryOffset,
+        source: source)
+    }
 
+    // Members must not share bytes (overlapping members are how zip bombs multiply).
+    let ordered = members.sorted { $0.headerOffset < $1.headerOffset }
+    for (previous, next) in zip(ordered, ordered.dropFirst())
+    where next.headerOffset < previous.dataOffset + previous.compressedSize {
+      throw .malformedArchive(
+        reason: "members '\(previous.name)' and '\(next.name)' overlap")
+    }
+    return members
+  }
+
+  /// The members described by the central directory `bytes` (which starts at `directoryOffset`
+  /// in the file), each checked against its local header.
+  private static func parseDirectory(
+    _ bytes: UnsafeRawBufferPointer, entries: Int, directoryOffset: Int, source: some ZipSource
+  ) throws(NumPyError) -> [Member] {
     var members: [Member] = []
     members.reserveCapacity(entries)
     var names = Set<String>()
-    var cursor = directoryOffset
-    let directoryEnd = directoryOffset + directorySize
+    var cursor = 0
+    let directoryEnd = bytes.count
     for index in 0..<entries {
       guard directoryEnd - cursor >= 46, load(bytes, cursor, as: UInt32.self) == centralSignature
       else {
@@ -175,21 +226,25 @@ enum ZipArchive {
         extra += 4 + length
       }
 
-      guard flags & 1 == 0 else { throw .unsupportedCompression(member: name, method: method) }
+      // Bit 0: encrypted; bit 6: strong encryption; method 99: AES (WinZip).
+      guard flags & 0x41 == 0, method != 99 else { throw .encryptedMember(name) }
       guard method == 0 || method == 8 else {
         throw .unsupportedCompression(member: name, method: method)
       }
       guard names.insert(name).inserted else { throw .duplicateMember(name) }
 
       // The local header: 30 bytes, then its own name and extra field, then the data.
-      guard headerOffset <= directoryOffset, directoryOffset - headerOffset >= 30,
-        load(bytes, headerOffset, as: UInt32.self) == localSignature
-      else {
+      guard headerOffset <= directoryOffset, directoryOffset - headerOffset >= 30 else {
         throw .malformedArchive(
           reason: "member '\(name)': no local header at offset \(headerOffset)")
       }
-      let localNameLength = Int(load(bytes, headerOffset + 26, as: UInt16.self))
-      let localExtraLength = Int(load(bytes, headerOffset + 28, as: UInt16.self))
+      let local = try source.bytes(at: headerOffset, count: 30)
+      guard load(local, 0, as: UInt32.self) == localSignature else {
+        throw .malformedArchive(
+          reason: "member '\(name)': no local header at offset \(headerOffset)")
+      }
+      let localNameLength = Int(load(local, 26, as: UInt16.self))
+      let localExtraLength = Int(load(local, 28, as: UInt16.self))
       let dataOffset = headerOffset + 30 + localNameLength + localExtraLength
       guard dataOffset <= directoryOffset, compressedSize <= directoryOffset - dataOffset else {
         throw .malformedArchive(
@@ -214,67 +269,10 @@ enum ZipArchive {
           uncompressedSize: uncompressedSize, headerOffset: headerOffset, dataOffset: dataOffset))
       cursor += entryLength
     }
-
-    // Members must not share bytes (overlapping members are how zip bombs multiply).
-    let ordered = members.sorted { $0.headerOffset < $1.headerOffset }
-    for (previous, next) in zip(ordered, ordered.dropFirst())
-    where next.headerOffset < previous.dataOffset + previous.compressedSize {
-      throw .malformedArchive(
-        reason: "members '\(previous.name)' and '\(next.name)' overlap")
-    }
     return members
   }
 
-  /// The uncompressed contents of a member, size and CRC-32 verified.
-  ///
-  /// - Parameters:
-  ///   - member: A member returned by ``members(_:)`` for the same bytes.
-  ///   - bytes: The whole file.
-  ///   - body: Receives the contents (valid only during the call).
-  /// - Returns: What `body` returns.
-  /// - Throws: ``NumPyError/corruptMember(member:reason:)``, or what `body` throws.
-  static func withContents<R>(
-    of member: Member, in bytes: UnsafeRawBufferPointer,
-    _ body: (UnsafeRawBufferPointer) throws(NumPyError) -> R
-  ) throws(NumPyError) -> R {
-    let data = UnsafeRawBufferPointer(
-      rebasing: bytes[member.dataOffset..<(member.dataOffset + member.compressedSize)])
-    if member.method == 0 {
-      try checkCRC(data, member)
-      return try body(data)
-    }
-    let output = UnsafeMutableRawBufferPointer.allocate(
-      byteCount: member.uncompressedSize, alignment: 16)
-    defer { output.deallocate() }
-    do {
-      try Zlib.inflate(data, into: output, gzip: false)
-    } catch {
-      let reason: String
-      switch error {
-      case .invalidData(let message): reason = "invalid deflate data (\(message))"
-      case .tooShort(let produced):
-        reason =
-          "inflates to \(produced) bytes, fewer than the declared \(member.uncompressedSize)"
-      case .tooLong: reason = "inflates to more than the declared \(member.uncompressedSize) bytes"
-      }
-      throw .corruptMember(member: member.name, reason: reason)
-    }
-    try checkCRC(UnsafeRawBufferPointer(output), member)
-    return try body(UnsafeRawBufferPointer(output))
-  }
-
-  private static func checkCRC(
-    _ data: UnsafeRawBufferPointer, _ member: Member
-  ) throws(NumPyError) {
-    let crc = Zlib.crc32(data)
-    guard crc == member.crc else {
-      throw .corruptMember(
-        member: member.name,
-        reason: "CRC-32 is \(hex(crc)) but the archive declares \(hex(member.crc))")
-    }
-  }
-
-  private static func hex(_ value: UInt32) -> String {
+  static func hex(_ value: UInt32) -> String {
     let digits = String(value, radix: 16)
     return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
   }

@@ -1,7 +1,7 @@
 import CZlib
 
-/// Thin wrappers over zlib: raw-deflate and gzip inflation into a buffer of known size, raw
-/// deflation, and CRC-32.
+/// Thin wrappers over zlib: streamed gzip and raw-deflate inflation, raw deflation, and CRC-32
+/// (zip members are inflated by ``ZipMemberReader``).
 enum Zlib {
   /// The most bytes `compressedSize` deflated bytes can inflate to.
   ///
@@ -21,77 +21,6 @@ enum Zlib {
     case tooShort(produced: Int)
     /// The stream produces more than the expected number of bytes.
     case tooLong
-  }
-
-  /// Inflates `input` into exactly `output.count` bytes.
-  ///
-  /// - Parameters:
-  ///   - input: The compressed bytes.
-  ///   - output: Receives the inflated bytes; it must be filled exactly.
-  ///   - gzip: `true` for a gzip stream (header and trailer checked by zlib), `false` for raw
-  ///     deflate (zip members).
-  /// - Throws: ``Failure`` when the data is invalid or its size is not `output.count`.
-  static func inflate(
-    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, gzip: Bool
-  ) throws(Failure) {
-    var stream = z_stream()
-    guard rc_inflate_init2(&stream, gzip ? 16 + 15 : -15) == Z_OK else {
-      throw .invalidData("zlib could not be initialised")
-    }
-    defer { inflateEnd(&stream) }
-    guard let inputBase = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
-      if output.isEmpty { return }
-      throw .tooShort(produced: 0)
-    }
-    let outputBase = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
-    var consumed = 0
-    var produced = 0
-    let spare = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-    defer { spare.deallocate() }
-    while true {
-      // Feed and drain in pieces that fit zlib's 32-bit counters.
-      if stream.avail_in == 0 && consumed < input.count {
-        let piece = min(input.count - consumed, Int(UInt32.max))
-        stream.next_in = UnsafeMutablePointer(mutating: inputBase + consumed)
-        stream.avail_in = UInt32(piece)
-        consumed += piece
-      }
-      let outputLeft = output.count - produced
-      if outputLeft > 0, let outputBase {
-        let piece = min(outputLeft, Int(UInt32.max))
-        stream.next_out = outputBase + produced
-        stream.avail_out = UInt32(piece)
-      } else {
-        // The output is full: give zlib one spare byte to see whether the stream ends here.
-        stream.next_out = spare
-        stream.avail_out = 1
-      }
-      let before = Int(stream.avail_out)
-      let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-      let written = before - Int(stream.avail_out)
-      if outputLeft == 0 {
-        if written > 0 { throw .tooLong }
-      } else {
-        produced += written
-      }
-      switch status {
-      case Z_STREAM_END:
-        if produced < output.count { throw .tooShort(produced: produced) }
-        return
-      case Z_OK:
-        continue
-      case Z_BUF_ERROR:
-        // No progress possible: the input is exhausted before the stream ended.
-        if stream.avail_in == 0 && consumed == input.count {
-          throw produced < output.count
-            ? .tooShort(produced: produced) : .invalidData("the stream has no end marker")
-        }
-        continue
-      default:
-        let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
-        throw .invalidData(message)
-      }
-    }
   }
 
   /// Compresses `input` as a raw deflate stream (zlib's default level 6, as Python's `zipfile`).
@@ -158,7 +87,8 @@ extension Zlib {
   ///
   /// - Parameters:
   ///   - input: The compressed bytes.
-  ///   - gzip: `true` for a gzip stream (zlib checks its header, CRC-32 and length), `false` for
+  ///   - gzip: `true` for a gzip file (zlib checks each member's header, CRC-32 and length;
+  ///     consecutive members are inflated one after another, as `gzip -d` does), `false` for
   ///     raw deflate.
   ///   - chunkSize: The most bytes handed to `body` at once.
   ///   - body: Receives each piece of output; returns `false` to stop.
@@ -201,8 +131,16 @@ extension Zlib {
       }
       switch status {
       case Z_STREAM_END:
-        return .finished(
-          produced: produced, trailingBytes: Int(stream.avail_in) + input.count - consumed)
+        // A gzip file may hold several members one after another (RFC 1952, section 2.2);
+        // they inflate to the concatenation of their contents.
+        let next = consumed - Int(stream.avail_in)
+        if gzip && input.count - next >= 2 && input[next] == 0x1F && input[next + 1] == 0x8B {
+          guard inflateReset(&stream) == Z_OK else {
+            return .failed(.invalidData("zlib could not start the next gzip member"))
+          }
+          continue
+        }
+        return .finished(produced: produced, trailingBytes: input.count - next)
       case Z_OK:
         continue
       case Z_BUF_ERROR:

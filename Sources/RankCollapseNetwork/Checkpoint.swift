@@ -181,10 +181,13 @@ public struct Checkpoint<Scalar: MatrixScalar>: Sendable, Equatable {
       else {
         throw .incompatibleCheckpoint("the parameters of layer \(l + 1) are missing")
       }
-      guard weightTensor.shape.count == 2, biasTensor.shape == [weightTensor.shape[0]],
-        weightTensor.dataType == (Scalar.self == Float.self ? .float32 : .float64),
-        biasTensor.dataType == weightTensor.dataType
-      else {
+      let expectedType: SafeTensorsDataType = Scalar.self == Float.self ? .float32 : .float64
+      for tensor in [weightTensor, biasTensor] where tensor.dataType != expectedType {
+        throw .incompatibleCheckpoint(
+          "layer \(l + 1): tensor '\(tensor.name)' holds \(tensor.dataType.rawValue) values, "
+            + "but a checkpoint of \(expectedScalar) parameters holds \(expectedType.rawValue)")
+      }
+      guard weightTensor.shape.count == 2, biasTensor.shape == [weightTensor.shape[0]] else {
         throw .incompatibleCheckpoint(
           "layer \(l + 1): weight \(weightTensor.shape) and bias \(biasTensor.shape) do not fit")
       }

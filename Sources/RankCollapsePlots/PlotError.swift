@@ -72,7 +72,13 @@ public enum PlotError: Error, Equatable, Sendable, CustomStringConvertible {
       "\(path) is not a regular file (a symbolic link, device or pipe); it is not replaced and "
         + "nothing was written"
     case .io(let path, let operation, let code):
-      "could not \(operation) \(path): \(String(cString: strerror(code)))"
+      "could not \(operation) \(path): \(Self.systemMessage(code))"
     }
+  }
+
+  /// The operating system's text for an `errno` value (`strerror`), such as "Is a directory".
+  static func systemMessage(_ code: Int32) -> String {
+    guard let message = strerror(code) else { return "error \(code)" }
+    return String(cString: message)
   }
 }

@@ -196,14 +196,14 @@ func loadArray(_ specification: String, role: String) throws -> NumPyArray {
       guard let array = archive[member] else {
         throw CommandFailure(
           "\(path): no array named '\(member)' for the \(role); the archive holds "
-            + (names.isEmpty ? "no arrays" : names.map { "'\($0)'" }.joined(separator: ", ")))
+            + quotedNames(names))
       }
       return array
     }
     guard names.count == 1, let only = archive.elements.first else {
       throw CommandFailure(
         "\(path): the archive holds \(names.count) arrays ("
-          + names.map { "'\($0)'" }.joined(separator: ", ")
+          + quotedNames(names)
           + "); name the \(role) as \(path):NAME")
     }
     return only.array

@@ -57,24 +57,7 @@ enum MatrixInputs {
       return try loadSafeTensors(file, keep: keep)
     }
     if file.hasSuffix(".npz") {
-      let archive: NumPyArchive
-      do { archive = try NumPy.readArchive(contentsOf: file) } catch {
-        throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
-      }
-      var inputs: [MatrixInput] = []
-      var skipped: [String] = []
-      for (name, array) in archive.elements where keep(name) {
-        guard array.isMatrix, array.dataType.isFloatingPoint else {
-          skipped.append("\(terminalSafe(name)) (\(describe(array.shape)) \(array.dataType))")
-          continue
-        }
-        inputs.append(
-          MatrixInput(
-            name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) },
-            machineEpsilon: array.dataType.machineEpsilon, shape: array.shape))
-      }
-      noteSkipped(file, skipped)
-      return inputs
+      return try loadArchive(file, keep: keep)
     }
     guard keep(file) else { return [] }
     // A 2-D floating-point file is read straight into the Double matrix the SVD overwrites: the
@@ -131,6 +114,33 @@ enum MatrixInputs {
         MatrixInput(
           name: "\(file):\(tensor.name)", matrix: { try tensor.matrix(as: Double.self) },
           machineEpsilon: tensor.dataType.machineEpsilon, shape: tensor.shape)
+      }
+    } catch {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
+  /// The 2-D floating-point arrays of a `.npz` archive, reading only those: the others' headers
+  /// are inflated to describe them, and the members `keep` leaves out are never read.
+  private static func loadArchive(
+    _ file: String, keep: (String) -> Bool
+  ) throws(CommandFailure) -> [MatrixInput] {
+    do {
+      var wanted = Set<String>()
+      var skipped: [String] = []
+      for info in try NumPy.archiveInfo(contentsOf: file, including: keep) {
+        if info.isMatrix && info.dataType.isFloatingPoint {
+          wanted.insert(info.name)
+        } else {
+          skipped.append("\(terminalSafe(info.name)) (\(describe(info.shape)) \(info.dataType))")
+        }
+      }
+      noteSkipped(file, skipped)
+      let archive = try NumPy.readArchive(contentsOf: file) { wanted.contains($0) }
+      return archive.elements.map { name, array in
+        MatrixInput(
+          name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) },
+          machineEpsilon: array.dataType.machineEpsilon, shape: array.shape)
       }
     } catch {
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")

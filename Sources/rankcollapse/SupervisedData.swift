@@ -263,7 +263,7 @@ enum SupervisedDataError: Error, CustomStringConvertible {
 
   /// The archive's members, quoted, for messages.
   private static func list(_ members: [String]) -> String {
-    members.isEmpty ? "no arrays" : members.map { "'\($0)'" }.joined(separator: ", ")
+    quotedNames(members)
   }
 
   var description: String {
@@ -284,4 +284,17 @@ enum SupervisedDataError: Error, CustomStringConvertible {
       "\(option) \(path): '\(name)' must hold integer class labels: \(error)"
     }
   }
+}
+
+/// Names quoted for a message, at most `limit` of them and then a count of the rest, so an
+/// archive of 20 000 members gives a line, not a page: `'a', 'b', … and 19 998 more`.
+///
+/// - Parameters:
+///   - names: The names.
+///   - limit: How many to show.
+/// - Returns: The list, or `no arrays` when `names` is empty.
+func quotedNames(_ names: [String], limit: Int = 10) -> String {
+  guard !names.isEmpty else { return "no arrays" }
+  let shown = names.prefix(limit).map { "'\($0)'" }.joined(separator: ", ")
+  return names.count > limit ? shown + ", … and \(names.count - limit) more" : shown
 }

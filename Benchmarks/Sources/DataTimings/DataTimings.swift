@@ -18,6 +18,8 @@ enum DataOperation: String, CaseIterable, ExpressibleByArgument {
   case fashionImagesF32 = "fashion-images-f32"
   /// Every tensor of a safetensors file (`SafeTensors.read`), as `--file`.
   case safetensorsRead = "safetensors-read"
+  /// Every array of a `.npz` archive (`NumPy.readArchive`), as `--file`.
+  case npzRead = "npz-read"
 }
 
 /// The command-line tool: time the repetitions, print JSON.
@@ -32,7 +34,7 @@ struct DataTimings: ParsableCommand {
   @Option(help: "The folder holding the Fashion-MNIST IDX files.")
   var folder: String = "/usr/share/datasets/fashion-mnist"
 
-  @Option(help: "The file for safetensors-read.")
+  @Option(help: "The file for safetensors-read and npz-read.")
   var file: String?
 
   @Option(help: "Timed repetitions.")
@@ -63,6 +65,9 @@ struct DataTimings: ParsableCommand {
     case .safetensorsRead:
       guard let file else { throw ValidationError("safetensors-read needs --file") }
       body = { Double(try SafeTensors.read(contentsOf: file).tensors.count) }
+    case .npzRead:
+      guard let file else { throw ValidationError("npz-read needs --file") }
+      body = { Double(try NumPy.readArchive(contentsOf: file).count) }
     }
     // CPU time is read inside each wall-clock measurement (and dropped for the warm-ups).
     var cpuTimes: [Double] = []

@@ -20,6 +20,7 @@ func fuzzIDX(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+MemoryBudget.limit = fuzzMemoryBudget
+var (argc, vector) = limitedArguments()
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = vector
 exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzIDX($0, $1) })

@@ -1,5 +1,6 @@
 // libFuzzer harness: `NumPy.decode` must throw a NumPyError or return, never crash, on any bytes.
 import CFuzzerDriver
+import FuzzSupport
 import RankCollapse
 
 #if canImport(Glibc)
@@ -18,6 +19,7 @@ func fuzzNumPy(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+MemoryBudget.limit = fuzzMemoryBudget
+var (argc, vector) = limitedArguments()
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = vector
 exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzNumPy($0, $1) })

@@ -1,4 +1,5 @@
-// libFuzzer harness: `NumPy.decodeArchive` must throw a NumPyError or return, never crash.
+// libFuzzer harness: `NumPy.decodeArchive` and `NumPy.archiveInfo` must throw a NumPyError or
+// return, never crash, within the memory budget.
 import CFuzzerDriver
 import FuzzSupport
 import RankCollapse
@@ -16,10 +17,16 @@ func fuzzNumPyArchive(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     if let archive = try? NumPy.decodeArchive(candidate) {
       for (_, array) in archive.elements { _ = array.vector(as: Float.self) }
     }
+    // Member by member: describe every member (N-D ones too), then read the matrices only.
+    if let infos = try? NumPy.archiveInfo(candidate) {
+      let matrices = Set(infos.filter(\.isMatrix).map(\.name))
+      _ = try? NumPy.decodeArchive(candidate, including: matrices.contains)
+    }
   }
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+MemoryBudget.limit = fuzzMemoryBudget
+var (argc, vector) = limitedArguments()
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = vector
 exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzNumPyArchive($0, $1) })

@@ -1,5 +1,6 @@
 // libFuzzer harness: `SafeTensors.decode` must throw a SafeTensorsError or return, never crash.
 import CFuzzerDriver
+import FuzzSupport
 import RankCollapse
 
 #if canImport(Glibc)
@@ -21,6 +22,7 @@ func fuzzSafeTensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   return 0
 }
 
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+MemoryBudget.limit = fuzzMemoryBudget
+var (argc, vector) = limitedArguments()
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = vector
 exit(LLVMFuzzerRunDriver(&argc, &argv) { fuzzSafeTensors($0, $1) })
