@@ -67,6 +67,8 @@ struct Analyze: ParsableCommand {
     help: "Number of BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
+  @OptionGroup var memory: MemoryBudgetOption
+
   @Flag(help: "Do not print the progress line of long singular value computations.")
   var quiet = false
 
@@ -140,6 +142,7 @@ struct Analyze: ParsableCommand {
   }
 
   func run() throws {
+    memory.apply()
     if let threads { BLAS.threadCount = threads }
     let pattern = try filter.map { try Regex($0) }
     var reports: [SpectralReport] = []

@@ -64,6 +64,8 @@ struct Collapse: ParsableCommand {
     help: "Number of threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
+  @OptionGroup var memory: MemoryBudgetOption
+
   /// The largest `--clusters` and `--restarts`.
   static let clusterLimit = 1_000_000
   static let restartLimit = 10_000
@@ -81,6 +83,7 @@ struct Collapse: ParsableCommand {
   }
 
   func run() throws {
+    memory.apply()
     if let threads { BLAS.threadCount = threads }
     let points = try loadArray(embeddings, role: "embeddings")
     guard points.shape.count == 2 else {

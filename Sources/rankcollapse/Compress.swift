@@ -115,6 +115,8 @@ struct Compress: ParsableCommand {
     help: "Number of threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
   var threads: Int?
 
+  @OptionGroup var memory: MemoryBudgetOption
+
   @Option(
     help: ArgumentHelp(
       "Data to evaluate on (and to fine-tune with): a folder of MNIST-format IDX files or an .npz "
@@ -388,6 +390,7 @@ struct Compress: ParsableCommand {
   }
 
   func run() throws {
+    memory.apply()
     if let threads { BLAS.threadCount = threads }
     let criteria = try criteria()
     let file: SafeTensorsFile

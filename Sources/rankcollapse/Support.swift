@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RankCollapse
 import RankCollapsePlots
 
 /// The output formats of the reports.
@@ -138,6 +139,31 @@ func validateOutputFile(_ path: String, option: String, inputs: [String]) throws
       throw ValidationError(
         "\(option) '\(path)' is the input '\(input)' (the same file); writing it would destroy "
           + "the input, so nothing was written.")
+    }
+  }
+}
+
+/// `--memory-budget`: the most memory a file may decode to (the library's `MemoryBudget`).
+struct MemoryBudgetOption: ParsableArguments {
+  @Option(
+    name: .customLong("memory-budget"),
+    help: ArgumentHelp(
+      "The most memory one input may decode to, e.g. 512M, 8GiB or 1000000 (bytes; default: the smallest of physical memory, the cgroup limit and ulimit -v).",
+      valueName: "size"))
+  var memoryBudget: String?
+
+  func validate() throws {
+    if let memoryBudget, MemoryBudget.byteCount(parsing: memoryBudget) == nil {
+      throw ValidationError(
+        "--memory-budget must be a positive size such as 512M, 8GiB or 1000000, got '\(memoryBudget)'."
+      )
+    }
+  }
+
+  /// Sets the process's budget when the option was given.
+  func apply() {
+    if let memoryBudget, let bytes = MemoryBudget.byteCount(parsing: memoryBudget) {
+      MemoryBudget.limit = bytes
     }
   }
 }
