@@ -141,13 +141,7 @@ where Regularizer.Scalar == Scalar {
   public mutating func stationarity(
     at point: UnsafeBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>
   ) -> [Double?] {
-    Self.unpack(point, into: &evaluated)
-    Self.unpack(gradient, into: &gradients)
-    for l in penaltyGradients.weights.indices {
-      penaltyGradients.weights[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-      penaltyGradients.biases[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-    }
-    penalty.addGradient(of: evaluated, to: &penaltyGradients)
+    loadStationarityTerms(at: point, gradient: gradient)
     // The packed gradient already holds the decoupled terms r·θ.
     return evaluated.stationarity(
       gradients: gradients, penaltyGradients: penaltyGradients, decoupledRates: rates,
@@ -164,6 +158,18 @@ where Regularizer.Scalar == Scalar {
   public mutating func maximumStationarity(
     at point: UnsafeBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>
   ) -> Double? {
+    loadStationarityTerms(at: point, gradient: gradient)
+    return evaluated.maximumStationarity(
+      gradients: gradients, penaltyGradients: penaltyGradients, decoupledRates: rates,
+      gradientsIncludeDecoupledTerms: true)
+  }
+
+  /// Unpacks the point and its gradient and computes the coupled penalty's gradient ∇R, the
+  /// two sides of every ρ_l.
+  @inlinable
+  mutating func loadStationarityTerms(
+    at point: UnsafeBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>
+  ) {
     Self.unpack(point, into: &evaluated)
     Self.unpack(gradient, into: &gradients)
     for l in penaltyGradients.weights.indices {
@@ -171,9 +177,6 @@ where Regularizer.Scalar == Scalar {
       penaltyGradients.biases[l].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
     penalty.addGradient(of: evaluated, to: &penaltyGradients)
-    return evaluated.maximumStationarity(
-      gradients: gradients, penaltyGradients: penaltyGradients, decoupledRates: rates,
-      gradientsIncludeDecoupledTerms: true)
   }
 
   /// Copies a network's parameters into a packed vector.
