@@ -28,6 +28,12 @@ extension NumPy {
     else { return nil }
     try header.checkPayload(availableBytes: size - preamble.dataOffset)
     let (rows, columns) = header.matrixShape
+    // The Double matrix is the only buffer: it is what the memory budget must allow.
+    let (elements, tooMany) = rows.multipliedReportingOverflow(by: columns)
+    let (bytes, tooLarge) = elements.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
+    do { try MemoryBudget.check(tooMany || tooLarge ? .max : bytes) } catch {
+      throw NumPyError(error)
+    }
     // A Fortran-ordered matrix is the row-major storage of its transpose.
     let transposed = header.isFortranOrder && rows > 1 && columns > 1
     let swap = header.byteOrder != .host
