@@ -48,9 +48,11 @@ where Regularizer.Scalar == Scalar {
   /// first (in checkpoints).
   @usableFromInline var recentProgress: [Double] = []
 
-  /// The number of iterations over which L_λ must fall by more than its rounding level
-  /// (``StrongWolfeLineSearch/noiseFactor`` · u · |L_λ|) or ‖∇L_λ‖ at all; when neither
-  /// happens the run stops with ``StopReason/precisionLimit``.
+  /// The window of the single-precision no-progress rule, in iterations.
+  ///
+  /// In single precision, L_λ must fall by more than its rounding level (``StrongWolfeLineSearch/noiseFactor`` · u · |L_λ|); otherwise the run stops
+  /// with ``StopReason/precisionLimit`` (continue in `Double`). In double precision only a failed
+  /// line search reports the limit.
   public static var progressWindow: Int { 50 }
 
   /// A trainer.
@@ -208,11 +210,11 @@ where Regularizer.Scalar == Scalar {
         recentProgress.append(norm)
         if recentProgress.count > 2 * (progressWindow + 1) {
           recentProgress.removeFirst(2)
-          // Near a minimiser L_λ stops changing before ∇L_λ does (L_λ − L* ~ ‖∇L_λ‖²), so only
-          // a window in which neither fell counts as no progress.
-          let (oldValue, oldNorm) = (recentProgress[0], recentProgress[1])
+          // Single precision only: there L-BFGS can creep on for thousands of iterations below
+          // the resolution of L_λ. In double precision L_λ stops changing near a minimiser long
+          // before ∇L_λ does (L_λ − L* ~ ‖∇L_λ‖²), and the line search reports the real limit.
           let noise = method.lineSearch.noiseFactor * Double(Scalar.ulpOfOne) * abs(value)
-          if oldValue - value <= noise && norm >= oldNorm {
+          if Double(Scalar.ulpOfOne) > 1e-10 && recentProgress[0] - value <= noise {
             return try finish(.precisionLimit)
           }
         }

@@ -194,8 +194,8 @@ public enum StopReason: String, Sendable, Hashable, Codable {
   case maximumEvaluations
   /// The line search found no step that decreases L_λ, also along −∇L_λ (``QuasiNewtonTrainer``).
   case lineSearchFailed
-  /// No step changes L_λ by more than its rounding error, or neither L_λ (by more than that) nor
-  /// ‖∇L_λ‖ fell over the last ``QuasiNewtonTrainer/progressWindow`` iterations: the
+  /// No step changes L_λ by more than its rounding error, or (single precision) L_λ fell by less
+  /// than that over the last ``QuasiNewtonTrainer/progressWindow`` iterations: the
   /// scalar type cannot resolve
   /// further progress (with `Float`, continue in `Double` from these parameters).
   case precisionLimit
