@@ -178,7 +178,7 @@ where Regularizer.Scalar == Scalar {
           gradientNorm: norm, learningRate: 0, network: current, gradients: gradients)
         if observer(snapshot) == .stop { return try finish(.observer) }
       }
-      if let reason = try convergence(norm: norm, stationarity: stationarity) {
+      if let reason = configuration.convergence(gradientNorm: norm, stationarity: stationarity) {
         return try finish(reason)
       }
       if let tolerance = configuration.relativeChangeTolerance, let previous = previousObjective,
@@ -233,11 +233,6 @@ where Regularizer.Scalar == Scalar {
     }
   }
 
-  /// The convergence verdict of ``TrainingConfiguration``'s tolerances at the current point.
-  @usableFromInline
-  func convergence(norm: Double, stationarity: () -> Double?) throws(TrainingError) -> StopReason? {
-    try configuration.convergence(gradientNorm: norm, stationarity: stationarity)
-  }
 }
 
 extension QuasiNewtonTrainer {
