@@ -11,11 +11,13 @@ import RankCollapse
 /// network starts from the same initial weights. The autoencoder f: R^d → R^d has widths
 /// d_0 … d_L with tanh hidden layers and a linear output layer (paper: 784-400-300-400-784),
 /// trained on L_λ(Θ) = (1/N) Σ ‖f(x_i) − x_i‖² + λ‖Θ‖² (equation 3, biases included, gradient
-/// 2λΘ) in `Float`, full batch, until ‖∇L_λ‖ ≤ ``gradientTolerance`` or ``maximumSteps``. The
-/// paper trains with gradient descent and gives no learning rate; the default here is
-/// full-batch gradient descent with heavy-ball momentum 0.9, η_0 decaying along a cosine to
-/// η_0/100 (η_0 = 0.004 at the paper's d = 784, 0.05 at ``small``'s d = 64: the loss sums over d
-/// outputs, so stable rates shrink about like 1/d; 0.05 diverges at d = 784), Glorot-uniform
+/// 2λΘ) in `Float`, full batch, until max_l ρ_l ≤ ``stationarityTolerance`` (and ‖∇L_λ‖ ≤
+/// ``gradientTolerance`` when set) or ``maximumSteps``. The default rule is full-batch L-BFGS
+/// (``OptimizerChoice/lbfgs``), continued in `Double` where `Float` cannot resolve further
+/// progress. The paper trains with gradient descent and gives no learning rate; with
+/// ``OptimizerChoice/gradientDescent(momentum:)`` η_0 decays along a cosine to η_0/100
+/// (η_0 = 0.004 at the paper's d = 784, 0.05 at ``small``'s d = 64: the loss sums over d
+/// outputs, so stable rates shrink about like 1/d; 0.05 diverges at d = 784). Glorot-uniform
 /// weights and zero biases.
 ///
 /// Measured at the end, per weight matrix W_l (in `Double`): the relative spectral tail
