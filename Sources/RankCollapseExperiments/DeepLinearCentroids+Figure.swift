@@ -7,7 +7,8 @@ extension Experiments.DeepLinearCentroids {
   /// and against σ with one line per λ (right). Top row: the trained distance (markers) beside
   /// the closed forms — equation 21 (solid, no markers) and the rank-`r` minimiser a bottleneck of
   /// width `r` can reach (dashed). Bottom row: the trained distance and Theorem 5.3's bound
-  /// (dashed). Points with a non-positive value are left as gaps.
+  /// (dashed). Points with a non-positive value are left as gaps; a trained point whose full-loss
+  /// or centroid-loss run did not converge is drawn as an open circle.
   ///
   /// - Parameters:
   ///   - records: The grid's records.
@@ -43,8 +44,16 @@ extension Experiments.DeepLinearCentroids {
           }
         }
         let label = "\(groupName) = \(SweepValue.format(group))"
+        let unconverged = xs.map { x in
+          let (lambda, sigma) = point(x, group)
+          return records.first(where: { $0.lambda == lambda && $0.sigma == sigma }).map {
+            !($0.fullConverged && $0.centroidConverged)
+          } ?? false
+        }
         series.append(
-          LineChart.Series(name: label, x: xs, y: line(\.trainedDistance), color: colors[index]))
+          LineChart.Series(
+            name: label, x: xs, y: line(\.trainedDistance), color: colors[index],
+            hollowMarkers: unconverged))
         if bound {
           series.append(
             LineChart.Series(
@@ -62,6 +71,11 @@ extension Experiments.DeepLinearCentroids {
         }
       }
       series.append(legendOnly("trained (dots)", markers: true, dashed: false))
+      if records.contains(where: { !($0.fullConverged && $0.centroidConverged) }) {
+        var open = legendOnly("not converged (open)", markers: true, dashed: false)
+        open.hollowMarkers = [true]
+        series.append(open)
+      }
       if bound {
         series.append(legendOnly("Theorem 5.3 bound", markers: false, dashed: true))
       } else {

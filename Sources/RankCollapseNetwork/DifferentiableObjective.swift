@@ -23,6 +23,19 @@ public protocol DifferentiableObjective<Scalar> {
   mutating func valueAndGradient(
     at point: UnsafeBufferPointer<Scalar>, gradient: UnsafeMutableBufferPointer<Scalar>
   ) -> Double
+
+  /// Consecutive ranges of the parameter vector that a quasi-Newton method may scale
+  /// separately (for a network: one per weight matrix and bias), or empty for one scale.
+  ///
+  /// ``LBFGS`` with ``LBFGS/Scaling/blockwise`` starts each two-loop recursion from a
+  /// block-diagonal H⁰ = diag(γ_b I) with γ_b = s_bᵀy_b / y_bᵀy_b of the newest pair restricted
+  /// to block b. The ranges must be sorted, disjoint and within `0..<dimension`.
+  var scalingBlocks: [Range<Int>] { get }
+}
+
+extension DifferentiableObjective {
+  /// No blocks: one scale for the whole parameter vector.
+  public var scalingBlocks: [Range<Int>] { [] }
 }
 
 /// Vector kernels of the quasi-Newton methods: dot products accumulated in `Double`, and

@@ -32,6 +32,20 @@ public struct LBFGS<Scalar: MatrixScalar>: Sendable {
   public let historySize: Int
   /// The line search.
   public let lineSearch: StrongWolfeLineSearch
+  /// How the two-loop recursion's initial inverse Hessian H⁰ is scaled.
+  public let scaling: Scaling
+
+  /// The initial inverse Hessian H⁰ of the two-loop recursion.
+  public enum Scaling: String, Sendable, Hashable, CaseIterable {
+    /// H⁰ = γI with γ = sᵀy / yᵀy of the newest pair (Nocedal & Wright, eq. 7.20).
+    case scalar
+    /// H⁰ = diag(γ_b I), one γ_b = s_bᵀy_b / y_bᵀy_b per block of
+    /// ``DifferentiableObjective/scalingBlocks`` (for a network: per layer), falling back to
+    /// the scalar γ for a block whose γ_b is not positive and finite. Layers whose curvatures
+    /// differ by orders of magnitude (a first layer fed large inputs) then take steps of
+    /// their own scale.
+    case blockwise
+  }
   /// Iterations completed (accepted steps).
   public var iterations: Int { completedIterations }
   @usableFromInline var completedIterations = 0
@@ -59,10 +73,15 @@ public struct LBFGS<Scalar: MatrixScalar>: Sendable {
   ///   - historySize: m (default 10; PyTorch's `LBFGS` keeps 100, SciPy's L-BFGS-B 10). Checked by
   ///     ``validate()``.
   ///   - lineSearch: The line search's settings.
+  ///   - scaling: The initial inverse Hessian's scaling (default ``Scaling/scalar``).
   @inlinable
-  public init(historySize: Int = 10, lineSearch: StrongWolfeLineSearch = StrongWolfeLineSearch()) {
+  public init(
+    historySize: Int = 10, lineSearch: StrongWolfeLineSearch = StrongWolfeLineSearch(),
+    scaling: Scaling = .scalar
+  ) {
     self.historySize = historySize
     self.lineSearch = lineSearch
+    self.scaling = scaling
   }
 
   /// `"lbfgs"`, the name in checkpoints and progress lines.
@@ -112,11 +131,12 @@ public struct LBFGS<Scalar: MatrixScalar>: Sendable {
     var budget = maximumEvaluations ?? Int.max
     var used = 0
     for attempt in 0..<2 {
-      var slope = computeDirection(gradient)
+      let blocks = scaling == .blockwise ? objective.scalingBlocks : []
+      var slope = computeDirection(gradient, blocks: blocks)
       if !(slope < 0) {
         // Not a descent direction (rounding in a nearly singular H): start again from −g.
         resetHistory()
-        slope = computeDirection(gradient)
+        slope = computeDirection(gradient, blocks: blocks)
       }
       guard slope < 0 else {
         return .failed(evaluations: used, precisionLimited: slope == 0)
@@ -167,7 +187,7 @@ public struct LBFGS<Scalar: MatrixScalar>: Sendable {
 
   /// d = −H g by the two-loop recursion; returns gᵀd.
   @inlinable
-  mutating func computeDirection(_ gradient: [Scalar]) -> Double {
+  mutating func computeDirection(_ gradient: [Scalar], blocks: [Range<Int>] = []) -> Double {
     let n = dimension
     let m = historySize
     let held = count
@@ -199,7 +219,22 @@ public struct LBFGS<Scalar: MatrixScalar>: Sendable {
                   let (sk, yk) = pair(0)
                   let gamma = FlatVector.dot(sk, yk) / FlatVector.dot(yk, yk)
                   let scale = Scalar(gamma)
-                  for i in 0..<n { q[i] *= scale }
+                  if blocks.isEmpty {
+                    for i in 0..<n { q[i] *= scale }
+                  } else {
+                    // Block-diagonal H⁰: γ_b per block, the scalar γ outside the blocks.
+                    var next = 0
+                    for block in blocks {
+                      for i in next..<block.lowerBound { q[i] *= scale }
+                      let sb = UnsafeBufferPointer(rebasing: sk[block])
+                      let yb = UnsafeBufferPointer(rebasing: yk[block])
+                      let local = FlatVector.dot(sb, yb) / FlatVector.dot(yb, yb)
+                      let blockScale = local > 0 && local.isFinite ? Scalar(local) : scale
+                      for i in block { q[i] *= blockScale }
+                      next = block.upperBound
+                    }
+                    for i in next..<n { q[i] *= scale }
+                  }
                 }
                 // Oldest to newest: β = ρ_k y_kᵀr, r ← r + (α_k − β) s_k.
                 for k in stride(from: held - 1, through: 0, by: -1) {

@@ -27,6 +27,8 @@ where Regularizer.Scalar == Scalar {
   @usableFromInline var gradients: Gradients<Scalar>
   @usableFromInline var penaltyGradients: Gradients<Scalar>
   @usableFromInline let rates: [(weight: Scalar, bias: Scalar)]
+  /// One block per layer: W_l and b_l, in the packed order.
+  public let scalingBlocks: [Range<Int>]
 
   /// The objective of `network`'s architecture on the data.
   ///
@@ -61,6 +63,12 @@ where Regularizer.Scalar == Scalar {
     self.loss = loss
     self.penalty = penalty
     dimension = network.parameterCount
+    var start = 0
+    scalingBlocks = network.layers.map { layer in
+      let end = start + layer.weight.count + layer.bias.count
+      defer { start = end }
+      return start..<end
+    }
     workspace = Network.Workspace(for: network, batchSize: inputs.rows)
     gradients = Gradients(zeroingParametersOf: network)
     penaltyGradients = Gradients(zeroingParametersOf: network)

@@ -31,6 +31,11 @@ public struct LineChart: Sendable {
     /// Turn it off for all but a few of many similar lines (e.g. curves coloured by epoch along
     /// a ``ColorMap``, where the first and last epochs are enough to read the colours).
     public var showsInLegend: Bool
+    /// Points drawn as open circles instead of dots, like `x`; missing entries are dots.
+    ///
+    /// Use it to set apart measurements that are less trustworthy than the others, such as the
+    /// results of training runs that did not reach their convergence criterion.
+    public var hollowMarkers: [Bool]
 
     /// Creates a series.
     ///
@@ -42,9 +47,10 @@ public struct LineChart: Sendable {
     ///   - showsMarkers: Whether to mark every point with a dot.
     ///   - isDashed: Whether to dash the line (e.g. for a bound beside a measurement).
     ///   - showsInLegend: Whether the series has a legend entry.
+    ///   - hollowMarkers: Points to draw as open circles, like `x` (empty: none).
     public init(
       name: String, x: [Double], y: [Double], color: RGBColor? = nil, showsMarkers: Bool = true,
-      isDashed: Bool = false, showsInLegend: Bool = true
+      isDashed: Bool = false, showsInLegend: Bool = true, hollowMarkers: [Bool] = []
     ) {
       self.name = name
       self.x = x
@@ -53,6 +59,7 @@ public struct LineChart: Sendable {
       self.showsMarkers = showsMarkers
       self.isDashed = isDashed
       self.showsInLegend = showsInLegend
+      self.hollowMarkers = hollowMarkers
     }
   }
 
@@ -166,7 +173,7 @@ public struct LineChart: Sendable {
       var path = ""
       var markers = ""
       var penDown = false
-      for (x, y) in zip(line.x, line.y) {
+      for (pointIndex, (x, y)) in zip(line.x, line.y).enumerated() {
         guard x.isFinite && y.isFinite else {
           penDown = false
           continue
@@ -176,7 +183,12 @@ public struct LineChart: Sendable {
         penDown = true
         if line.showsMarkers {
           markers += "<circle cx=\"\(SVGText.coordinate(px(x)))\" "
-          markers += "cy=\"\(SVGText.coordinate(py(y)))\" r=\"3\" fill=\"\(color)\"/>\n"
+          let hollow = pointIndex < line.hollowMarkers.count && line.hollowMarkers[pointIndex]
+          markers += "cy=\"\(SVGText.coordinate(py(y)))\" r=\"3\" "
+          markers +=
+            hollow
+            ? "fill=\"white\" stroke=\"\(color)\" stroke-width=\"1.5\" class=\"hollow\"/>\n"
+            : "fill=\"\(color)\"/>\n"
         }
       }
       svg += "<g class=\"series\" clip-path=\"url(#\(clipID))\">\n"
@@ -194,6 +206,12 @@ public struct LineChart: Sendable {
       legend += "<line x1=\"\(SVGText.coordinate(entryX))\" y1=\"\(SVGText.coordinate(entryY))\" "
       legend += "x2=\"\(SVGText.coordinate(entryX + 24))\" y2=\"\(SVGText.coordinate(entryY))\" "
       legend += "stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
+      if line.showsMarkers && !line.hollowMarkers.isEmpty && line.hollowMarkers.allSatisfy({ $0 }) {
+        // A series of open circles only shows one on its legend line.
+        legend += "<circle cx=\"\(SVGText.coordinate(entryX + 12))\" "
+        legend += "cy=\"\(SVGText.coordinate(entryY))\" r=\"3\" fill=\"white\" "
+        legend += "stroke=\"\(color)\" stroke-width=\"1.5\"/>"
+      }
       legend += SVGText.label(
         line.name, x: entryX + 30, y: entryY + 4, anchor: "start", size: 12)
       legend += "</g>\n"

@@ -339,5 +339,22 @@ private func linearNetwork(_ widths: [Int], seed: UInt64) -> Network<Double> {
     let parser = XMLParser(data: Data(svg.utf8))
     #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
     #expect(svg.components(separatedBy: "class=\"panel\"").count - 1 == 4)
+    // Unconverged runs are open circles, with a legend entry; converged ones are not.
+    let unconverged = records.filter { !($0.fullConverged && $0.centroidConverged) }.count
+    #expect(
+      svg.components(separatedBy: "class=\"hollow\"").count - 1 == 4 * unconverged,
+      "one open circle per unconverged point in each of the four panels")
+    var allConverged = records
+    for index in allConverged.indices {
+      allConverged[index].fullConverged = true
+      allConverged[index].centroidConverged = true
+    }
+    var someUnconverged = allConverged
+    someUnconverged[0].fullConverged = false
+    let clean = try DeepLinearFigure2.figure(allConverged, title: "t").svg()
+    let marked = try DeepLinearFigure2.figure(someUnconverged, title: "t").svg()
+    #expect(!clean.contains("class=\"hollow\"") && !clean.contains("not converged"))
+    #expect(marked.contains("not converged (open)"))
+    #expect(marked.components(separatedBy: "class=\"hollow\"").count - 1 == 4)
   }
 }

@@ -50,10 +50,10 @@ struct Quadratic: DifferentiableObjective {
 /// Runs L-BFGS until ‖∇f‖ ≤ tolerance or a failure; returns the final point, value, gradient
 /// norm and every step's outcome.
 func minimize<O: DifferentiableObjective>(
-  _ objective: inout O, from start: [Double], history: Int = 10, tolerance: Double,
-  iterations: Int
+  _ objective: inout O, from start: [Double], history: Int = 10,
+  scaling: LBFGS<Double>.Scaling = .scalar, tolerance: Double, iterations: Int
 ) -> (point: [Double], value: Double, norm: Double, steps: [LBFGSStep]) where O.Scalar == Double {
-  var method = LBFGS<Double>(historySize: history)
+  var method = LBFGS<Double>(historySize: history, scaling: scaling)
   var x = start
   var g = [Double](repeating: 0, count: start.count)
   var f = x.withUnsafeBufferPointer { x in
@@ -236,5 +236,69 @@ struct LBFGSTests {
       }
     }
     #expect(throws: Never.self) { try LBFGS<Double>().validate() }
+  }
+}
+
+/// Two blocks of a separable quadratic whose curvatures differ by `ratio`, each block's Hessian
+/// ill-conditioned within the block only by a factor of 4: f = ½ Σ_i c_i x_i².
+struct TwoScaleQuadratic: DifferentiableObjective {
+  let curvatures: [Double]
+  let half: Int
+  var dimension: Int { curvatures.count }
+  var scalingBlocks: [Range<Int>] { [0..<half, half..<dimension] }
+
+  mutating func valueAndGradient(
+    at point: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>
+  ) -> Double {
+    var value = 0.0
+    for i in 0..<dimension {
+      gradient[i] = curvatures[i] * point[i]
+      value += 0.5 * curvatures[i] * point[i] * point[i]
+    }
+    return value
+  }
+}
+
+@Suite("L-BFGS blockwise initial scaling")
+struct LBFGSScalingTests {
+  @Test(
+    "Blocks whose curvatures differ by 1e6: blockwise H⁰ needs fewer iterations than scalar H⁰ on 20 random instances, and both reach the minimiser"
+  )
+  func blockwiseHelpsSeparatedScales() {
+    var generator = SeededGenerator(seed: 7)
+    var wins = 0
+    for _ in 0..<20 {
+      let half = 40
+      let curvatures = (0..<(2 * half)).map { i in
+        (i < half ? 1e6 : 1.0) * (1 + 3 * Double.random(in: 0..<1, using: &generator))
+      }
+      let start = (0..<(2 * half)).map { _ in Double.random(in: -1..<1, using: &generator) }
+      var scalar = TwoScaleQuadratic(curvatures: curvatures, half: half)
+      var blockwise = scalar
+      // ‖∇f‖ starts near 1e7: ask for a reduction by 1e9, well above the rounding floor.
+      let a = minimize(&scalar, from: start, history: 5, tolerance: 1e-2, iterations: 5000)
+      let b = minimize(
+        &blockwise, from: start, history: 5, scaling: .blockwise, tolerance: 1e-2,
+        iterations: 5000)
+      #expect(a.norm <= 1e-2 && b.norm <= 1e-2, "‖∇f‖ = \(a.norm) (scalar), \(b.norm) (blockwise)")
+      if b.steps.count < a.steps.count { wins += 1 }
+    }
+    #expect(wins >= 18, "blockwise took fewer iterations on \(wins) of 20 instances")
+  }
+
+  @Test("Without scaling blocks, blockwise scaling takes exactly the scalar steps")
+  func noBlocksIsScalar() {
+    var generator = SeededGenerator(seed: 3)
+    let n = 12
+    var entries = [Double](repeating: 0, count: n * n)
+    for i in 0..<n { entries[i * n + i] = 1 + 10 * Double.random(in: 0..<1, using: &generator) }
+    var plain = Quadratic(
+      a: Matrix(rows: n, columns: n, elements: entries),
+      b: (0..<n).map { _ in Double.random(in: -1..<1, using: &generator) })
+    var other = plain
+    let start = [Double](repeating: 0.5, count: n)
+    let a = minimize(&plain, from: start, tolerance: 1e-10, iterations: 200)
+    let b = minimize(&other, from: start, scaling: .blockwise, tolerance: 1e-10, iterations: 200)
+    #expect(a.point == b.point && a.steps == b.steps)
   }
 }

@@ -361,3 +361,20 @@ struct HeatmapMarkTests {
     #expect(!plain.contains("class=\"marked\"") && !plain.contains("× not converged"))
   }
 }
+
+@Suite("Line chart open markers")
+struct LineChartHollowMarkerTests {
+  @Test("Points flagged hollow are open circles, the others dots; no flags draw no open circle")
+  func hollow() throws {
+    var chart = LineChart(
+      title: "t", xLabel: "x", yLabel: "y",
+      series: [.init(name: "r", x: [1, 2, 3], y: [1, 4, 9], hollowMarkers: [false, true])])
+    let svg = try chart.svg()
+    #expect(svg.components(separatedBy: "class=\"hollow\"").count - 1 == 1)
+    #expect(svg.components(separatedBy: "<circle").count - 1 == 3)
+    chart.series[0].hollowMarkers = []
+    let plain = try chart.svg()
+    #expect(!plain.contains("class=\"hollow\""))
+    #expect(plain.components(separatedBy: "<circle").count - 1 == 3)
+  }
+}

@@ -100,6 +100,19 @@ struct ConvergenceTimings: ParsableCommand {
   @Option(help: "L-BFGS history m.")
   var history: Int = 10
 
+  @Option(help: "L-BFGS initial scaling: scalar or blockwise (one scale per layer).")
+  var scaling: String = "scalar"
+
+  var lbfgsScaling: LBFGS<Float>.Scaling { LBFGS<Float>.Scaling(rawValue: scaling) ?? .scalar }
+
+  var doubleScaling: LBFGS<Double>.Scaling { LBFGS<Double>.Scaling(rawValue: scaling) ?? .scalar }
+
+  func validate() throws {
+    guard LBFGS<Float>.Scaling(rawValue: scaling) != nil else {
+      throw ValidationError("--scaling must be scalar or blockwise, got '\(scaling)'")
+    }
+  }
+
   @Flag(help: "L-BFGS: no Double polish phase after a Float precision limit.")
   var noPolish = false
 
@@ -177,7 +190,8 @@ struct ConvergenceTimings: ParsableCommand {
         &network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
     case .lbfgs:
       var trainer = QuasiNewtonTrainer(
-        configuration: configuration, method: LBFGS<Float>(historySize: history),
+        configuration: configuration,
+        method: LBFGS<Float>(historySize: history, scaling: lbfgsScaling),
         penalty: penalty)
       summary = try trainer.fit(
         &network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
@@ -189,7 +203,8 @@ struct ConvergenceTimings: ParsableCommand {
         var exact = Network<Double>(network)
         let exactX = Matrix<Double>(x)
         var doubleTrainer = QuasiNewtonTrainer(
-          configuration: polish, method: LBFGS<Double>(historySize: history),
+          configuration: polish,
+          method: LBFGS<Double>(historySize: history, scaling: doubleScaling),
           penalty: WeightDecay<Double>(lambda: lambda))
         let second = try doubleTrainer.fit(
           &exact, inputs: exactX, targets: .values(exactX), observer: { trace.observe($0) })
@@ -237,7 +252,7 @@ struct ConvergenceTimings: ParsableCommand {
     // LBFGS.iterate alone, after `short` warm-up iterations.
     var objective = try NetworkObjective(
       network: start, inputs: x, targets: .values(x), loss: .squaredError, penalty: penalty)
-    var method = LBFGS<Float>(historySize: history)
+    var method = LBFGS<Float>(historySize: history, scaling: lbfgsScaling)
     var point = [Float](repeating: 0, count: objective.dimension)
     var gradient = point
     point.withUnsafeMutableBufferPointer {
@@ -280,7 +295,8 @@ struct ConvergenceTimings: ParsableCommand {
     let lbfgsFit = try perIteration { steps in
       var network = start
       var trainer = QuasiNewtonTrainer(
-        configuration: configuration(steps), method: LBFGS<Float>(historySize: history),
+        configuration: configuration(steps),
+        method: LBFGS<Float>(historySize: history, scaling: lbfgsScaling),
         penalty: penalty)
       _ = try trainer.fit(&network, inputs: x, targets: .values(x))
     }
