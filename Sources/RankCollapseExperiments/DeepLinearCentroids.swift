@@ -64,12 +64,14 @@ extension Experiments {
         network = try Network<Double>(
           widths: configuration.widths, activation: .identity, outputActivation: .identity,
           initializer: configuration.initializer, biases: false, using: &networkGenerator)
+        // W_1 = 0, as documented above.
+        try network.setWeight(
+          .zeros(rows: network.layers[0].weight.rows, columns: network.layers[0].weight.columns),
+          layer: 1)
       } catch {
         throw .invalidParameter(
           name: "widths", value: "\(configuration.widths)", requirement: "\(error)")
       }
-      network.layers[0].weight = .zeros(
-        rows: network.layers[0].weight.rows, columns: network.layers[0].weight.columns)
       initialNetwork = network
     }
 

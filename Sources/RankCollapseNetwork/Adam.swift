@@ -63,6 +63,9 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
       }
       secondMoments = firstMoments.map { .zeros(rows: $0.rows, columns: $0.columns) }
     }
+    Network.checkStep(
+      name, current: current, next: next, gradients: gradients, decoupledRates: decoupledRates,
+      states: [firstMoments, secondMoments])
     steps += 1
     let t = Scalar(steps)
     let b1 = beta1

@@ -8,17 +8,26 @@ import RankCollapseTensor
 /// them alike).
 public struct Dense<Scalar: MatrixScalar>: Sendable, Equatable {
   /// The weight matrix W_l, d_out × d_in.
-  public var weight: Matrix<Scalar>
-  /// The bias b_l as a 1 × d_out row vector.
-  public var bias: Matrix<Scalar>
-  /// The entrywise nonlinearity σ_l.
-  public var activation: Activation
-  /// Whether the layer has a trainable bias.
+  ///
+  /// Read-only outside the library: a ``Network`` relies on its layers' shapes for every
+  /// buffer it hands to BLAS. Change parameters with
+  /// ``Network/setWeight(_:layer:)`` and ``Network/setBias(_:layer:)``, which check them.
+  @inlinable public var weight: Matrix<Scalar> { storedWeight }
+  /// The bias b_l as a 1 × d_out row vector (read-only, see ``weight``).
+  @inlinable public var bias: Matrix<Scalar> { storedBias }
+  /// The entrywise nonlinearity σ_l (read-only, see ``weight``).
+  @inlinable public var activation: Activation { storedActivation }
+  /// Whether the layer has a trainable bias (read-only, see ``weight``).
   ///
   /// Without one, ``bias`` stays zero: its gradient is
   /// reported as zero, so no optimizer or penalty moves it (the deep linear networks of paper
   /// section 5 have no biases).
-  public var hasBias: Bool
+  @inlinable public var hasBias: Bool { storedHasBias }
+
+  @usableFromInline var storedWeight: Matrix<Scalar>
+  @usableFromInline var storedBias: Matrix<Scalar>
+  @usableFromInline var storedActivation: Activation
+  @usableFromInline var storedHasBias: Bool
 
   /// A layer from given parameters.
   ///
@@ -37,10 +46,10 @@ public struct Dense<Scalar: MatrixScalar>: Sendable, Equatable {
     )
     precondition(
       hasBias || bias.maxAbsoluteValue == 0, "Dense: a layer without bias needs a zero bias")
-    self.weight = weight
-    self.bias = bias
-    self.activation = activation
-    self.hasBias = hasBias
+    self.storedWeight = weight
+    self.storedBias = bias
+    self.storedActivation = activation
+    self.storedHasBias = hasBias
   }
 
   /// A layer with weights drawn by `initializer` and zero bias.

@@ -52,6 +52,9 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
         ]
       }
     }
+    Network.checkStep(
+      name, current: current, next: next, gradients: gradients, decoupledRates: decoupledRates,
+      states: momentum > 0 ? [velocities] : [])
     let eta = learningRate
     let mu = momentum
     let useMomentum = momentum > 0

@@ -18,7 +18,13 @@ import RankCollapseTensor
 /// and embeddings (``embeddings(of:batchSize:)``) are in extensions.
 public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
   /// The layers, `layers[l − 1]` being layer l of the paper.
-  public var layers: [Dense<Scalar>]
+  ///
+  /// Read-only: every buffer a network hands to BLAS takes its size from these shapes, so they
+  /// change only through checked calls (``setWeight(_:layer:)``, ``setBias(_:layer:)``,
+  /// ``replaceLayer(_:with:)``).
+  @inlinable public var layers: [Dense<Scalar>] { storedLayers }
+
+  @usableFromInline var storedLayers: [Dense<Scalar>]
 
   /// A network from its layers.
   ///
@@ -40,7 +46,79 @@ public struct Network<Scalar: MatrixScalar>: Sendable, Equatable {
         throw .invalidSlope(layer: index + 1, slope: slope)
       }
     }
-    self.layers = layers
+    self.storedLayers = layers
+  }
+
+  /// Replaces layer `layer` (1-based, as in the paper) by one of the same shape.
+  ///
+  /// The activation and whether the layer has a bias may change; the widths may not, because
+  /// workspaces, gradients and optimizer states made for this network take their sizes from them.
+  ///
+  /// - Parameters:
+  ///   - layer: l in 1…L.
+  ///   - replacement: The new layer, with W_l's shape.
+  /// - Throws: ``NetworkError/layerOutOfRange(layer:depth:)``,
+  ///   ``NetworkError/weightShapeMismatch(layer:expected:got:)`` or
+  ///   ``NetworkError/invalidSlope(layer:slope:)``.
+  public mutating func replaceLayer(_ layer: Int, with replacement: Dense<Scalar>)
+    throws(NetworkError)
+  {
+    let current = try self.layer(layer).weight
+    guard replacement.weight.rows == current.rows, replacement.weight.columns == current.columns
+    else {
+      throw .weightShapeMismatch(
+        layer: layer, expected: current.shapeDescription,
+        got: replacement.weight.shapeDescription)
+    }
+    if case .leakyReLU(let slope) = replacement.activation, !(slope >= 0 && slope < 1) {
+      throw .invalidSlope(layer: layer, slope: slope)
+    }
+    storedLayers[layer - 1] = replacement
+  }
+
+  /// Sets W_l, which must keep its shape.
+  ///
+  /// - Parameters:
+  ///   - weight: The new W_l, d_l × d_{l−1}.
+  ///   - layer: l in 1…L.
+  /// - Throws: ``NetworkError/layerOutOfRange(layer:depth:)`` or
+  ///   ``NetworkError/weightShapeMismatch(layer:expected:got:)``.
+  public mutating func setWeight(_ weight: Matrix<Scalar>, layer: Int) throws(NetworkError) {
+    let current = try self.layer(layer).weight
+    guard weight.rows == current.rows, weight.columns == current.columns else {
+      throw .weightShapeMismatch(
+        layer: layer, expected: current.shapeDescription, got: weight.shapeDescription)
+    }
+    storedLayers[layer - 1].storedWeight = weight
+  }
+
+  /// Sets b_l, a 1 × d_l row vector; zero for a layer without a trainable bias.
+  ///
+  /// - Parameters:
+  ///   - bias: The new b_l.
+  ///   - layer: l in 1…L.
+  /// - Throws: ``NetworkError/layerOutOfRange(layer:depth:)``,
+  ///   ``NetworkError/biasShapeMismatch(layer:expected:got:)`` or
+  ///   ``NetworkError/biasOnBiaslessLayer(layer:)``.
+  public mutating func setBias(_ bias: Matrix<Scalar>, layer: Int) throws(NetworkError) {
+    let current = try self.layer(layer)
+    guard bias.rows == 1, bias.columns == current.outputSize else {
+      throw .biasShapeMismatch(layer: layer, expected: current.outputSize, got: bias.count)
+    }
+    guard current.hasBias || bias.maxAbsoluteValue == 0 else {
+      throw .biasOnBiaslessLayer(layer: layer)
+    }
+    storedLayers[layer - 1].storedBias = bias
+  }
+
+  /// Layer l (1-based, as in the paper).
+  ///
+  /// - Parameter layer: l in 1…L.
+  /// - Returns: `layers[l − 1]`.
+  /// - Throws: ``NetworkError/layerOutOfRange(layer:depth:)``.
+  public func layer(_ layer: Int) throws(NetworkError) -> Dense<Scalar> {
+    guard layer >= 1 && layer <= depth else { throw .layerOutOfRange(layer: layer, depth: depth) }
+    return storedLayers[layer - 1]
   }
 
   /// A network with the given widths d_0, d_1, …, d_L and one activation per layer.
@@ -180,7 +258,7 @@ extension Network {
   ///
   /// - Parameter other: The network to convert.
   public init<Other: MatrixScalar>(_ other: Network<Other>) {
-    layers = other.layers.map {
+    storedLayers = other.layers.map {
       Dense(
         weight: Matrix<Scalar>($0.weight), bias: Matrix<Scalar>($0.bias),
         activation: $0.activation, hasBias: $0.hasBias)

@@ -22,6 +22,11 @@ public enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
   case shapesDoNotChain(layer: Int, expected: Int, got: Int)
   /// A bias whose length is not its layer's output width.
   case biasShapeMismatch(layer: Int, expected: Int, got: Int)
+  /// A replacement weight whose shape is not the one it replaces (a network's shapes are fixed
+  /// when it is made).
+  case weightShapeMismatch(layer: Int, expected: String, got: String)
+  /// A non-zero bias for a layer without a trainable bias.
+  case biasOnBiaslessLayer(layer: Int)
 
   /// A description a user can act on.
   public var description: String {
@@ -48,6 +53,10 @@ public enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
       "layer \(layer) must take \(expected) inputs (the previous layer's width), its weight has \(got) columns"
     case .biasShapeMismatch(let layer, let expected, let got):
       "layer \(layer): bias must have \(expected) entries, got \(got)"
+    case .weightShapeMismatch(let layer, let expected, let got):
+      "layer \(layer): the weight must stay \(expected), got \(got) (make a new Network to change its widths)"
+    case .biasOnBiaslessLayer(let layer):
+      "layer \(layer) has no trainable bias: its bias must stay zero"
     }
   }
 }

@@ -52,10 +52,11 @@ where Regularizer.Scalar == Scalar {
     // Own storage for the evaluation copy, so that unpacking never copies on write.
     var own = network
     for l in own.layers.indices {
-      let (weight, bias) = (network.layers[l].weight, network.layers[l].bias)
-      own.layers[l].weight = Matrix(
+      let (weight, bias) = (network.layers[l].weight, network.storedLayers[l].storedBias)
+      own.storedLayers[l].storedWeight = Matrix(
         rows: weight.rows, columns: weight.columns, elements: weight.elements)
-      own.layers[l].bias = Matrix(rows: 1, columns: bias.columns, elements: bias.elements)
+      own.storedLayers[l].storedBias = Matrix(
+        rows: 1, columns: bias.columns, elements: bias.elements)
     }
     self.evaluated = own
     self.inputs = inputs
@@ -224,12 +225,12 @@ where Regularizer.Scalar == Scalar {
       point.count == count, "unpack: \(point.count) values for \(count) parameters")
     var offset = 0
     for l in network.layers.indices {
-      network.layers[l].weight.withUnsafeMutableBufferPointer { t in
+      network.storedLayers[l].storedWeight.withUnsafeMutableBufferPointer { t in
         _ = t.update(
           fromContentsOf: UnsafeBufferPointer(rebasing: point[offset..<(offset + t.count)]))
         offset += t.count
       }
-      network.layers[l].bias.withUnsafeMutableBufferPointer { t in
+      network.storedLayers[l].storedBias.withUnsafeMutableBufferPointer { t in
         _ = t.update(
           fromContentsOf: UnsafeBufferPointer(rebasing: point[offset..<(offset + t.count)]))
         offset += t.count

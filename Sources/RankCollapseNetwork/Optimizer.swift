@@ -49,9 +49,9 @@ extension Optimizer {
   ) {
     var next = network
     for l in next.layers.indices {
-      next.layers[l].weight = .zeros(
+      next.storedLayers[l].storedWeight = .zeros(
         rows: next.layers[l].weight.rows, columns: next.layers[l].weight.columns)
-      next.layers[l].bias = .zeros(rows: 1, columns: next.layers[l].bias.columns)
+      next.storedLayers[l].storedBias = .zeros(rows: 1, columns: next.layers[l].bias.columns)
     }
     step(
       from: network, to: &next, gradients: gradients, learningRate: learningRate,
@@ -90,6 +90,56 @@ func parameterName(_ index: Int, isBias: Bool) -> String {
 }
 
 extension Network {
+  /// Stops with a message naming the mismatch unless `next`, `gradients`, `decoupledRates` and
+  /// every per-parameter optimizer state in `states` (W_1, b_1, W_2, … in turn) fit `current`.
+  ///
+  /// Optimizers read these buffers with raw pointers sized by `current`: a gradient, a rate
+  /// list or a restored state of another network's shape must stop here, never be read past
+  /// its end.
+  @inlinable
+  static func checkStep(
+    _ optimizer: String, current: Network, next: Network, gradients: Gradients<Scalar>,
+    decoupledRates: [(weight: Scalar, bias: Scalar)], states: [[Matrix<Scalar>]] = []
+  ) {
+    let depth = current.depth
+    precondition(
+      next.depth == depth, "\(optimizer): networks of depth \(depth) and \(next.depth)")
+    precondition(
+      gradients.weights.count == depth && gradients.biases.count == depth,
+      "\(optimizer): gradients of \(gradients.weights.count) weights and \(gradients.biases.count) biases for a network of depth \(depth)"
+    )
+    precondition(
+      decoupledRates.count == depth,
+      "\(optimizer): \(decoupledRates.count) decoupled rates for a network of depth \(depth)")
+    for (index, state) in states.enumerated() {
+      precondition(
+        state.count == 2 * depth,
+        "\(optimizer): state \(index) holds \(state.count) tensors for \(2 * depth) parameters")
+    }
+    func same(_ a: Matrix<Scalar>, _ b: Matrix<Scalar>) -> Bool {
+      a.rows == b.rows && a.columns == b.columns
+    }
+    for l in 0..<depth {
+      let weight = current.storedLayers[l].storedWeight
+      let bias = current.storedLayers[l].storedBias
+      precondition(
+        same(weight, next.storedLayers[l].storedWeight)
+          && same(bias, next.storedLayers[l].storedBias),
+        "\(optimizer): layer \(l + 1) is \(weight.shapeDescription) in one network and \(next.storedLayers[l].storedWeight.shapeDescription) in the other"
+      )
+      precondition(
+        same(weight, gradients.weights[l]) && same(bias, gradients.biases[l]),
+        "\(optimizer): layer \(l + 1) gradient \(gradients.weights[l].shapeDescription) (bias \(gradients.biases[l].shapeDescription)) for a \(weight.shapeDescription) weight"
+      )
+      for state in states {
+        precondition(
+          same(weight, state[2 * l]) && same(bias, state[2 * l + 1]),
+          "\(optimizer): layer \(l + 1) state \(state[2 * l].shapeDescription) for a \(weight.shapeDescription) weight (a state restored from another network?)"
+        )
+      }
+    }
+  }
+
   /// Calls `body` with layer index, whether it is the bias, and the matching parameters of
   /// `current` and `next` (mutable) — the traversal every optimizer uses.
   @inlinable
@@ -106,8 +156,8 @@ extension Network {
           && current.layers[l].weight.columns == next.layers[l].weight.columns,
         "optimizer: layer \(l + 1) weights \(current.layers[l].weight.shapeDescription) and \(next.layers[l].weight.shapeDescription)"
       )
-      body(l, false, current.layers[l].weight, &next.layers[l].weight)
-      body(l, true, current.layers[l].bias, &next.layers[l].bias)
+      body(l, false, current.storedLayers[l].storedWeight, &next.storedLayers[l].storedWeight)
+      body(l, true, current.layers[l].bias, &next.storedLayers[l].storedBias)
     }
   }
 }

@@ -90,9 +90,9 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     // triggers a copy-on-write allocation.
     var spare = network
     for l in spare.layers.indices {
-      spare.layers[l].weight = .zeros(
+      spare.storedLayers[l].storedWeight = .zeros(
         rows: network.layers[l].weight.rows, columns: network.layers[l].weight.columns)
-      spare.layers[l].bias = .zeros(rows: 1, columns: network.layers[l].outputSize)
+      spare.storedLayers[l].storedBias = .zeros(rows: 1, columns: network.layers[l].outputSize)
     }
     var spareHoldsPrevious = false
     var batchInputs = Matrix<Scalar>.zeros(rows: fullBatch ? 0 : batch, columns: network.inputSize)

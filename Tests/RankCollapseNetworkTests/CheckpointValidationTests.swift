@@ -111,7 +111,9 @@ struct CheckpointValidationTests {
   func nonFiniteOnWriting() throws {
     let setup = try CheckpointTests.setup()
     var network = setup.network
-    network.layers[1].bias[0, 2] = .nan
+    var bias = network.layers[1].bias
+    bias[0, 2] = .nan
+    try network.setBias(bias, layer: 2)
     let trainer = Trainer(
       configuration: CheckpointTests.configuration(steps: 1), optimizer: Adam<Float>(),
       penalty: NoPenalty<Float>())

@@ -57,8 +57,9 @@ struct GradientCheckTests {
         initializer: .normal(standardDeviation: 0.8), using: &generator)
       // Non-zero biases so that their gradients are exercised.
       for l in network.layers.indices {
-        network.layers[l].bias = .randomNormal(
-          rows: 1, columns: widths[l + 1], standardDeviation: 0.3, using: &generator)
+        try network.setBias(
+          .randomNormal(rows: 1, columns: widths[l + 1], standardDeviation: 0.3, using: &generator),
+          layer: l + 1)
       }
       let x = Matrix<Double>.randomNormal(rows: n, columns: widths[0], using: &generator)
       let targets: Targets<Double> =
@@ -90,11 +91,17 @@ struct GradientCheckTests {
             let columns = isBias ? widths[l + 1] : widths[l]
             let (r, c) = (index / columns, index % columns)
             if isBias {
-              plus.layers[l].bias[r, c] += h
-              minus.layers[l].bias[r, c] -= h
+              var (up, down) = (plus.layers[l].bias, minus.layers[l].bias)
+              up[r, c] += h
+              down[r, c] -= h
+              try plus.setBias(up, layer: l + 1)
+              try minus.setBias(down, layer: l + 1)
             } else {
-              plus.layers[l].weight[r, c] += h
-              minus.layers[l].weight[r, c] -= h
+              var (up, down) = (plus.layers[l].weight, minus.layers[l].weight)
+              up[r, c] += h
+              down[r, c] -= h
+              try plus.setWeight(up, layer: l + 1)
+              try minus.setWeight(down, layer: l + 1)
             }
             let numeric = (try objective(plus) - objective(minus)) / (2 * h)
             let analytic = isBias ? gradients.biases[l][r, c] : gradients.weights[l][r, c]

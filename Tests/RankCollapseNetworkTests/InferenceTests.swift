@@ -35,7 +35,10 @@ struct InferenceTests {
         hasBias: hasBias,
         using: &generator)
       if hasBias {
-        layer.bias = .randomNormal(rows: 1, columns: widths[l], using: &generator)
+        layer = Dense(
+          weight: layer.weight,
+          bias: .randomNormal(rows: 1, columns: widths[l], using: &generator),
+          activation: layer.activation)
       }
       layers.append(layer)
     }

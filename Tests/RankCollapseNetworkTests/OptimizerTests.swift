@@ -93,7 +93,7 @@ struct OptimizerTests {
   func weightDecayValue() throws {
     var generator = SeededGenerator(seed: 1)
     var network = try Network<Double>(widths: [2, 3, 1], activation: .tanh, using: &generator)
-    network.layers[0].bias = Matrix([[1, 2, 2]])
+    try network.setBias(Matrix([[1, 2, 2]]), layer: 1)
     let w0 = network.layers[0].weight.frobeniusNorm
     let w1 = network.layers[1].weight.frobeniusNorm
     let withBiases = WeightDecay<Double>(lambda: 0.5).value(of: network)

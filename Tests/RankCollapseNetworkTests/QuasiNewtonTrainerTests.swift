@@ -203,7 +203,9 @@ struct QuasiNewtonTrainerTests {
   @Test("A non-finite starting point is reported as divergence at step 0")
   func nonFiniteStart() throws {
     var (network, x) = try Self.problem(Double.self)
-    network.layers[0].weight[0, 0] = .nan
+    var weight = network.layers[0].weight
+    weight[0, 0] = .nan
+    try network.setWeight(weight, layer: 1)
     var trainer = Self.trainer(
       TrainingConfiguration(loss: .squaredError, maximumSteps: 5), Double.self)
     #expect(throws: TrainingError.self) {
