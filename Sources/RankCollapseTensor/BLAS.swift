@@ -19,7 +19,8 @@ import Synchronization
 ///   threads.
 ///
 /// The same thread count and mode give the same numbers on every run; different thread counts can
-/// differ in the last bits. The settings are process-wide. When RankCollapse first touches BLAS in
+/// differ in the last bits. The settings are process-wide defaults; ``withThreads(_:_:)`` sets
+/// the thread count for one task's work without touching them (what concurrent tests use). When RankCollapse first touches BLAS in
 /// ``Threading/partitionOutput`` mode it sets OpenBLAS's own thread count to 1, which other code
 /// in the process calling OpenBLAS directly will see.
 public enum BLAS {
@@ -32,8 +33,13 @@ public enum BLAS {
   }
 
   /// The number of threads one matrix product may use (at least 1).
+  ///
+  /// Inside ``withThreads(_:_:)`` this is the scope's count for the task running it; elsewhere
+  /// it is the process-wide default, which setting this property changes. Libraries and tests
+  /// that run concurrently with other code should use ``withThreads(_:_:)`` instead of setting
+  /// it.
   public static var threadCount: Int {
-    get { state.threads.load(ordering: .relaxed) }
+    get { scopedThreadCount ?? state.threads.load(ordering: .relaxed) }
     set {
       precondition(newValue >= 1, "BLAS thread count must be at least 1, got \(newValue)")
       state.threads.store(newValue, ordering: .relaxed)
@@ -41,9 +47,45 @@ public enum BLAS {
     }
   }
 
+  /// The thread count of the innermost ``withThreads(_:_:)`` around the current code, if any.
+  @TaskLocal static var scopedThreadCount: Int?
+
+  /// Runs `body` with ``threadCount`` equal to `threads` for the current task and the
+  /// synchronous code it calls, leaving the process-wide default and every other task alone.
+  ///
+  /// Concurrent tests and library calls that each need their own thread count cannot race:
+  ///
+  /// ```swift
+  /// let spectra = try BLAS.withThreads(2) { try matrices.map { try $0.singularValues() } }
+  /// ```
+  ///
+  /// Inside the scope ``threading`` is ``Threading/partitionOutput``: RankCollapse splits
+  /// products over `threads` threads itself. (OpenBLAS's own thread count is process-wide, so
+  /// ``Threading/openBLAS`` mode cannot be scoped; it is meant to be chosen once for the process,
+  /// and a scope assumes the default mode outside it.)
+  ///
+  /// - Parameters:
+  ///   - threads: The thread count, at least 1 (checked by a precondition).
+  ///   - body: The work.
+  /// - Returns: What `body` returns.
+  /// - Throws: What `body` throws.
+  public static func withThreads<Result, Failure: Error>(
+    _ threads: Int, _ body: () throws(Failure) -> Result
+  ) throws(Failure) -> Result {
+    precondition(threads >= 1, "BLAS thread count must be at least 1, got \(threads)")
+    var outcome: Swift.Result<Result, Failure>?
+    $scopedThreadCount.withValue(threads) {
+      outcome = Swift.Result { () throws(Failure) -> Result in try body() }
+    }
+    return try outcome.unsafelyUnwrapped.get()
+  }
+
   /// How products use ``threadCount`` threads; see ``Threading``.
   public static var threading: Threading {
-    get { Threading(rawValue: state.mode.load(ordering: .relaxed)) ?? .partitionOutput }
+    get {
+      guard scopedThreadCount == nil else { return .partitionOutput }
+      return Threading(rawValue: state.mode.load(ordering: .relaxed)) ?? .partitionOutput
+    }
     set {
       state.mode.store(newValue.rawValue, ordering: .relaxed)
       state.applyToOpenBLAS()
@@ -81,9 +123,8 @@ public enum BLAS {
   /// - Returns: The number of concurrent blocks, at least 1.
   @inlinable
   public static func partitionCount(m: Int, n: Int, k: Int) -> Int {
-    let threads = state.threads.load(ordering: .relaxed)
-    guard threads > 1, state.mode.load(ordering: .relaxed) == Threading.partitionOutput.rawValue
-    else { return 1 }
+    let threads = threadCount
+    guard threads > 1, threading == .partitionOutput else { return 1 }
     // Each block should keep at least 16 rows or columns for the BLAS kernels to stay efficient.
     guard 2 * Double(m) * Double(n) * Double(k) >= Double(minimumPartitionedOperations),
       Swift.max(m, n) >= 16 * threads

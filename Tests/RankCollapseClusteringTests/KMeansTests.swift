@@ -168,15 +168,13 @@ struct ThreadedClusteringTests {
     let (points, labels) = blobs(
       clusters: 6, perCluster: 1000, dimension: 20, sigma: 1, separation: 12, seed: 31)
     let data = Matrix<Float>(points)
-    let (threads, mode) = (BLAS.threadCount, BLAS.threading)
-    defer { (BLAS.threadCount, BLAS.threading) = (threads, mode) }
-    BLAS.threading = .partitionOutput
     func run(_ count: Int) throws -> (KMeansResult<Float>, Double) {
-      BLAS.threadCount = count
-      var generator = SeededGenerator(seed: 4)
-      let result = try KMeans(clusterCount: 6, restarts: 2).fit(data, using: &generator)
-      let bound = try TotalClusterVariation.spectralLowerBound(points: data, clusters: 6).value
-      return (result, bound)
+      try BLAS.withThreads(count) {
+        var generator = SeededGenerator(seed: 4)
+        let result = try KMeans(clusterCount: 6, restarts: 2).fit(data, using: &generator)
+        let bound = try TotalClusterVariation.spectralLowerBound(points: data, clusters: 6).value
+        return (result, bound)
+      }
     }
     let (one, oneBound) = try run(1)
     let (two, twoBound) = try run(2)

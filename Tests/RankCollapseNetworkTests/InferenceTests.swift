@@ -51,16 +51,13 @@ struct InferenceTests {
     "Blocked inference equals the layer-by-layer forward pass (Double, 1e-12 relative) at 1 and 2 threads"
   )
   func matchesLayerByLayerDouble() async throws {
-    let saved = BLAS.threadCount
-    defer { BLAS.threadCount = saved }
     await propertyCheck(count: 40, input: Gen.uint64(), Gen.bool) { seed, wide in
       do {
         let (network, x) = try Self.randomNetwork(Double.self, seed: seed, wide: wide)
         let expected = Self.reference(network, x)
         let scale = Swift.max(1, expected.maxAbsoluteValue)
         for threads in [1, 2] {
-          BLAS.threadCount = threads
-          let output = network(x)
+          let output = BLAS.withThreads(threads) { network(x) }
           #expect(output.rows == x.rows && output.columns == network.outputSize)
           #expect(
             maxDifference(output, expected) <= 1e-12 * scale,
@@ -74,17 +71,14 @@ struct InferenceTests {
 
   @Test("Blocked inference equals the layer-by-layer forward pass (Float, 1e-5 relative)")
   func matchesLayerByLayerFloat() async throws {
-    let saved = BLAS.threadCount
-    defer { BLAS.threadCount = saved }
     await propertyCheck(count: 20, input: Gen.uint64()) { seed in
       do {
         let (network, x) = try Self.randomNetwork(Float.self, seed: seed, wide: true)
         let expected = Self.reference(network, x)
         let scale = Swift.max(1, Double(expected.maxAbsoluteValue))
         for threads in [1, 2] {
-          BLAS.threadCount = threads
           #expect(
-            maxDifference(network(x), expected) <= 1e-5 * scale,
+            maxDifference(BLAS.withThreads(threads) { network(x) }, expected) <= 1e-5 * scale,
             "seed \(seed), widths \(network.widths), \(x.rows) rows, \(threads) threads")
         }
       } catch {

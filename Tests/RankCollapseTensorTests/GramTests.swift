@@ -91,23 +91,21 @@ struct GramTests {
     """
   )
   func gramMatchesGEMM() async {
-    let saved = (BLAS.threadCount, BLAS.threading)
-    defer { (BLAS.threadCount, BLAS.threading) = saved }
-    BLAS.threading = .partitionOutput
     await propertyCheck(count: 60, input: Gen.int(in: 0...7), Gen.uint64(), Gen.bool) {
       kind, seed, transposeSelf in
       var generator = SeededGenerator(seed: seed)
       let (rows, columns) = shape(kind: kind, using: &generator)
       for threads in [1, 2] {
-        BLAS.threadCount = threads
         let label =
           "\(rows)×\(columns)\(transposeSelf ? "ᵀ" : ""), \(threads) threads, seed \(seed)"
-        checkGram(
-          Float.self, rows: rows, columns: columns, transposeSelf: transposeSelf, seed: seed,
-          label: "Float " + label)
-        checkGram(
-          Double.self, rows: rows, columns: columns, transposeSelf: transposeSelf, seed: seed,
-          label: "Double " + label)
+        BLAS.withThreads(threads) {
+          checkGram(
+            Float.self, rows: rows, columns: columns, transposeSelf: transposeSelf, seed: seed,
+            label: "Float " + label)
+          checkGram(
+            Double.self, rows: rows, columns: columns, transposeSelf: transposeSelf, seed: seed,
+            label: "Double " + label)
+        }
       }
     }
   }
@@ -133,10 +131,11 @@ struct GramTests {
     """,
     arguments: [false, true], [1, 2, 3, 5])
   func syrkAccumulates(transposeA: Bool, threads: Int) {
-    let saved = (BLAS.threadCount, BLAS.threading)
-    defer { (BLAS.threadCount, BLAS.threading) = saved }
-    BLAS.threading = .partitionOutput
-    BLAS.threadCount = threads
+    BLAS.withThreads(threads) { syrkAccumulates(transposeA: transposeA, scopedThreads: threads) }
+  }
+
+  func syrkAccumulates(transposeA: Bool, scopedThreads threads: Int) {
+    #expect(BLAS.threadCount == threads && BLAS.threading == .partitionOutput)
     var generator = SeededGenerator(seed: 77)
     // 261 rows of op(A): the partitioned path (n²k ≈ 2.7e7 ≥ 2²⁴) with bands of unequal sizes.
     let (n, k) = (261, 400)
@@ -168,22 +167,22 @@ struct GramTests {
   }
 
   @Test("Float syrk and gram agree between partitioned, single-call and OpenBLAS-threaded runs")
-  func threadingModesAgree() {
-    let saved = (BLAS.threadCount, BLAS.threading)
-    defer { (BLAS.threadCount, BLAS.threading) = saved }
-    var generator = SeededGenerator(seed: 78)
-    let x = Matrix<Float>.randomNormal(rows: 2000, columns: 300, using: &generator)
-    BLAS.threading = .partitionOutput
-    BLAS.threadCount = 1
-    let single = x.gram(transposeSelf: true)
-    BLAS.threadCount = 2
-    let partitioned = x.gram(transposeSelf: true)
-    BLAS.threading = .openBLAS
-    let openBLAS = x.gram(transposeSelf: true)
-    let bound = roundingBound(Float.self, k: 2000, largestDiagonal: largestDiagonal(single))
-    #expect(maxDifference(partitioned, single) <= bound)
-    #expect(maxDifference(openBLAS, single) <= bound)
-    #expect(isExactlySymmetric(partitioned) && isExactlySymmetric(openBLAS))
+  func threadingModesAgree() async {
+    // OpenBLAS's own threading is a process-wide mode: switch it on in a child process, so that
+    // no test running beside this one computes with it.
+    await #expect(processExitsWith: .success) {
+      var generator = SeededGenerator(seed: 78)
+      let x = Matrix<Float>.randomNormal(rows: 2000, columns: 300, using: &generator)
+      let single = BLAS.withThreads(1) { x.gram(transposeSelf: true) }
+      let partitioned = BLAS.withThreads(2) { x.gram(transposeSelf: true) }
+      BLAS.threadCount = 2
+      BLAS.threading = .openBLAS
+      let openBLAS = x.gram(transposeSelf: true)
+      let bound = roundingBound(Float.self, k: 2000, largestDiagonal: largestDiagonal(single))
+      precondition(maxDifference(partitioned, single) <= bound, "partitioned vs single")
+      precondition(maxDifference(openBLAS, single) <= bound, "OpenBLAS-threaded vs single")
+      precondition(isExactlySymmetric(partitioned) && isExactlySymmetric(openBLAS), "symmetry")
+    }
   }
 
   @Test("An empty inner dimension gives zeros; β still scales C, and C stays symmetric")

@@ -59,16 +59,37 @@ struct BLASTests {
 /// Tests that change the process-wide BLAS settings; serialised so they do not undo each other.
 @Suite("BLAS threading", .serialized)
 struct BLASThreadingTests {
-  @Test("Thread count and threading mode can be read and set")
-  func settings() {
-    let (threads, mode) = (BLAS.threadCount, BLAS.threading)
-    defer { (BLAS.threadCount, BLAS.threading) = (threads, mode) }
-    BLAS.threadCount = 3
-    BLAS.threading = .openBLAS
-    #expect(BLAS.threadCount == 3 && BLAS.threading == .openBLAS)
-    BLAS.threading = .partitionOutput
-    #expect(BLAS.threading == .partitionOutput)
-    #expect(!BLAS.coreName.isEmpty)
+  @Test(
+    "The process-wide thread count and mode can be set (in a child process); a scope overrides the count for its task only"
+  )
+  func settings() async {
+    await #expect(processExitsWith: .success) {
+      BLAS.threadCount = 3
+      BLAS.threading = .openBLAS
+      precondition(BLAS.threadCount == 3 && BLAS.threading == .openBLAS, "global settings")
+      BLAS.withThreads(2) {
+        precondition(BLAS.threadCount == 2 && BLAS.threading == .partitionOutput, "scope")
+      }
+      precondition(BLAS.threadCount == 3 && BLAS.threading == .openBLAS, "after the scope")
+      precondition(BLAS.partitionCount(m: 10_000, n: 400, k: 784) == 1, "openBLAS: no split")
+      BLAS.threading = .partitionOutput
+      precondition(BLAS.threading == .partitionOutput, "mode back")
+      precondition(!BLAS.coreName.isEmpty, "core name")
+    }
+    let outside = BLAS.threadCount
+    let inside = BLAS.withThreads(outside + 4) { BLAS.threadCount }
+    #expect(inside == outside + 4 && BLAS.threadCount == outside)
+    // Concurrent scopes see their own counts.
+    await withTaskGroup(of: Bool.self) { group in
+      for threads in 1...6 {
+        group.addTask {
+          BLAS.withThreads(threads) {
+            (0..<200).allSatisfy { _ in BLAS.threadCount == threads }
+          }
+        }
+      }
+      for await sawOwnCount in group { #expect(sawOwnCount) }
+    }
   }
 
   @Test(
@@ -76,8 +97,6 @@ struct BLASThreadingTests {
     arguments: [(300, 40, 800), (40, 300, 800)],
     [(false, false), (true, false), (false, true), (true, true)])
   func partitioned(shape: (Int, Int, Int), transposes: (Bool, Bool)) {
-    let (threads, mode) = (BLAS.threadCount, BLAS.threading)
-    defer { (BLAS.threadCount, BLAS.threading) = (threads, mode) }
     let (m, n, k) = shape
     var generator = SeededGenerator(seed: 16)
     let a = Matrix<Double>.randomNormal(
@@ -86,35 +105,35 @@ struct BLASThreadingTests {
       rows: transposes.1 ? n : k, columns: transposes.1 ? k : n, using: &generator)
     let c0 = Matrix<Double>.randomNormal(rows: m, columns: n, using: &generator)
 
-    BLAS.threadCount = 1
-    #expect(BLAS.partitionCount(m: m, n: n, k: k) == 1)
     var single = c0
-    single.gemm(a, b, transposeA: transposes.0, transposeB: transposes.1, alpha: 1.5, beta: -1)
-
-    BLAS.threadCount = 3
-    BLAS.threading = .partitionOutput
-    #expect(BLAS.partitionCount(m: m, n: n, k: k) == 3)
+    BLAS.withThreads(1) {
+      #expect(BLAS.partitionCount(m: m, n: n, k: k) == 1)
+      single.gemm(a, b, transposeA: transposes.0, transposeB: transposes.1, alpha: 1.5, beta: -1)
+    }
     var split = c0
-    split.gemm(a, b, transposeA: transposes.0, transposeB: transposes.1, alpha: 1.5, beta: -1)
+    BLAS.withThreads(3) {
+      #expect(BLAS.partitionCount(m: m, n: n, k: k) == 3)
+      split.gemm(a, b, transposeA: transposes.0, transposeB: transposes.1, alpha: 1.5, beta: -1)
+    }
     // Entries are sums of 800 products of standard normals (size ~30); every block is a BLAS call
     // of the same kind, so the results agree to rounding.
     #expect(maxDifference(split, single) < 1e-11)
-    let product = a.matmul(b, transposeSelf: transposes.0, transposeOther: transposes.1)
-    BLAS.threadCount = 1
-    let productSingle = a.matmul(b, transposeSelf: transposes.0, transposeOther: transposes.1)
+    let product = BLAS.withThreads(3) {
+      a.matmul(b, transposeSelf: transposes.0, transposeOther: transposes.1)
+    }
+    let productSingle = BLAS.withThreads(1) {
+      a.matmul(b, transposeSelf: transposes.0, transposeOther: transposes.1)
+    }
     #expect(maxDifference(product, productSingle) < 1e-11)
   }
 
   @Test("Small products are not partitioned")
   func smallNotPartitioned() {
-    let (threads, mode) = (BLAS.threadCount, BLAS.threading)
-    defer { (BLAS.threadCount, BLAS.threading) = (threads, mode) }
-    BLAS.threadCount = 2
-    BLAS.threading = .partitionOutput
-    #expect(BLAS.partitionCount(m: 10, n: 10, k: 10) == 1)
-    #expect(BLAS.partitionCount(m: 20, n: 20, k: 1_000_000) == 1)
-    BLAS.threading = .openBLAS
-    #expect(BLAS.partitionCount(m: 10_000, n: 400, k: 784) == 1)
+    BLAS.withThreads(2) {
+      #expect(BLAS.partitionCount(m: 10, n: 10, k: 10) == 1)
+      #expect(BLAS.partitionCount(m: 20, n: 20, k: 1_000_000) == 1)
+      #expect(BLAS.partitionCount(m: 10_000, n: 400, k: 784) == 2)
+    }
   }
 }
 
