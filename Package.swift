@@ -64,7 +64,7 @@ let package = Package(
       name: "RankCollapseBounds",
       dependencies: [
         "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseClustering",
-        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseData",
+        "RankCollapseNetwork",
       ]
     ),
     .target(
@@ -78,11 +78,7 @@ let package = Package(
     // Training strategies built on the theory (centroid warm-up, Lemma 3.3).
     .target(
       name: "RankCollapseTraining",
-      dependencies: [
-        "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseClustering",
-        "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseData",
-        "RankCollapseBounds",
-      ]
+      dependencies: ["RankCollapseTensor", "RankCollapseClustering", "RankCollapseNetwork"]
     ),
     // Low-rank compression of trained networks (factored layers W ≈ U V).
     .target(
@@ -112,7 +108,7 @@ let package = Package(
     .executableTarget(
       name: "GaussianBlobsAutoencoder",
       dependencies: [
-        "RankCollapseExperiments",
+        "RankCollapse", "RankCollapsePlots", "RankCollapseExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/GaussianBlobsAutoencoder"
@@ -120,7 +116,7 @@ let package = Package(
     .executableTarget(
       name: "DeepLinearCentroids",
       dependencies: [
-        "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/DeepLinearCentroids"
@@ -128,7 +124,7 @@ let package = Package(
     .executableTarget(
       name: "MNISTRankEvolution",
       dependencies: [
-        "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/MNISTRankEvolution"
@@ -136,7 +132,7 @@ let package = Package(
     .executableTarget(
       name: "WidthDepthSweep",
       dependencies: [
-        "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/WidthDepthSweep"
@@ -144,7 +140,7 @@ let package = Package(
     .executableTarget(
       name: "CentroidWarmup",
       dependencies: [
-        "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/CentroidWarmup"
@@ -152,13 +148,15 @@ let package = Package(
     .executableTarget(
       name: "LowRankCompression",
       dependencies: [
-        "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/LowRankCompression"
     ),
 
     // Tests.
+    // The module graph: Package.swift, the imports and Docs/Architecture.md agree.
+    .testTarget(name: "PackageStructureTests"),
     .target(
       name: "_RankCollapseTestSupport",
       dependencies: ["RankCollapseTensor"],

@@ -73,8 +73,11 @@ public struct LayerPairTerms: Sendable, Hashable, Codable {
 /// Everything ``NetworkBounds/evaluate(network:inputs:targets:loss:lambda:partition:options:)``
 /// measured: the pair terms, Lemma 3.3 per pair, Theorem 3.4 per layer and per pair.
 public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
-  /// λ of L_λ (equation 3, penalty λ‖Θ‖², gradient 2λΘ).
+  /// λ of L_λ (equation 3, penalty λ‖Θ‖², gradient 2λΘ); NaN when the layers have different
+  /// λ_l (see ``layerLambdas``).
   public var lambda: Double
+  /// λ_l of each layer l = 1…L (all equal to ``lambda`` for a uniform weight decay).
+  public var layerLambdas: [Double]?
   /// K, the number of sets of the partition (the rank in dist(W_l, rank ≤ K)).
   public var clusters: Int
   /// The number of points the M estimate visited.
@@ -235,6 +238,78 @@ public enum NetworkBounds {
     guard lambda.isFinite, lambda > 0 else {
       throw .invalidParameter(name: "lambda", value: "\(lambda)", requirement: "finite and > 0")
     }
+    return try evaluate(
+      network: network, inputs: inputs, targets: targets, loss: loss,
+      lambdas: Array(repeating: lambda, count: network.depth), partition: partition,
+      options: options)
+  }
+
+  /// Lemma 3.3 and Theorem 3.4 for a network trained with `penalty`, λ_l read from the penalty.
+  ///
+  /// Reading λ from the penalty itself means the factor 2 of the gradient 2λW cannot be mixed
+  /// up, and a per-layer weight decay λ_l‖W_l‖² is checked layer by layer (eq. 4 reads
+  /// 2λ_l W_l = −∇_{W_l}L_0 at a stationary point).
+  ///
+  /// The penalty's gradient on each weight must be a multiple 2λ_l W_l of the weight (weight
+  /// decay, coupled or decoupled, with any per-layer λ_l > 0), the only form Theorem 3.4 is
+  /// stated for; λ_l is that multiple's half. Everything else is as in
+  /// ``evaluate(network:inputs:targets:loss:lambda:partition:options:)``.
+  ///
+  /// - Parameters:
+  ///   - network: Θ (use `Double`).
+  ///   - inputs: X, N × d_0.
+  ///   - targets: N targets (labels become one-hot rows).
+  ///   - loss: ℓ.
+  ///   - penalty: The penalty that trained the network.
+  ///   - partition: 𝒞 with K sets over the N samples.
+  ///   - options: The M estimate's sample and stencil, batch size and link tolerance.
+  /// - Returns: The pair terms and the reports of Lemma 3.3 and Theorem 3.4, with
+  ///   ``NetworkBoundsEvaluation/layerLambdas`` holding λ_l.
+  /// - Throws: ``NetworkBoundError/invalidParameter(name:value:requirement:)`` naming the layer
+  ///   whose penalty is not weight decay with λ_l > 0, or what the λ form throws.
+  public static func evaluate<Scalar: MatrixScalar, Regularizer: Penalty>(
+    network: Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>, loss: Loss,
+    penalty: Regularizer, partition: Partition,
+    options: NetworkBoundOptions = NetworkBoundOptions()
+  ) throws(NetworkBoundError) -> NetworkBoundsEvaluation where Regularizer.Scalar == Scalar {
+    var gradients = Gradients(zeroingParametersOf: network)
+    penalty.addGradient(of: network, to: &gradients)
+    var lambdas: [Double] = []
+    for l in 1...network.depth {
+      let w = network.layers[l - 1].weight
+      // The whole penalty gradient on W_l: the coupled part plus the decoupled rate r·W_l.
+      let wd = Matrix<Double>(w)
+      let g =
+        Matrix<Double>(gradients.weights[l - 1])
+        + wd * Double(penalty.decoupledRate(layer: l, isBias: false))
+      let weightSquared = wd.squaredFrobeniusNorm
+      let multiple = weightSquared > 0 ? Self.dot(g, wd) / weightSquared : .nan
+      let residual = (g - wd * multiple).frobeniusNorm
+      let tolerance = 1e3 * Double(Scalar.ulpOfOne) * Swift.max(g.frobeniusNorm, 1e-300)
+      guard multiple.isFinite, multiple > 0, residual <= tolerance else {
+        throw .invalidParameter(
+          name: "penalty", value: "layer \(l)",
+          requirement:
+            "a weight decay λ_l‖W_l‖² with λ_l > 0 (gradient 2λ_l W_l) and a non-zero W_l; "
+            + "Theorem 3.4 is stated for that penalty")
+      }
+      lambdas.append(multiple / 2)
+    }
+    return try evaluate(
+      network: network, inputs: inputs, targets: targets, loss: loss, lambdas: lambdas,
+      partition: partition, options: options)
+  }
+
+  static func dot(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
+    zip(a.elements, b.elements).reduce(0) { $0 + $1.0 * $1.1 }
+  }
+
+  /// The common core: λ_l per layer.
+  static func evaluate<Scalar: MatrixScalar>(
+    network: Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>, loss: Loss,
+    lambdas: [Double], partition: Partition, options: NetworkBoundOptions
+  ) throws(NetworkBoundError) -> NetworkBoundsEvaluation {
+    precondition(lambdas.count == network.depth, "one λ per layer")
     guard options.segmentSteps >= 2 else {
       throw .invalidParameter(
         name: "segmentSteps", value: "\(options.segmentSteps)", requirement: "at least 2")
@@ -285,7 +360,7 @@ public enum NetworkBounds {
         let g = full[l - 1]
         let gc = centroid.weightGradient(layer: l)
         let r = Double((g - gc).frobeniusNorm)
-        let twoLambda = 2 * lambda
+        let twoLambda = 2 * lambdas[l - 1]
         let w = network.layers[l - 1].weight * Scalar(twoLambda)
         let distance = Double((w + gc).frobeniusNorm) / twoLambda
         let curvature = curvatures[l - j - 1]
@@ -323,6 +398,7 @@ public enum NetworkBounds {
       let distance = B(
         distanceValue,
         error: 10 * Double(sizeOfW) * scalarUnit * weightNorm + 2 * scalarUnit * distanceValue)
+      let lambda = lambdas[l - 1]
       let twoLambda = 2 * lambda
       let s = full[l - 1] + w * Scalar(twoLambda)
       let stationarityValue = Double(s.frobeniusNorm) / twoLambda
@@ -411,8 +487,10 @@ public enum NetworkBounds {
         theorem.append(best)
       }
     }
+    let uniform = lambdas.allSatisfy { $0 == lambdas[0] }
     return NetworkBoundsEvaluation(
-      lambda: lambda, clusters: k, curvatureSampleSize: sample.count, dataLoss: dataLoss,
+      lambda: uniform ? lambdas[0] : .nan, layerLambdas: lambdas, clusters: k,
+      curvatureSampleSize: sample.count, dataLoss: dataLoss,
       pairs: pairs, lemma33: lemma, theorem34Pairs: chains, theorem34: theorem,
       curvatureSample: sample, partition: partition.assignment, unmetAssumptions: unmet)
   }

@@ -91,9 +91,9 @@ struct PlusPlusSeeder<Scalar: MatrixScalar> {
     var pots = [Double](repeating: 0, count: parts * trials)
 
     points.withUnsafeBufferPointer { xBuffer in
-      let x = SharedConstPointer(xBuffer.baseAddress.unsafelyUnwrapped)
+      let x = UncheckedSendable(xBuffer.baseAddress.unsafelyUnwrapped)
       squaredNorms.withUnsafeBufferPointer { normBuffer in
-        let norms = SharedConstPointer(normBuffer.baseAddress.unsafelyUnwrapped)
+        let norms = UncheckedSendable(normBuffer.baseAddress.unsafelyUnwrapped)
         /// Squared distances of all points to the `m` candidate rows in `candidates`, into
         /// `distances` (`N × m`, stride `trials`), and per part `Σ_i min(closest_i, D_i)`.
         func measure(_ indices: [Int]) {
@@ -101,20 +101,20 @@ struct PlusPlusSeeder<Scalar: MatrixScalar> {
           var candidateNorms = [Scalar](repeating: 0, count: m)
           candidates.withUnsafeMutableBufferPointer { c in
             for (r, index) in indices.enumerated() {
-              (c.baseAddress.unsafelyUnwrapped + r * d).update(from: x.base + index * d, count: d)
-              candidateNorms[r] = norms.base[index]
+              (c.baseAddress.unsafelyUnwrapped + r * d).update(from: x.value + index * d, count: d)
+              candidateNorms[r] = norms.value[index]
             }
           }
           candidates.withUnsafeBufferPointer { cBuffer in
-            let c = SharedConstPointer(cBuffer.baseAddress.unsafelyUnwrapped)
+            let c = UncheckedSendable(cBuffer.baseAddress.unsafelyUnwrapped)
             candidateNorms.withUnsafeBufferPointer { cnBuffer in
-              let cn = SharedConstPointer(cnBuffer.baseAddress.unsafelyUnwrapped)
+              let cn = UncheckedSendable(cnBuffer.baseAddress.unsafelyUnwrapped)
               closest.withUnsafeBufferPointer { closestBuffer in
-                let closest = SharedConstPointer(closestBuffer.baseAddress.unsafelyUnwrapped)
+                let closest = UncheckedSendable(closestBuffer.baseAddress.unsafelyUnwrapped)
                 distances.withUnsafeMutableBufferPointer { dBuffer in
-                  let out = SharedPointer(dBuffer.baseAddress.unsafelyUnwrapped)
+                  let out = UncheckedSendable(dBuffer.baseAddress.unsafelyUnwrapped)
                   pots.withUnsafeMutableBufferPointer { potBuffer in
-                    let pots = SharedPointer(potBuffer.baseAddress.unsafelyUnwrapped)
+                    let pots = UncheckedSendable(potBuffer.baseAddress.unsafelyUnwrapped)
                     Kernels.forEachPart(parts) { part in
                       let range = Kernels.range(part: part, of: parts, count: n)
                       var sums = [Double](repeating: 0, count: m)
@@ -122,23 +122,23 @@ struct PlusPlusSeeder<Scalar: MatrixScalar> {
                       let chunk = 1024
                       while start < range.upperBound {
                         let rows = Swift.min(chunk, range.upperBound - start)
-                        let block = out.base + start * trials
+                        let block = out.value + start * trials
                         Scalar.blasGEMM(
                           transposeA: false, transposeB: true, m: rows, n: m, k: d, alpha: -2,
-                          a: x.base + start * d, lda: d, b: c.base, ldb: d, beta: 0, c: block,
+                          a: x.value + start * d, lda: d, b: c.value, ldb: d, beta: 0, c: block,
                           ldc: trials)
                         for r in 0..<rows {
                           let i = start + r
                           for t in 0..<m {
                             let value = Swift.max(
-                              0, block[r * trials + t] + norms.base[i] + cn.base[t])
+                              0, block[r * trials + t] + norms.value[i] + cn.value[t])
                             block[r * trials + t] = value
-                            sums[t] += Swift.min(closest.base[i], Double(value))
+                            sums[t] += Swift.min(closest.value[i], Double(value))
                           }
                         }
                         start += rows
                       }
-                      for t in 0..<m { pots.base[part * trials + t] = sums[t] }
+                      for t in 0..<m { pots.value[part * trials + t] = sums[t] }
                     }
                   }
                 }

@@ -257,12 +257,12 @@ extension KMeans {
     let parts = Kernels.partCount(rows: n)
     points.withUnsafeBufferPointer { x in
       guard let base = x.baseAddress else { return }
-      let x = SharedConstPointer(base)
+      let x = UncheckedSendable(base)
       norms.withUnsafeMutableBufferPointer { out in
-        let out = SharedPointer(out.baseAddress.unsafelyUnwrapped)
+        let out = UncheckedSendable(out.baseAddress.unsafelyUnwrapped)
         Kernels.forEachPart(parts) { part in
           for i in Kernels.range(part: part, of: parts, count: n) {
-            out.base[i] = Scalar(Kernels.sumOfSquares(x.base + i * d, count: d))
+            out.value[i] = Scalar(Kernels.sumOfSquares(x.value + i * d, count: d))
           }
         }
       }

@@ -378,13 +378,13 @@ final class KMeansEngine<S: MatrixScalar>: @unchecked Sendable {
   func exactInertia() -> Double {
     var partial = [Double](repeating: 0, count: parts)
     partial.withUnsafeMutableBufferPointer { partial in
-      let partial = SharedPointer(partial.baseAddress.unsafelyUnwrapped)
+      let partial = UncheckedSendable(partial.baseAddress.unsafelyUnwrapped)
       Kernels.forEachPart(parts) { part in
         var sum = 0.0
         for i in Kernels.range(part: part, of: parts, count: n) {
           sum += Kernels.squaredDistance(x + i * d, exactCentroids + labels[i] * d, count: d)
         }
-        partial.base[part] = sum
+        partial.value[part] = sum
       }
     }
     return partial.reduce(0, +)

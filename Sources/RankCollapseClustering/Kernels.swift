@@ -122,19 +122,7 @@ enum Kernels {
     if parts == 1 {
       body(0)
     } else {
-      DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+      Parallel.run(blocks: parts, body)
     }
   }
-}
-
-/// A raw pointer handed to concurrently running blocks that touch disjoint parts of its memory.
-struct SharedPointer<T>: @unchecked Sendable {
-  let base: UnsafeMutablePointer<T>
-  init(_ base: UnsafeMutablePointer<T>) { self.base = base }
-}
-
-/// A read-only raw pointer shared with concurrently running blocks.
-struct SharedConstPointer<T>: @unchecked Sendable {
-  let base: UnsafePointer<T>
-  init(_ base: UnsafePointer<T>) { self.base = base }
 }

@@ -296,28 +296,28 @@ public enum TotalClusterVariation {
       let first = start
       var partial = [Double](repeating: 0, count: parts)
       block.withUnsafeMutableBufferPointer { b in
-        let b = SharedPointer(b.baseAddress.unsafelyUnwrapped)
+        let b = UncheckedSendable(b.baseAddress.unsafelyUnwrapped)
         points.withUnsafeBufferPointer { z in
-          let z = SharedConstPointer(z.baseAddress.unsafelyUnwrapped)
+          let z = UncheckedSendable(z.baseAddress.unsafelyUnwrapped)
           (targets ?? emptyTargets).withUnsafeBufferPointer { y in
-            let y = y.baseAddress.map { SharedConstPointer($0) }
+            let y = y.baseAddress.map { UncheckedSendable($0) }
             centre.withUnsafeBufferPointer { m in
-              let m = SharedConstPointer(m.baseAddress.unsafelyUnwrapped)
+              let m = UncheckedSendable(m.baseAddress.unsafelyUnwrapped)
               partial.withUnsafeMutableBufferPointer { partial in
-                let partial = SharedPointer(partial.baseAddress.unsafelyUnwrapped)
+                let partial = UncheckedSendable(partial.baseAddress.unsafelyUnwrapped)
                 Kernels.forEachPart(parts) { part in
                   var sum = 0.0
                   for r in Kernels.range(part: part, of: parts, count: rows) {
-                    let row = b.base + r * d
-                    let source = z.base + (first + r) * dz
-                    for t in 0..<dz { row[t] = source[t] - m.base[t] }
+                    let row = b.value + r * d
+                    let source = z.value + (first + r) * dz
+                    for t in 0..<dz { row[t] = source[t] - m.value[t] }
                     if let y, dy > 0 {
-                      let target = y.base + (first + r) * dy
-                      for t in 0..<dy { row[dz + t] = target[t] - m.base[dz + t] }
+                      let target = y.value + (first + r) * dy
+                      for t in 0..<dy { row[dz + t] = target[t] - m.value[dz + t] }
                     }
                     sum += Kernels.sumOfSquares(UnsafePointer(row), count: d)
                   }
-                  partial.base[part] = sum
+                  partial.value[part] = sum
                 }
               }
             }

@@ -89,10 +89,14 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
               second[slot].withUnsafeMutableBufferPointer { v in
                 let count = th.count
                 let chunks = Parallel.chunkCount(elements: count)
-                let (tp, gp) = (th.baseAddress.unsafelyUnwrapped, g.baseAddress.unsafelyUnwrapped)
-                let (mp, vp) = (m.baseAddress.unsafelyUnwrapped, v.baseAddress.unsafelyUnwrapped)
-                let op = out.baseAddress.unsafelyUnwrapped
+                let shared = UncheckedSendable(
+                  (
+                    th.baseAddress.unsafelyUnwrapped, g.baseAddress.unsafelyUnwrapped,
+                    m.baseAddress.unsafelyUnwrapped, v.baseAddress.unsafelyUnwrapped,
+                    out.baseAddress.unsafelyUnwrapped
+                  ))
                 Parallel.run(blocks: chunks) { chunk in
+                  let (tp, gp, mp, vp, op) = shared.value
                   for i in Parallel.chunk(chunk, of: chunks, elements: count) {
                     let gi = gp[i]
                     let mi = b1 * mp[i] + (1 - b1) * gi

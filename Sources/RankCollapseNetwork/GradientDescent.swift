@@ -70,13 +70,17 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
           nextTheta.withUnsafeMutableBufferPointer { out in
             let count = t.count
             let chunks = Parallel.chunkCount(elements: count)
-            let tp = t.baseAddress.unsafelyUnwrapped
-            let gp = g.baseAddress.unsafelyUnwrapped
-            let op = out.baseAddress.unsafelyUnwrapped
+            let shared = UncheckedSendable(
+              (
+                t.baseAddress.unsafelyUnwrapped, g.baseAddress.unsafelyUnwrapped,
+                out.baseAddress.unsafelyUnwrapped
+              ))
             if useMomentum {
               velocities[slot].withUnsafeMutableBufferPointer { v in
-                let vp = v.baseAddress.unsafelyUnwrapped
+                let velocity = UncheckedSendable(v.baseAddress.unsafelyUnwrapped)
                 Parallel.run(blocks: chunks) { chunk in
+                  let (tp, gp, op) = shared.value
+                  let vp = velocity.value
                   for i in Parallel.chunk(chunk, of: chunks, elements: count) {
                     let velocity = mu * vp[i] + gp[i]
                     vp[i] = velocity
@@ -87,6 +91,7 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
               }
             } else {
               Parallel.run(blocks: chunks) { chunk in
+                let (tp, gp, op) = shared.value
                 for i in Parallel.chunk(chunk, of: chunks, elements: count) {
                   op[i] = tp[i] - eta * (gp[i] + r * tp[i])
                 }

@@ -33,10 +33,13 @@ extension Network {
       workspace.buffers[index].withUnsafeMutableBufferPointer { z in
         layer.bias.withUnsafeBufferPointer { b in
           workspace.preActivations[index].withUnsafeMutableBufferPointer { a in
-            let zp = z.baseAddress.unsafelyUnwrapped
-            let bp = b.baseAddress.unsafelyUnwrapped
-            let ap = needsPre ? a.baseAddress : nil
+            let shared = UncheckedSendable(
+              (
+                z.baseAddress.unsafelyUnwrapped, b.baseAddress.unsafelyUnwrapped,
+                needsPre ? a.baseAddress : nil
+              ))
             RowBlocks.run(blocks: blocks, rows: n) { _, rows in
+              let (zp, bp, ap) = shared.value
               activation.applyWithBias(
                 zp, bias: bp, rows: rows, columns: columns, preActivation: ap)
             }
@@ -162,11 +165,14 @@ extension Network {
     workspace.buffers[last].withUnsafeBufferPointer { f in
       workspace.deltas[last].withUnsafeMutableBufferPointer { g in
         workspace.lossPartials.withUnsafeMutableBufferPointer { partials in
-          let fp = f.baseAddress.unsafelyUnwrapped
-          let gp = g.baseAddress.unsafelyUnwrapped
-          let pp = partials.baseAddress.unsafelyUnwrapped
           targets.withUnsafePointers { yp, lp in
+            let shared = UncheckedSendable(
+              (
+                f.baseAddress.unsafelyUnwrapped, g.baseAddress.unsafelyUnwrapped,
+                partials.baseAddress.unsafelyUnwrapped, yp, lp
+              ))
             RowBlocks.run(blocks: blocks, rows: n) { block, rows in
+              let (fp, gp, pp, yp, lp) = shared.value
               pp[block] = loss.evaluate(
                 outputs: fp, columns: outputColumns, rows: rows, values: yp, labels: lp,
                 scale: scale, gradient: gp)
@@ -191,11 +197,14 @@ extension Network {
         workspace.buffers[index].withUnsafeBufferPointer { z in
           workspace.preActivations[index].withUnsafeBufferPointer { a in
             workspace.partialSums[index].withUnsafeMutableBufferPointer { sums in
-              let gp = g.baseAddress.unsafelyUnwrapped
-              let zp = z.baseAddress.unsafelyUnwrapped
-              let ap = a.baseAddress
               let sp = sums.baseAddress.unsafelyUnwrapped
+              let shared = UncheckedSendable(
+                (
+                  g.baseAddress.unsafelyUnwrapped, z.baseAddress.unsafelyUnwrapped, a.baseAddress,
+                  sp
+                ))
               RowBlocks.run(blocks: blocks, rows: n) { block, rows in
+                let (gp, zp, ap, sp) = shared.value
                 let partial = sp + block &* columns
                 partial.update(repeating: 0, count: columns)
                 activation.multiplyByDerivative(

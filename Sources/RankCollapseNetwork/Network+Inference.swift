@@ -51,7 +51,7 @@ extension Network {
       output.withUnsafeMutableBufferPointer { y in
         let pointers = UncheckedSendable(
           (x.baseAddress.unsafelyUnwrapped, y.baseAddress.unsafelyUnwrapped))
-        let run = { (share: Int) in
+        let run = { @Sendable (share: Int) in
           let rows = RowBlocks.range(share, of: shares, rows: n)
           let (x, y) = pointers.value
           let size = block * widest

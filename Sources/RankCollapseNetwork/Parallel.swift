@@ -28,7 +28,7 @@ enum RowBlocks {
 
   /// Runs `body(block, rows)` for every block, concurrently when there are several.
   @inlinable
-  static func run(blocks: Int, rows: Int, _ body: (Int, Range<Int>) -> Void) {
+  static func run(blocks: Int, rows: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
     if blocks == 1 {
       body(0, 0..<rows)
       return
@@ -37,11 +37,4 @@ enum RowBlocks {
       body(index, range(index, of: blocks, rows: rows))
     }
   }
-}
-
-/// A value handed to concurrent blocks that touch disjoint memory.
-@usableFromInline
-struct UncheckedSendable<Value>: @unchecked Sendable {
-  @usableFromInline let value: Value
-  @inlinable init(_ value: Value) { self.value = value }
 }

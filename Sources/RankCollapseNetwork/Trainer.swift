@@ -316,8 +316,9 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
           let count = g.count
           let chunks = Parallel.chunkCount(elements: count)
           withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partials in
-            let pp = partials.baseAddress.unsafelyUnwrapped
+            let shared = UncheckedSendable((partials.baseAddress.unsafelyUnwrapped, t, g))
             Parallel.run(blocks: chunks) { chunk in
+              let (pp, t, g) = shared.value
               let range = Parallel.chunk(chunk, of: chunks, elements: count)
               let gc = UnsafeBufferPointer(rebasing: g[range])
               pp[chunk] =
@@ -326,7 +327,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
                 : Reductions.sumOfSquares(
                   gc, plus: r, times: UnsafeBufferPointer(rebasing: t[range]))
             }
-            for chunk in 0..<chunks { total += pp[chunk] }
+            for chunk in 0..<chunks { total += partials[chunk] }
           }
         }
       }

@@ -128,13 +128,14 @@ public struct WeightDecay<Scalar: MatrixScalar>: Penalty {
         // Long parameters are split across threads; partial sums are added in chunk order.
         let chunks = Parallel.chunkCount(elements: n)
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { partials in
-          let pp = partials.baseAddress.unsafelyUnwrapped
+          let shared = UncheckedSendable((partials.baseAddress.unsafelyUnwrapped, ps, pt))
           Parallel.run(blocks: chunks) { chunk in
+            let (pp, ps, pt) = shared.value
             let range = Parallel.chunk(chunk, of: chunks, elements: n)
             pp[chunk] = WeightDecay.fusedAdd(ps, factor, to: pt, range)
           }
           var total = 0.0
-          for chunk in 0..<chunks { total += pp[chunk] }
+          for chunk in 0..<chunks { total += partials[chunk] }
           return total
         }
       }

@@ -122,7 +122,7 @@ public enum BLAS {
   ///   - k: The inner dimension.
   /// - Returns: The number of concurrent blocks, at least 1.
   @inlinable
-  public static func partitionCount(m: Int, n: Int, k: Int) -> Int {
+  package static func partitionCount(m: Int, n: Int, k: Int) -> Int {
     let threads = threadCount
     guard threads > 1, threading == .partitionOutput else { return 1 }
     // Each block should keep at least 16 rows or columns for the BLAS kernels to stay efficient.
@@ -155,9 +155,9 @@ public enum BLAS {
     let block = ((length + parts - 1) / parts + 7) & ~7
     let blocks = (length + block - 1) / block
     // The blocks write disjoint parts of C, so sharing the pointers across threads is safe.
-    let operands = SharedOperands(a: a, b: b, c: c)
+    let operands = UncheckedSendable((a, b, c))
     Parallel.run(blocks: blocks) { index in
-      let (a, b, c) = (operands.a, operands.b, operands.c)
+      let (a, b, c) = operands.value
       let start = index * block
       let size = Swift.min(block, length - start)
       if splitRows {
@@ -185,7 +185,7 @@ public enum BLAS {
   /// hold equal parts of the lower triangle (`r_p ≈ n·√(p/P)`, multiples of 8): each band's
   /// block left of the diagonal is one single-threaded `?gemm` call, its diagonal block one
   /// single-threaded `?syrk` call, and the band mirrors its own part of the triangle. Nothing is
-  /// allocated beyond the closure context of ``Parallel/run(blocks:_:)``.
+  /// allocated beyond the closure context of `Parallel.run(blocks:_:)`.
   ///
   /// - Parameters:
   ///   - transpose: Whether `op(A) = Aᵀ` (`A` stored `k × n`); otherwise `A` is stored `n × k`.
@@ -211,9 +211,9 @@ public enum BLAS {
       mirrorLowerTriangle(rows: 0..<n, c: c, ldc: ldc)
       return
     }
-    let operands = SharedOperands(a: a, b: a, c: c)
+    let operands = UncheckedSendable((a, c))
     Parallel.run(blocks: parts) { index in
-      let (a, c) = (operands.a, operands.c)
+      let (a, c) = operands.value
       let start = syrkBandStart(index, of: parts, order: n)
       let end = syrkBandStart(index + 1, of: parts, order: n)
       // Rounding can empty a band of a small output; its rows belong to the next one.
@@ -285,21 +285,6 @@ public enum BLAS {
       }
       rowTile = rowEnd
     }
-  }
-}
-
-/// The operands of a partitioned product, handed to the threads that compute its blocks.
-@usableFromInline
-struct SharedOperands<Scalar>: @unchecked Sendable {
-  @usableFromInline let a: UnsafePointer<Scalar>
-  @usableFromInline let b: UnsafePointer<Scalar>
-  @usableFromInline let c: UnsafeMutablePointer<Scalar>
-
-  @inlinable
-  init(a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>, c: UnsafeMutablePointer<Scalar>) {
-    self.a = a
-    self.b = b
-    self.c = c
   }
 }
 

@@ -21,7 +21,8 @@ import Darwin
 /// it, so results are the same whether the blocks run concurrently or one after another. When the
 /// pool is already busy (another thread is using it, or a block calls ``run(blocks:_:)`` again),
 /// the blocks run one after another on the calling thread.
-public enum Parallel {
+@usableFromInline
+package enum Parallel {
   /// Calls `body(0)`, …, `body(blocks − 1)`, concurrently where threads are free, and returns
   /// when all have finished.
   ///
@@ -29,7 +30,7 @@ public enum Parallel {
   ///   - blocks: The number of blocks (at least 1 runs anything).
   ///   - body: The work of one block; blocks must not write the same memory.
   @inlinable
-  public static func run(blocks: Int, _ body: (Int) -> Void) {
+  package static func run(blocks: Int, _ body: @Sendable (Int) -> Void) {
     if blocks <= 1 {
       if blocks == 1 { body(0) }
       return
@@ -47,7 +48,7 @@ extension Parallel {
   ///   - minimum: The length below which splitting costs more than it saves.
   /// - Returns: The number of chunks, at least 1.
   @inlinable
-  public static func chunkCount(elements: Int, minimum: Int = 1 << 15) -> Int {
+  package static func chunkCount(elements: Int, minimum: Int = 1 << 15) -> Int {
     elements >= minimum ? Swift.max(1, Swift.min(BLAS.threadCount, elements / 64)) : 1
   }
 
@@ -60,7 +61,7 @@ extension Parallel {
   ///   - elements: The length of the pass.
   /// - Returns: The chunk's element indices.
   @inlinable
-  public static func chunk(_ index: Int, of chunks: Int, elements: Int) -> Range<Int> {
+  package static func chunk(_ index: Int, of chunks: Int, elements: Int) -> Range<Int> {
     let size = ((elements + chunks - 1) / chunks + 63) & ~63
     let start = Swift.min(index * size, elements)
     return start..<Swift.min(start + size, elements)
@@ -85,11 +86,11 @@ final class WorkerPool: @unchecked Sendable {
   var workers: [Worker] = []
   /// The current call's work and its number of blocks, read by the workers between their
   /// `requested` and `completed` increments.
-  var job: ((Int) -> Void)?
+  var job: (@Sendable (Int) -> Void)?
   var blocks = 0
 
   @usableFromInline
-  func run(blocks: Int, _ body: (Int) -> Void) {
+  func run(blocks: Int, _ body: @Sendable (Int) -> Void) {
     guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
     else {
       for index in 0..<blocks { body(index) }
@@ -174,4 +175,21 @@ final class Worker: @unchecked Sendable {
       completed.store(done, ordering: .sequentiallyConsistent)
     }
   }
+}
+
+/// A value handed to the blocks of ``Parallel/run(blocks:_:)`` that Swift cannot prove safe to
+/// share between threads: a raw pointer into a buffer whose blocks write disjoint elements.
+///
+/// The one wrapper of its kind in the package. Wrap the pointer right before the parallel loop
+/// and unwrap it inside the block; the caller keeps the promise that blocks touch disjoint memory
+/// and that the buffer outlives the call.
+@usableFromInline
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+  /// The wrapped value.
+  @usableFromInline package let value: Value
+
+  /// Wraps `value`.
+  ///
+  /// - Parameter value: The pointer (or other value) to share.
+  @inlinable package init(_ value: Value) { self.value = value }
 }

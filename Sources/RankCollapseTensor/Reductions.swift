@@ -6,7 +6,8 @@
 /// blocks of 4096 elements and add the block totals in `Double`, which is both fast and more
 /// accurate than one long running sum. The order of additions depends only on the length, so
 /// results are reproducible.
-public enum Reductions {
+@usableFromInline
+package enum Reductions {
   /// Σ_i (a_i + r·b_i)² over two buffers of equal length (`b` may be `nil`, meaning Σ a_i²).
   ///
   /// - Parameters:
@@ -16,7 +17,7 @@ public enum Reductions {
   /// - Returns: The sum of squares, in `Double`.
   /// - Complexity: O(n), one pass over each buffer.
   @inlinable
-  public static func sumOfSquares<Scalar: MatrixScalar>(
+  package static func sumOfSquares<Scalar: MatrixScalar>(
     _ a: UnsafeBufferPointer<Scalar>, plus r: Scalar = 0,
     times b: UnsafeBufferPointer<Scalar>? = nil
   ) -> Double {

@@ -119,8 +119,12 @@ struct Analyze: ParsableCommand {
     }
     var results = [Result<Spectrum<Double>, any Error>?](repeating: nil, count: inputs.count)
     results.withUnsafeMutableBufferPointer { slots in
-      // Each index belongs to exactly one block, so the blocks write disjoint slots.
+      // Each index belongs to exactly one block, so the blocks write disjoint slots; each
+      // input's loader reads its own bytes of an immutable file mapping, and the progress
+      // display serialises its own state.
+      let shared = UncheckedSendable((inputs, assignment, slots, progress))
       Parallel.run(blocks: assignment.count) { block in
+        let (inputs, assignment, slots, progress) = shared.value
         for index in assignment[block] {
           slots[index] = Result {
             let progress = progress?.start(inputs[index])

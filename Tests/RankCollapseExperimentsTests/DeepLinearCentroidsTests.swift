@@ -50,10 +50,12 @@ private func linearNetwork(_ widths: [Int], seed: UInt64) -> Network<Double> {
         let weight = network.layers[l].weight
         for i in 0..<weight.rows {
           for j in 0..<weight.columns {
-            var plus = network
-            plus.layers[l].weight[i, j] += h
-            var minus = network
-            minus.layers[l].weight[i, j] -= h
+            var (plus, minus) = (network, network)
+            var (up, down) = (weight, weight)
+            up[i, j] += h
+            down[i, j] -= h
+            try plus.setWeight(up, layer: l + 1)
+            try minus.setWeight(down, layer: l + 1)
             let numeric = (penalty.value(of: plus) - penalty.value(of: minus)) / (2 * h)
             let analytic = gradients.weights[l][i, j]
             #expect(

@@ -107,6 +107,9 @@ struct LBFGSTests {
         let slope0 = zip(oldG, s).reduce(0) { $0 + $1.0 * $1.1 }
         let slope1 = zip(g, s).reduce(0) { $0 + $1.0 * $1.1 }
         #expect(slope0 < 0, "not a descent step")
+        // A predicted decrease gᵀs below 1e-14 is at f's rounding level near its zero minimum:
+        // there the search may end on its best point with sufficient decrease only.
+        if abs(slope0) < 1e-14 { break }
         if !approximate {
           // With s = t·d: f(x + s) ≤ f(x) + c₁ gᵀs and |g₊ᵀs| ≤ c₂ |gᵀs|, up to rounding of
           // the recomputed products (1e-12 relative) and of f itself near its zero minimum

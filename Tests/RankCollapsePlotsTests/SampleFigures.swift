@@ -2,11 +2,33 @@ import Foundation
 import RankCollapsePlots
 import Testing
 
-/// Writes sample figures into the folder `PLOTS_SAMPLES` names, for checking by eye in a
-/// browser (headless Chromium: `chromium --headless --screenshot=x.png file.svg`); does
-/// nothing when the variable is unset, so CI never depends on a browser.
-@Test func sampleFigures() throws {
-  guard let folder = ProcessInfo.processInfo.environment["PLOTS_SAMPLES"] else { return }
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Writes sample figures shaped like the paper's and checks that each is well-formed SVG.
+///
+/// They go into the folder `PLOTS_SAMPLES` names (for checking by eye in a browser, e.g.
+/// headless Chromium: `chromium --headless --screenshot=x.png file.svg`), or else into a
+/// temporary folder that is removed afterwards.
+@Test("Sample figures (heatmap, line charts, Figure 1 and Figure 3 grids) are well-formed SVG")
+func sampleFigures() throws {
+  let kept = ProcessInfo.processInfo.environment["PLOTS_SAMPLES"]
+  let folder =
+    kept
+    ?? FileManager.default.temporaryDirectory
+    .appendingPathComponent("plots-samples-\(UUID().uuidString)").path
+  try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  defer { if kept == nil { try? FileManager.default.removeItem(atPath: folder) } }
+  try writeSampleFigures(into: folder)
+  for name in ["heatmap", "lines", "linear", "grid", "epochs"] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/\(name).svg"))
+    let parser = XMLParser(data: data)
+    #expect(parser.parse(), "\(name).svg: \(String(describing: parser.parserError))")
+  }
+}
+
+func writeSampleFigures(into folder: String) throws {
   let lambdas = [0.0001, 0.0003, 0.001, 0.003, 0.01]
   let sigmas = [0.05, 0.1, 0.2, 0.5]
   let values = sigmas.map { s in lambdas.map { l in 1 / (1 + 80 * l / s) } }

@@ -1,8 +1,0 @@
-import RankCollapseExperiments
-import Testing
-
-@Suite struct ExperimentsModuleTests {
-  @Test func namespaceExists() {
-    #expect(String(describing: Experiments.self) == "Experiments")
-  }
-}
