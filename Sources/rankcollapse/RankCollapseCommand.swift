@@ -22,6 +22,6 @@ struct RankCollapseCommand: ParsableCommand {
             --data /usr/share/datasets/fashion-mnist --fine-tune-epochs 1
       """,
     version: "0.1.0",
-    subcommands: [Demo.self, Analyze.self, Collapse.self, Compress.self, Diff.self]
+    subcommands: [Demo.self, Analyze.self, Collapse.self, Compress.self, Diff.self, Evolution.self]
   )
 }
