@@ -80,14 +80,33 @@ final class SVDProgress: @unchecked Sendable {
   private func finish(_ identifier: Int) {
     lock.lock()
     defer { lock.unlock() }
-    countFinished()
-    guard let (label, start) = running.removeValue(forKey: identifier) else { return }
-    let line = "\(label): \(Self.seconds(since: start)) s"
-    write(isTerminal ? "\r\u{1B}[K\(line)\n" : "\(line)\n")
-    if running.isEmpty {
-      timer?.cancel()
-      timer = nil
+    if let (label, start) = running.removeValue(forKey: identifier) {
+      let line = "\(label): \(Self.seconds(since: start)) s"
+      write(isTerminal ? "\r\u{1B}[K\(line)\n" : "\(line)\n")
+      if running.isEmpty {
+        timer?.cancel()
+        timer = nil
+      }
     }
+    countFinished()
+  }
+
+  /// The count of the current file, once it has run for ``batchDelay`` seconds.
+  private func batchPart() -> String? {
+    guard let current = batch, Self.seconds(since: current.start) >= Self.batchDelay else {
+      return nil
+    }
+    return "\(current.label): \(current.done)/\(current.total) matrices, "
+      + "\(Self.seconds(since: current.start)) s"
+  }
+
+  /// The terminal's status line: the count, then the running computations; the caller holds the
+  /// lock.
+  private func statusLine() -> String {
+    let parts = running.keys.sorted().compactMap { running[$0] }.map {
+      "\($0.label): \(Self.seconds(since: $0.start)) s"
+    }
+    return ((batchPart().map { [$0] } ?? []) + parts).joined(separator: "; ")
   }
 
   /// Counts one finished matrix of the current file and shows the count when the file has run
@@ -96,28 +115,23 @@ final class SVDProgress: @unchecked Sendable {
     guard var current = batch else { return }
     current.done += 1
     batch = current
-    let now = DispatchTime.now()
-    guard Self.seconds(since: current.start) >= Self.batchDelay else { return }
-    let line =
-      "\(current.label): \(current.done)/\(current.total) matrices, "
-      + "\(Self.seconds(since: current.start)) s"
+    guard let line = batchPart() else { return }
     let last = current.done == current.total
     if isTerminal {
-      write("\r\u{1B}[K" + line + (last ? "\n" : ""))
+      write("\r\u{1B}[K" + (last ? line + "\n" : statusLine()))
+      if last { batch = nil }
     } else if last || lastBatchLine.map({ Self.seconds(since: $0) >= Self.batchInterval }) ?? true {
       write(line + "\n")
-      lastBatchLine = now
+      lastBatchLine = .now()
     }
   }
 
   private func redraw() {
     lock.lock()
     defer { lock.unlock() }
-    let parts = running.keys.sorted().compactMap { running[$0] }.map {
-      "\($0.label): \(Self.seconds(since: $0.start)) s"
-    }
-    guard !parts.isEmpty else { return }
-    write("\r\u{1B}[K" + parts.joined(separator: "; "))
+    let line = statusLine()
+    guard !line.isEmpty else { return }
+    write("\r\u{1B}[K" + line)
   }
 
   private func write(_ text: String) {
