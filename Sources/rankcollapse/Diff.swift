@@ -35,62 +35,21 @@ struct Diff: ParsableCommand {
   @Argument(help: "The second checkpoint, B.")
   var second: String
 
-  @Option(
-    help: ArgumentHelp(
-      "Compare only tensors whose name contains a match of this regular expression.",
-      valueName: "regex"))
-  var filter: String?
-
-  @Option(
-    name: [.customShort("k"), .long], parsing: .unconditional,
-    help: "K for the relative tail τ_K and the distance to rank K (0…2147483647).")
-  var rank: Int = 10
-
-  @Option(parsing: .unconditional, help: "ε for the soft rank rk(ε), a finite number ≥ 0.")
-  var epsilon: Double = 0.1
+  @OptionGroup var options: SpectralOptions
 
   @Option(help: "Output format: table, json or csv.")
   var format: OutputFormat = .table
 
-  @Option(
-    parsing: .unconditional,
-    help: "Number of BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
-
-  @OptionGroup var memory: MemoryBudgetOption
-
-  @Flag(help: "Do not print progress on standard error.")
-  var quiet = false
-
-  func validate() throws {
-    if let filter {
-      do { _ = try Regex(filter) } catch {
-        throw ValidationError("--filter '\(filter)' is not a valid regular expression: \(error)")
-      }
-    }
-    try checkOption(
-      rank, in: 0...OptionRange.countLimit, option: "--rank", error: ValidationError.init)
-    try checkOption(
-      epsilon, in: 0...Double.greatestFiniteMagnitude, option: "--epsilon",
-      error: ValidationError.init)
-    try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
-  }
-
   func run() throws {
-    memory.apply()
-    if let threads { BLAS.threadCount = threads }
-    let pattern = try filter.map { try Regex($0) }
+    let pattern = try options.apply()
     let a = try MatrixInputs.load(first, filter: pattern)
     let b = try MatrixInputs.load(second, filter: pattern)
     let pairs = try Self.pairs(a, first, b, second)
-    let progress = quiet ? nil : SVDProgress()
+    let progress = options.progress()
     progress?.beginBatch(of: pairs, in: "\(first) − \(second)")
     let spectra = try Analyze.spectra(of: pairs, progress: progress)
-    let reports = zip(pairs, spectra).map { input, spectrum in
-      SpectralReport(name: input.name, spectrum: spectrum, rank: rank, epsilon: epsilon)
-    }
-    let output = try SpectralReportRenderer(rank: rank, epsilon: epsilon).render(
+    let reports = zip(pairs, spectra).map { options.report($0.name, $1) }
+    let output = try SpectralReportRenderer(rank: options.rank, epsilon: options.epsilon).render(
       reports, as: format)
     FileHandle.standardOutput.write(Data(output.utf8))
   }

@@ -42,29 +42,7 @@ struct Evolution: ParsableCommand {
       valueName: "dir"))
   var output: String
 
-  @Option(
-    help: ArgumentHelp(
-      "Track only matrices whose name contains a match of this regular expression.",
-      valueName: "regex"))
-  var filter: String?
-
-  @Option(
-    name: [.customShort("k"), .long], parsing: .unconditional,
-    help: "K for the relative tail τ_K and the distance to rank K (0…2147483647).")
-  var rank: Int = 10
-
-  @Option(parsing: .unconditional, help: "ε for the soft rank rk(ε), a finite number ≥ 0.")
-  var epsilon: Double = 0.1
-
-  @Option(
-    parsing: .unconditional,
-    help: "Number of BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
-
-  @OptionGroup var memory: MemoryBudgetOption
-
-  @Flag(help: "Do not print progress on standard error.")
-  var quiet = false
+  @OptionGroup var options: SpectralOptions
 
   /// The files written into the output folder.
   static let outputNames = ["evolution.csv", "tail_errors.csv", "evolution.svg"]
@@ -73,18 +51,6 @@ struct Evolution: ParsableCommand {
     guard checkpoints.count >= 2 else {
       throw ValidationError("Give at least two checkpoints, in training order.")
     }
-    if let filter {
-      do { _ = try Regex(filter) } catch {
-        throw ValidationError("--filter '\(filter)' is not a valid regular expression: \(error)")
-      }
-    }
-    try checkOption(
-      rank, in: 0...OptionRange.countLimit, option: "--rank", error: ValidationError.init)
-    try checkOption(
-      epsilon, in: 0...Double.greatestFiniteMagnitude, option: "--epsilon",
-      error: ValidationError.init)
-    try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     try validateOutputFolder(output, option: "--output")
     for checkpoint in checkpoints where sameFile(checkpoint, output) {
       throw ValidationError(
@@ -106,10 +72,8 @@ struct Evolution: ParsableCommand {
   }
 
   func run() throws {
-    memory.apply()
-    if let threads { BLAS.threadCount = threads }
-    let pattern = try filter.map { try Regex($0) }
-    let progress = quiet ? nil : SVDProgress()
+    let pattern = try options.apply()
+    let progress = options.progress()
     var layers: [String] = []
     var shapes: [String: [Int]] = [:]
     var measurements: [Measurement] = []
@@ -137,7 +101,7 @@ struct Evolution: ParsableCommand {
         measurements.append(
           Measurement(
             checkpoint: index, matrix: key,
-            report: SpectralReport(name: key, spectrum: spectrum, rank: rank, epsilon: epsilon)))
+            report: options.report(key, spectrum)))
       }
       let seen = Set(measurements.filter { $0.checkpoint == index }.map(\.matrix))
       let missing = layers.filter { !seen.contains($0) }
@@ -150,7 +114,7 @@ struct Evolution: ParsableCommand {
     guard !layers.isEmpty else {
       throw CommandFailure(
         "\(checkpoints[0]) has no 2-D floating-point matrix"
-          + (filter.map { " matching --filter '\($0)'" } ?? ""))
+          + (options.filter.map { " matching --filter '\($0)'" } ?? ""))
     }
     for note in notes { printToStandardError("note: \(note)") }
     let figure = self.figure(layers: layers, measurements: measurements)
@@ -182,8 +146,9 @@ struct Evolution: ParsableCommand {
       lines.append(
         [
           "\(m.checkpoint)", csvQuoted(checkpoints[m.checkpoint]), csvQuoted(m.matrix),
-          "\(r.shape[0])", "\(r.shape[1])", "\(rank)", "\(r.relativeTail)", "\(r.rankDistance)",
-          "\(epsilon)", "\(r.softRank)", "\(r.stableRank)", "\(r.effectiveRank)",
+          "\(r.shape[0])", "\(r.shape[1])", "\(options.rank)", "\(r.relativeTail)",
+          "\(r.rankDistance)",
+          "\(options.epsilon)", "\(r.softRank)", "\(r.stableRank)", "\(r.effectiveRank)",
           "\(r.numericalRank)",
         ].joined(separator: ","))
     }
@@ -207,10 +172,11 @@ struct Evolution: ParsableCommand {
       : Array(RGBColor.seriesPalette.prefix(layers.count))
     let checkpointColors = ColorMap.viridis.colors(count: checkpoints.count)
     var tau = LineChart(
-      title: "τ_\(rank) (relative spectral tail) by checkpoint", xLabel: "checkpoint",
-      yLabel: "τ_\(rank)", width: 640, height: 400)
+      title: "τ_\(options.rank) (relative spectral tail) by checkpoint", xLabel: "checkpoint",
+      yLabel: "τ_\(options.rank)", width: 640, height: 400)
     var soft = LineChart(
-      title: "rk(\(epsilon)) by checkpoint", xLabel: "checkpoint", yLabel: "rk(ε)", width: 640,
+      title: "rk(\(options.epsilon)) by checkpoint", xLabel: "checkpoint", yLabel: "rk(ε)",
+      width: 640,
       height: 400)
     var panels: [FigureGrid.Panel] = []
     for (index, layer) in layers.enumerated() {
