@@ -83,7 +83,9 @@ struct CompressionReportTests {
     let truncated = try Compression.compress(net, selection: .rank(2))
     // A changed network keeps its report (the shapes do not change).
     var changed = truncated.network
-    changed.network.layers[1].bias[0, 0] += 1
+    var bias = changed.network.layers[1].bias
+    bias[0, 0] += 1
+    try changed.network.setBias(bias, layer: 2)
     let variants = [
       dense, truncated, CompressionResult(network: changed, report: truncated.report),
     ]

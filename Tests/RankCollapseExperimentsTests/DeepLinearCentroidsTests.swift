@@ -51,9 +51,19 @@ private func linearNetwork(_ widths: [Int], seed: UInt64) -> Network<Double> {
         for i in 0..<weight.rows {
           for j in 0..<weight.columns {
             var plus = network
-            plus.layers[l].weight[i, j] += h
+            var up = weight
+            up[i, j] += h
             var minus = network
-            minus.layers[l].weight[i, j] -= h
+            var down = weight
+            down[i, j] -= h
+            // propertyCheck ignores thrown errors: record them.
+            do {
+              try plus.setWeight(up, layer: l + 1)
+              try minus.setWeight(down, layer: l + 1)
+            } catch {
+              Issue.record("setWeight(layer: \(l + 1)): \(error)")
+              continue
+            }
             let numeric = (penalty.value(of: plus) - penalty.value(of: minus)) / (2 * h)
             let analytic = gradients.weights[l][i, j]
             #expect(
