@@ -35,7 +35,8 @@ struct Analyze: ParsableCommand {
       tensor[i,j]. --layout pytorch (the default: out, in, k₁, k₂, …, as PyTorch and its \
       safetensors files store Conv1d/2d/3d weights) or keras (k₁, k₂, …, in, out, as \
       Keras/TensorFlow store kernels) says where the channels are; it is not guessed from the \
-      shape. 1-D arrays (biases, norms) are always skipped with a note.
+      shape. It applies to safetensors inputs (the .npy and .npz readers hold 1-D and 2-D arrays \
+      only). 1-D arrays (biases, norms) are always skipped with a note.
 
       A long singular value computation shows a progress line on standard error (updated in \
       place on a terminal); --quiet turns it off.
@@ -54,7 +55,7 @@ struct Analyze: ParsableCommand {
         rankcollapse analyze --plot figures model.safetensors   # figures/spectra.svg
         rankcollapse analyze Llama-3-8B/                          # shards + index
         rankcollapse analyze --reshape conv=flatten resnet.safetensors
-        rankcollapse analyze --reshape conv=per-position --layout keras kernel.npy
+        rankcollapse analyze --reshape conv=per-position --layout keras kernel.safetensors
       """
   )
 

@@ -61,7 +61,7 @@ enum MatrixInputs {
       return try CheckpointInputs.load(file, keep: keep, reshape: reshape)
     }
     if file.hasSuffix(".npz") {
-      return try loadArchive(file, keep: keep, reshape: reshape)
+      return try loadArchive(file, keep: keep)
     }
     guard keep(file) else { return [] }
     // A 2-D floating-point file is read straight into the Double matrix the SVD overwrites: the
@@ -84,18 +84,11 @@ enum MatrixInputs {
       // File-system errors name their path already; format errors do not.
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
     }
-    if array.dataType.isFloatingPoint && reshape.applies(to: array.shape) {
-      return reshape.inputs(name: file, shape: array.shape, readsOnDemand: false) {
-        array.storedMatrix()
-      }
-    }
     guard array.isMatrix, array.dataType.isFloatingPoint else {
       printToStandardError(
         "note: \(file) holds a \(array.shape.count)-D \(array.dataType) array of shape "
           + "\(describe(array.shape)); analyze reports 2-D floating-point arrays only, "
-          + "skipping it"
-          + (array.dataType.isFloatingPoint
-            ? reshape.hint(forSkipped: [array.shape]).map { " (\($0))" } ?? "" : ""))
+          + "skipping it")
       return []
     }
     return [
@@ -107,32 +100,23 @@ enum MatrixInputs {
   /// The 2-D floating-point arrays of a `.npz` archive, reading only those: the others' headers
   /// are inflated to describe them, and the members `keep` leaves out are never read.
   private static func loadArchive(
-    _ file: String, keep: (String) -> Bool, reshape: KernelReshape
+    _ file: String, keep: (String) -> Bool
   ) throws(CommandFailure) -> [MatrixInput] {
     do {
       var wanted = Set<String>()
       var skipped: [String] = []
-      var skippedShapes: [[Int]] = []
       for info in try NumPy.archiveInfo(contentsOf: file, including: keep) {
-        if info.dataType.isFloatingPoint && (info.isMatrix || reshape.applies(to: info.shape)) {
+        if info.isMatrix && info.dataType.isFloatingPoint {
           wanted.insert(info.name)
         } else {
-          if info.dataType.isFloatingPoint { skippedShapes.append(info.shape) }
           skipped.append("\(terminalSafe(info.name)) (\(describe(info.shape)) \(info.dataType))")
         }
       }
-      noteSkipped(file, skipped, hint: reshape.hint(forSkipped: skippedShapes))
+      noteSkipped(file, skipped)
       let archive = try NumPy.readArchive(contentsOf: file) { wanted.contains($0) }
-      return archive.elements.flatMap { name, array in
-        array.isMatrix
-          ? [
-            MatrixInput(
-              name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) },
-              shape: array.shape)
-          ]
-          : reshape.inputs(name: "\(file):\(name)", shape: array.shape, readsOnDemand: false) {
-            array.storedMatrix()
-          }
+      return archive.elements.map { name, array in
+        MatrixInput(
+          name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) }, shape: array.shape)
       }
     } catch {
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
@@ -150,14 +134,5 @@ enum MatrixInputs {
 
   private static func describe(_ shape: [Int]) -> String {
     shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "×")
-  }
-}
-
-extension NumPyArray {
-  /// The row-major elements as a `d₀ × (d₁·…)` `Double` matrix.
-  func storedMatrix() -> Matrix<Double> {
-    let rows = shape.first ?? 1
-    let elements = vector(as: Double.self)
-    return Matrix(rows: rows, columns: rows == 0 ? 0 : elements.count / rows, elements: elements)
   }
 }
