@@ -18,8 +18,8 @@ struct Analyze: ParsableCommand {
       of the array converted to float64).
 
       A .npz archive or a .safetensors file contributes every 2-D floating-point array in it, \
-      named file:array (1-D biases, N-D kernels and integer arrays are skipped with a note); \
-      --filter keeps those whose name matches a regular expression.
+      named file:array (1-D biases, integer arrays and, without --reshape, N-D kernels are \
+      skipped with a note); --filter keeps those whose name matches a regular expression.
 
       A sharded checkpoint is read as one model: give its folder (it uses the folder's \
       *.safetensors.index.json, else every *.safetensors file in name order) or its index file; \
