@@ -6,8 +6,8 @@ big endian, C and Fortran order, format versions 1.0, 2.0 and 3.0), in .npz arch
 np.savez_compressed) and in a safetensors file (written here by the format's definition, so no
 extra package is needed), runs
 `rankcollapse analyze --format json` on them, and compares every reported quantity with the same
-quantity computed by NumPy (numpy.linalg.svd in float64, numpy.linalg.matrix_rank on the array in
-its own dtype).
+quantity computed by NumPy (numpy.linalg.svd and numpy.linalg.matrix_rank on the array converted to
+float64: the rank's tolerance takes the epsilon of the precision the SVD runs in, as NumPy does).
 
 Usage: Scripts/check-against-numpy.py [PATH-TO-rankcollapse]   (default: .build/debug/rankcollapse)
 Exit status 0 when everything agrees, 1 otherwise.
@@ -62,7 +62,7 @@ def reference(a):
         "nuclearNorm": total * top,
         "stableRank": squares.sum(),
         "effectiveRank": np.exp(-(p * np.log(p)).sum()),
-        "numericalRank": int(np.linalg.matrix_rank(a)),
+        "numericalRank": int(np.linalg.matrix_rank(a.astype(np.float64))),
         "relativeTail": squares[RANK:].sum() / squares.sum(),
         "rankDistance": scaled_norm(s[RANK:]),
         "softRank": soft,

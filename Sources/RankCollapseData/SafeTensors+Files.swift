@@ -88,7 +88,7 @@ extension SafeTensors {
   }
 
   /// Opens a file and reads and validates its header; the caller closes the file.
-  private static func openHeader(
+  static func openHeader(
     _ path: String
   ) throws(SafeTensorsError) -> (ReadableFile, SafeTensorsHeader) {
     let file: ReadableFile

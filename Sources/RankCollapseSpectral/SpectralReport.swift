@@ -37,8 +37,9 @@ public struct SpectralReport: Codable, Sendable, Equatable {
   /// Roy & Vetterli's effective rank.
   public var effectiveRank: Double
 
-  /// `#{s_i > s_1 · max(m, n) · ε}` with the machine epsilon of the data's own precision
-  /// (NumPy's and PyTorch's `matrix_rank` default).
+  /// `#{s_i > s_1 · max(m, n) · ε}` with the machine epsilon of the precision the singular
+  /// values are computed in (NumPy's and PyTorch's `matrix_rank` default): `Double`'s, whatever
+  /// type the matrix was stored in (see ``Spectrum/numericalRank(tolerance:)``).
   public var numericalRank: Int
 
   /// `τ_K` at the report's rank `K`.
@@ -82,8 +83,10 @@ public struct SpectralReport: Codable, Sendable, Equatable {
   ///   - spectrum: Its singular values.
   ///   - rank: `K` for ``relativeTail`` and ``rankDistance``.
   ///   - epsilon: `ε` for ``softRank``.
-  ///   - machineEpsilon: The machine epsilon of the precision the matrix was stored in, for
-  ///     ``numericalRank``; `Float.ulpOfOne` for `float32` data analysed in `Double`.
+  ///   - machineEpsilon: The `ε` of ``numericalRank``'s tolerance: by default `Double`'s, the
+  ///     precision the spectrum was computed in, also for `float32`, `float16` or `bfloat16`
+  ///     data converted to `Double` (the storage type's epsilon would give `bfloat16` matrices
+  ///     with a dimension of 128 or more a numerical rank of 0).
   public init(
     name: String, spectrum: Spectrum<Double>, rank: Int, epsilon: Double,
     machineEpsilon: Double = .ulpOfOne

@@ -13,7 +13,7 @@ import RankCollapseTensor
 /// | ``softRank(epsilon:)`` | `rk(ε) = min{k ≥ 0 : e(k+1) ≤ ε}` | Figures 4–5 |
 /// | ``stableRank`` | `‖W‖_F² / ‖W‖_2²` | |
 /// | ``effectiveRank`` | `exp(−Σ p_i log p_i)`, `p_i = s_i / Σ s` | Roy & Vetterli (2007) |
-/// | ``numericalRank(tolerance:)`` | `#{i : s_i > tol}` | |
+/// | ``numericalRank(tolerance:)`` | `#{i : s_i > tol}`, `tol = s_1 · max(m, n) · ε_Scalar` | NumPy's `matrix_rank` |
 ///
 /// ## The off-by-one in e(r)
 ///
@@ -183,10 +183,25 @@ public struct Spectrum<Scalar: MatrixScalar>: Sendable, Equatable {
 
   /// The number of singular values above a tolerance.
   ///
-  /// - Parameter tolerance: The threshold; the default is NumPy's `matrix_rank` and PyTorch's
-  ///   `torch.linalg.matrix_rank` default, `s_1 · max(m, n) · ε` with the machine epsilon of
-  ///   `Scalar`. For data stored in a lower precision than `Scalar` (say `float32` analysed in
-  ///   `Double`), pass that precision's epsilon: `.numpyDefault(machineEpsilon: 0x1p-23)`.
+  /// ## Which epsilon
+  ///
+  /// The default is NumPy's `matrix_rank` and PyTorch's `torch.linalg.matrix_rank` default,
+  /// `s_1 · max(m, n) · ε` with `ε` the machine epsilon of the precision the singular values are
+  /// *computed* in, here `Scalar`. That is NumPy's own rule: it takes `finfo(S.dtype).eps` of the
+  /// computed singular values `S`, so an integer array (whose SVD NumPy runs in `float64`) gets
+  /// `float64`'s epsilon. The tolerance bounds the rounding error of the SVD itself, which
+  /// depends on the arithmetic, not on how the values were stored.
+  ///
+  /// Values stored in a narrower type and converted exactly to `Scalar` (`float16`, `bfloat16`
+  /// or `float32` weights analysed in `Double`) therefore use `Scalar`'s epsilon, and their
+  /// numerical rank is that of the converted matrix. The storage type's epsilon would be wrong
+  /// for them: `bfloat16`'s `ε = 2⁻⁷` makes `max(m, n) · ε ≥ 1` once a dimension reaches 128,
+  /// so the threshold exceeds `s_1` and every matrix would have numerical rank 0 (NumPy has no
+  /// linear algebra in the 16-bit types, so it offers no other convention). Pass a larger
+  /// epsilon only to ask a different question on purpose, say "rank above `float32` storage
+  /// noise": `.numpyDefault(machineEpsilon: 0x1p-23)`.
+  ///
+  /// - Parameter tolerance: The threshold (default: NumPy's, with `Scalar.ulpOfOne`).
   /// - Returns: `#{i : s_i > tol}`.
   public func numericalRank(tolerance: RankTolerance<Scalar> = .numpyDefault()) -> Int {
     if case .absolute(let value) = tolerance {
@@ -307,10 +322,13 @@ public enum RankTolerance<Scalar: MatrixScalar>: Sendable, Equatable {
   /// Singular values at most this factor times `s_1` count as zero.
   case relativeToLargest(Scalar)
 
-  /// NumPy's and PyTorch's default: `s_1 · max(m, n) · machineEpsilon`.
+  /// NumPy's and PyTorch's default: `s_1 · max(m, n) · machineEpsilon`, where NumPy takes the
+  /// epsilon of the precision the singular values are computed in (see
+  /// ``Spectrum/numericalRank(tolerance:)``).
   case numpyDefault(machineEpsilon: Scalar)
 
-  /// NumPy's and PyTorch's default with the machine epsilon of `Scalar`.
+  /// NumPy's and PyTorch's default with the machine epsilon of `Scalar`, the precision the
+  /// singular values are computed in.
   ///
   /// - Returns: `.numpyDefault(machineEpsilon: Scalar.ulpOfOne)`.
   public static func numpyDefault() -> RankTolerance { .numpyDefault(machineEpsilon: .ulpOfOne) }

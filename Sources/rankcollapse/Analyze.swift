@@ -13,11 +13,30 @@ struct Analyze: ParsableCommand {
       spectral tail τ_K = Σ_{j>K} s_j² / Σ s_j², the distance to rank K, the soft rank rk(ε) \
       (the number of singular values kept so that e(rk+1) ≤ ε), and the tail errors e(r) = \
       Σ_{i≥r} s_i / Σ s_i. Everything is computed in double precision; the numerical rank uses \
-      NumPy's default tolerance with the machine epsilon of the file's own dtype.
+      NumPy's default tolerance s_1·max(m, n)·ε with ε of the precision the singular values are \
+      computed in (double, also for float32, float16 and bfloat16 files, as NumPy's matrix_rank \
+      of the array converted to float64).
 
       A .npz archive or a .safetensors file contributes every 2-D floating-point array in it, \
-      named file:array (1-D biases, N-D kernels and integer arrays are skipped with a note); \
-      --filter keeps those whose name matches a regular expression.
+      named file:array (1-D biases, integer arrays and, without --reshape, N-D kernels are \
+      skipped with a note); --filter keeps those whose name matches a regular expression.
+
+      A sharded checkpoint is read as one model: give its folder (it uses the folder's \
+      *.safetensors.index.json, else every *.safetensors file in name order) or its index file; \
+      tensors are named FOLDER:tensor or INDEX:tensor. Safetensors tensors are read one at a \
+      time, straight into double precision, when their turn comes, so the memory in use is \
+      about 1.5 times the largest tensor's double copy, not the model's size. A missing shard, a \
+      tensor its shard lacks, a tensor stored twice or a shard path outside the folder is an \
+      error. A run longer than 2 s counts the matrices done on standard error.
+
+      --reshape conv=flatten analyses each 3-D to 5-D floating-point kernel as one \
+      out × (in·k₁·k₂·…) matrix (PyTorch's weight.reshape(out, -1), WeightWatcher's view); \
+      --reshape conv=per-position as one out × in matrix per window position, named \
+      tensor[i,j]. --layout pytorch (the default: out, in, k₁, k₂, …, as PyTorch and its \
+      safetensors files store Conv1d/2d/3d weights) or keras (k₁, k₂, …, in, out, as \
+      Keras/TensorFlow store kernels) says where the channels are; it is not guessed from the \
+      shape. It applies to safetensors inputs (the .npy and .npz readers hold 1-D and 2-D arrays \
+      only). 1-D arrays (biases, norms) are always skipped with a note.
 
       A long singular value computation shows a progress line on standard error (updated in \
       place on a terminal); --quiet turns it off.
@@ -34,11 +53,16 @@ struct Analyze: ParsableCommand {
         rankcollapse analyze --rank 5 --epsilon 0.05 --format json layer1.npy layer2.npy
         rankcollapse analyze --format csv *.npy > spectra.csv
         rankcollapse analyze --plot figures model.safetensors   # figures/spectra.svg
+        rankcollapse analyze Llama-3-8B/                          # shards + index
+        rankcollapse analyze --reshape conv=flatten resnet.safetensors
+        rankcollapse analyze --reshape conv=per-position --layout keras kernel.safetensors
       """
   )
 
   @Argument(
-    help: "Files: .npy (one array), .npz (NumPy archives) or .safetensors (PyTorch/Hugging Face).")
+    help:
+      "Files: .npy (one array), .npz (NumPy archives), .safetensors (PyTorch/Hugging Face), or a sharded checkpoint's folder or index.json."
+  )
   var files: [String]
 
   @Option(
@@ -68,6 +92,15 @@ struct Analyze: ParsableCommand {
   var threads: Int?
 
   @OptionGroup var memory: MemoryBudgetOption
+
+  @OptionGroup var kernels: KernelOptions
+
+  @Flag(
+    help: ArgumentHelp(
+      "Print one summary per model and layer kind (count, mean and quartiles of the metrics) instead of one report per matrix.",
+      discussion: "A model is one input argument; the layer kind comes from the tensor name "
+        + "(embedding, attention, mlp, convolution, head, other; see the README)."))
+  var summary = false
 
   @Flag(help: "Do not print the progress line of long singular value computations.")
   var quiet = false
@@ -101,7 +134,8 @@ struct Analyze: ParsableCommand {
   ///
   /// Each singular value computation is one single-threaded LAPACK call (RankCollapse keeps
   /// OpenBLAS at one thread in its default threading mode), so matrices are spread over the
-  /// threads instead, largest first, each to the least loaded thread. The numbers do not depend
+  /// threads instead, largest first, each to the least loaded thread; matrices read on demand
+  /// start only while ``MemoryGate`` lets them. The numbers do not depend
   /// on the thread count. In `BLAS.threading == .openBLAS` mode they run one after another,
   /// each with OpenBLAS' own threads.
   ///
@@ -118,6 +152,7 @@ struct Analyze: ParsableCommand {
       load[least] = load[least].addingReportingOverflow(inputs[index].cost).partialValue
     }
     var results = [Result<Spectrum<Double>, any Error>?](repeating: nil, count: inputs.count)
+    let gate = MemoryGate(inputs)
     results.withUnsafeMutableBufferPointer { slots in
       // Each index belongs to exactly one block, so the blocks write disjoint slots; each
       // input's loader reads its own bytes of an immutable file mapping, and the progress
@@ -127,6 +162,8 @@ struct Analyze: ParsableCommand {
         let (inputs, assignment, slots, progress) = shared.value
         for index in assignment[block] {
           slots[index] = Result {
+            let bytes = gate.enter(inputs[index])
+            defer { gate.leave(bytes) }
             let progress = progress?.start(inputs[index])
             defer { progress?.finish() }
             let spectrum = try Matrix.spectrum(consuming: inputs[index].matrix())
@@ -151,15 +188,17 @@ struct Analyze: ParsableCommand {
     let pattern = try filter.map { try Regex($0) }
     var reports: [SpectralReport] = []
     var spectra: [Spectrum<Double>] = []
+    var origins: [(model: String, arrayRank: Int)] = []
     let progress = quiet ? nil : SVDProgress()
     for file in files {
-      let inputs = try MatrixInputs.load(file, filter: pattern)
+      let inputs = try MatrixInputs.load(file, filter: pattern, reshape: kernels.rule)
+      progress?.beginBatch(of: inputs, in: file)
       for (input, spectrum) in zip(inputs, try Self.spectra(of: inputs, progress: progress)) {
         spectra.append(spectrum)
+        origins.append((file, input.arrayRank))
         reports.append(
           SpectralReport(
-            name: input.name, spectrum: spectrum, rank: rank, epsilon: epsilon,
-            machineEpsilon: input.machineEpsilon))
+            name: input.name, spectrum: spectrum, rank: rank, epsilon: epsilon))
       }
     }
     guard !reports.isEmpty else {
@@ -168,8 +207,12 @@ struct Analyze: ParsableCommand {
           ? "no 2-D arrays to analyze" : "no 2-D arrays to analyze match --filter '\(filter ?? "")'"
       )
     }
-    let output = try SpectralReportRenderer(rank: rank, epsilon: epsilon).render(
-      reports, as: format)
+    let output =
+      summary
+      ? try ModelSummary(
+        zip(origins, reports).map { ($0.model, $0.arrayRank, $1) }, rank: rank, epsilon: epsilon
+      ).render(as: format)
+      : try SpectralReportRenderer(rank: rank, epsilon: epsilon).render(reports, as: format)
     if let plot {
       let figure = Experiments.spectraFigure(
         title: reports.count == 1

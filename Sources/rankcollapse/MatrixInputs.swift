@@ -7,13 +7,17 @@ struct MatrixInput {
   var name: String
   /// The elements in double precision.
   var matrix: () throws -> Matrix<Double>
-  /// The machine epsilon of the type the file stores (for the numerical rank's tolerance).
-  var machineEpsilon: Double
   /// Rows and columns.
   var shape: [Int]
   /// Whether `matrix` gives the transpose of the array (a Fortran-ordered `.npy` file read
   /// without transposing: the singular values are the same).
   var isTransposed = false
+  /// Whether `matrix` reads the elements from the file when it is called, so that only the
+  /// matrices being analysed are in memory (``MemoryGate`` limits how many at once).
+  var readsOnDemand = false
+  /// The number of dimensions of the array the matrix comes from (3 to 5 for a kernel cut by
+  /// `--reshape`).
+  var arrayRank = 2
 
   /// The cost of its singular values, up to a constant: m·n·min(m, n).
   var cost: Int {
@@ -47,14 +51,14 @@ final class HandOver {
 /// contains a match.
 enum MatrixInputs {
   static func load(
-    _ file: String, filter: Regex<AnyRegexOutput>?
+    _ file: String, filter: Regex<AnyRegexOutput>?, reshape: KernelReshape = .skip
   ) throws(CommandFailure) -> [MatrixInput] {
     func keep(_ name: String) -> Bool {
       guard let filter else { return true }
       return (try? filter.firstMatch(in: name)) != nil
     }
-    if file.hasSuffix(".safetensors") {
-      return try loadSafeTensors(file, keep: keep)
+    if CheckpointInputs.isCheckpoint(file) {
+      return try CheckpointInputs.load(file, keep: keep, reshape: reshape)
     }
     if file.hasSuffix(".npz") {
       return try loadArchive(file, keep: keep)
@@ -63,12 +67,12 @@ enum MatrixInputs {
     // A 2-D floating-point file is read straight into the Double matrix the SVD overwrites: the
     // matrix is the only copy of the data in memory (2 times the size of a float32 file).
     do {
-      if let (matrix, dataType, transposed) = try NumPy.readWidenedMatrix(contentsOf: file) {
+      if let (matrix, _, transposed) = try NumPy.readWidenedMatrix(contentsOf: file) {
         let once = HandOver(matrix)
         let shape = [matrix.rows, matrix.columns]
         return [
           MatrixInput(
-            name: file, matrix: { once.take() }, machineEpsilon: dataType.machineEpsilon,
+            name: file, matrix: { once.take() },
             shape: transposed ? shape.reversed() : shape, isTransposed: transposed)
         ]
       }
@@ -89,35 +93,8 @@ enum MatrixInputs {
     }
     return [
       MatrixInput(
-        name: file, matrix: { array.matrix(as: Double.self) },
-        machineEpsilon: array.dataType.machineEpsilon, shape: array.shape)
+        name: file, matrix: { array.matrix(as: Double.self) }, shape: array.shape)
     ]
-  }
-
-  /// The 2-D floating-point tensors of a safetensors file, reading only those.
-  private static func loadSafeTensors(
-    _ file: String, keep: (String) -> Bool
-  ) throws(CommandFailure) -> [MatrixInput] {
-    do {
-      var wanted = Set<String>()
-      var skipped: [String] = []
-      for info in try SafeTensors.tensorInfo(contentsOf: file) where keep(info.name) {
-        if info.shape.count == 2 && info.dataType.isFloatingPoint {
-          wanted.insert(info.name)
-        } else {
-          skipped.append("\(terminalSafe(info.name)) (\(describe(info.shape)) \(info.dataType))")
-        }
-      }
-      noteSkipped(file, skipped)
-      let contents = try SafeTensors.read(contentsOf: file) { wanted.contains($0) }
-      return contents.tensors.map { tensor in
-        MatrixInput(
-          name: "\(file):\(tensor.name)", matrix: { try tensor.matrix(as: Double.self) },
-          machineEpsilon: tensor.dataType.machineEpsilon, shape: tensor.shape)
-      }
-    } catch {
-      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
-    }
   }
 
   /// The 2-D floating-point arrays of a `.npz` archive, reading only those: the others' headers
@@ -139,36 +116,23 @@ enum MatrixInputs {
       let archive = try NumPy.readArchive(contentsOf: file) { wanted.contains($0) }
       return archive.elements.map { name, array in
         MatrixInput(
-          name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) },
-          machineEpsilon: array.dataType.machineEpsilon, shape: array.shape)
+          name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) }, shape: array.shape)
       }
     } catch {
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
     }
   }
 
-  private static func noteSkipped(_ file: String, _ skipped: [String]) {
+  /// Notes the arrays of `file` that are not analysed, with `hint` after them.
+  static func noteSkipped(_ file: String, _ skipped: [String], hint: String? = nil) {
     guard !skipped.isEmpty else { return }
     let examples = skipped.prefix(3).joined(separator: ", ")
     printToStandardError(
       "note: \(file): skipping \(skipped.count) array(s) that are not 2-D floating-point "
-        + "matrices: \(examples)\(skipped.count > 3 ? ", …" : "")")
+        + "matrices: \(examples)\(skipped.count > 3 ? ", …" : "")\(hint.map { " (\($0))" } ?? "")")
   }
 
   private static func describe(_ shape: [Int]) -> String {
     shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "×")
-  }
-}
-
-extension SafeTensorsDataType {
-  /// The machine epsilon of the type (NumPy's `finfo(dtype).eps`; bfloat16 has 8 significand
-  /// bits, so 2⁻⁷).
-  var machineEpsilon: Double {
-    switch self {
-    case .float16: 0x1p-10
-    case .bfloat16: 0x1p-7
-    case .float32: Double(Float.ulpOfOne)
-    default: Double.ulpOfOne
-    }
   }
 }

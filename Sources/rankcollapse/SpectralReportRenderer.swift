@@ -93,14 +93,3 @@ struct SpectralReportRenderer {
     return String(format: "%.3e", value)
   }
 }
-
-extension NumPyDataType {
-  /// The machine epsilon of the precision the array was stored in.
-  var machineEpsilon: Double {
-    switch self {
-    case .float32: Double(Float.ulpOfOne)
-    case .float64: Double.ulpOfOne
-    default: Double.ulpOfOne  // integers: NumPy's SVD and matrix_rank work in float64
-    }
-  }
-}
