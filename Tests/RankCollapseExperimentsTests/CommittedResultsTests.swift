@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// The repository's root, from this file's path (`Tests/RankCollapseExperimentsTests/…`).
+private let repository = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// One committed Figure 1 result: τ₁₀ per (λ, σ, layer) and whether each run converged.
+struct Figure1Table {
+  var tau: [Key: Double] = [:]
+  var converged: [Cell: Bool] = [:]
+  struct Cell: Hashable {
+    var lambda: Double
+    var sigma: Double
+  }
+  struct Key: Hashable {
+    var cell: Cell
+    var layer: Int
+  }
+  var lambdas: [Double] { Set(converged.keys.map(\.lambda)).sorted() }
+  var sigmas: [Double] { Set(converged.keys.map(\.sigma)).sorted() }
+  var layers: [Int] { Set(tau.keys.map(\.layer)).sorted() }
+
+  /// Reads a tidy `figure1.csv` (`lambda,sigma,layer,metric,value`; no quoted commas in it).
+  init(csv: String) throws {
+    let lines = csv.split(separator: "\n").map {
+      $0.split(separator: ",", omittingEmptySubsequences: false)
+    }
+    guard let header = lines.first?.map(String.init),
+      let l = header.firstIndex(of: "lambda"), let s = header.firstIndex(of: "sigma"),
+      let layer = header.firstIndex(of: "layer"), let metric = header.firstIndex(of: "metric"),
+      let value = header.firstIndex(of: "value")
+    else { throw CocoaError(.fileReadCorruptFile) }
+    for fields in lines.dropFirst() where fields.count == header.count {
+      guard let lambda = Double(fields[l]), let sigma = Double(fields[s]) else { continue }
+      let cell = Cell(lambda: lambda, sigma: sigma)
+      switch fields[metric] {
+      case "tau_10":
+        if let index = Int(fields[layer]), let number = Double(fields[value]) {
+          tau[Key(cell: cell, layer: index)] = number
+        }
+      case "converged": converged[cell] = fields[value] == "1"
+      default: break
+      }
+    }
+  }
+}
+
+@Suite("The committed paper-figure results show the paper's claims")
+struct CommittedResultsTests {
+  /// Every committed `Docs/Results/Figure1/*/figure1.csv`.
+  static func figure1Tables() throws -> [(String, Figure1Table)] {
+    let folder = repository.appendingPathComponent("Docs/Results/Figure1")
+    let runs = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    return try runs.compactMap { run in
+      let file = folder.appendingPathComponent(run).appendingPathComponent("figure1.csv")
+      guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+      return (run, try Figure1Table(csv: String(contentsOf: file, encoding: .utf8)))
+    }
+  }
+
+  /// τ₁₀ below this is at the rounding floor of the trained weights' spectra: no trend there.
+  static let floor = 1e-4
+
+  @Test(
+    "Figure 1 (section 6.1): among converged cells, τ₁₀ falls as λ grows at fixed σ and rises with σ at fixed λ, in every layer"
+  )
+  func figure1Trends() throws {
+    let tables = try Self.figure1Tables()
+    #expect(!tables.isEmpty, "no committed Figure 1 results")
+    var compared = 0
+    for (run, table) in tables where table.lambdas.count >= 2 && table.sigmas.count >= 2 {
+      for layer in table.layers {
+        func tau(_ lambda: Double, _ sigma: Double) -> Double? {
+          let cell = Figure1Table.Cell(lambda: lambda, sigma: sigma)
+          guard table.converged[cell] == true else { return nil }
+          return table.tau[Figure1Table.Key(cell: cell, layer: layer)]
+        }
+        for sigma in table.sigmas {
+          for (a, b) in zip(table.lambdas, table.lambdas.dropFirst()) {
+            guard let ta = tau(a, sigma), let tb = tau(b, sigma), max(ta, tb) > Self.floor
+            else { continue }
+            compared += 1
+            #expect(
+              tb <= ta, "\(run), W_\(layer), σ = \(sigma): τ₁₀ \(ta) at λ = \(a), \(tb) at λ = \(b)"
+            )
+          }
+        }
+        for lambda in table.lambdas {
+          for (a, b) in zip(table.sigmas, table.sigmas.dropFirst()) {
+            guard let ta = tau(lambda, a), let tb = tau(lambda, b), max(ta, tb) > Self.floor
+            else { continue }
+            compared += 1
+            #expect(
+              tb >= ta,
+              "\(run), W_\(layer), λ = \(lambda): τ₁₀ \(ta) at σ = \(a), \(tb) at σ = \(b)")
+          }
+        }
+      }
+    }
+    #expect(compared >= 20, "only \(compared) comparable pairs of converged cells")
+  }
+
+  @Test(
+    "Figure 1: every layer shows the transition, effectively rank 10 (τ₁₀ < 1e-3) at large λ and small σ and far from it (τ₁₀ > 0.1) at small λ and large σ"
+  )
+  func figure1Transition() throws {
+    for (run, table) in try Self.figure1Tables() where table.lambdas.count >= 2 {
+      for layer in table.layers {
+        let values = table.tau.filter {
+          $0.key.layer == layer && table.converged[$0.key.cell] == true
+        }
+        let low = values.filter { $0.value < 1e-3 }.map(\.key.cell)
+        let high = values.filter { $0.value > 0.1 }.map(\.key.cell)
+        #expect(!low.isEmpty && !high.isEmpty, "\(run), W_\(layer): no transition")
+        // The low-rank cells lie at larger λ or smaller σ than the high-rank ones.
+        for l in low {
+          for h in high {
+            #expect(
+              l.lambda > h.lambda || l.sigma < h.sigma,
+              "\(run), W_\(layer): τ₁₀ < 1e-3 at \(l) but > 0.1 at \(h)")
+          }
+        }
+      }
+    }
+  }
+}
