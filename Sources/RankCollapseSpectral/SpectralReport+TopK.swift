@@ -98,8 +98,9 @@ extension SpectralReport {
   ///   - machineEpsilon: The `ε` of ``numericalRank``'s tolerance, `Double`'s by default (as
   ///     for ``init(name:spectrum:rank:epsilon:machineEpsilon:)``).
   public init(
-    name: String, topSingularValues result: TopSingularValues, machineEpsilon: Double = .ulpOfOne
+    name: String, topSingularValues: TopSingularValues, machineEpsilon: Double = .ulpOfOne
   ) {
+    let result = topSingularValues
     self.name = name
     shape = [result.rows, result.columns]
     singularValues = result.singularValues
