@@ -48,7 +48,7 @@ def run_cli(binary, path, rank, method, top_k_accuracy=1e-6):
     command = [binary, "analyze", "--svd", method, "--rank", str(rank), "--format", "json",
                "--threads", "1", "--quiet", path]
     if method == "top-k":
-        command[5:5] = ["--top-k-accuracy", str(top_k_accuracy)]
+        command[-1:-1] = ["--top-k-accuracy", str(top_k_accuracy)]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     elapsed = time.perf_counter() - start
