@@ -114,6 +114,8 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
   let m: Int
   let n: Int
 
+  /// The number `r` of Gaussian probes for the residual norm.
+  ///
   /// Halko et al.'s Lemma 4.1: `P(‖X‖ > α sqrt(2/π) max_i ‖X ω_i‖) ≤ α^(−r)`; with `α = 4`
   /// and `r = 10`, about `10⁻⁶`. Products with thin blocks are limited by reading the matrix,
   /// so ten probes cost little more than one.
