@@ -24,7 +24,8 @@ extension Matrix {
   /// values from the spectrum `≤ b_s` of `M` on the complement of `V̂_s`. With `E = (I − QQᵀ)A`,
   /// `η ≥ ‖E‖₂` and `ρ_s = ‖E V̂_{s+1…l}‖_F`, that spectrum is bounded by the largest eigenvalue
   /// of `[[θ_{s+1} + ρ_s², ρ_s η], [ρ_s η, η²]]` (`b_l = η²`). Then
-  /// `Δ = min(K η², min_s K ‖R_s‖_F² / δ_s)` (the first term is Weyl's bound, `M = BᵀB + EᵀE`).
+  /// `Δ = min(K η², min_s Σ_{j≤K} ‖R_s‖₂² / (θ_j − b_s))` (the first term is Weyl's bound,
+  /// `M = BᵀB + EᵀE`).
   /// `η` is estimated from `(EᵀE)²` applied to 10 fresh Gaussian vectors with Halko et al.'s
   /// Lemma 4.1 (`α = 4`): it is an upper bound except with probability `4⁻¹⁰ < 10⁻⁶`
   /// (``TopSingularValues/failureProbability``).
@@ -256,7 +257,6 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
     let backward = applyAT(Matrix(horizontallyStacking: [f, probed]))
     let g = backward.columns(0..<width)
     passes += 3
-    let residualSquares = Self.columnSquares(g)
     let leakSquares = Self.columnSquares(f)
     let avSquares = Self.columnSquares(av)
     let theta = sigma.map { $0 * $0 }
@@ -264,17 +264,13 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
       q, firstStep: backward.columns(width..<backward.columns), passes: &passes)
     let kTop = Swift.min(rank, width)
     // Weyl: Σ_{j≤K} λ_j(BᵀB + EᵀE) ≤ Σ_{j≤K} θ_j + K η².
-    let multiplier = Double(Swift.min(rank, n))
-    var bound = multiplier * eta2
+    let missing = Double(Swift.min(rank, n) - kTop) * eta2
+    var bound = Double(Swift.min(rank, n)) * eta2
     var separated = false
     if kTop > 0 {
-      var residualPrefix = residualSquares.prefix(kTop).reduce(0, +)
       var rest = leakSquares.dropFirst(kTop).reduce(0, +)
       for s in kTop...width {
-        if s > kTop {
-          residualPrefix += residualSquares[s - 1]
-          rest -= leakSquares[s - 1]
-        }
+        if s > kTop { rest -= leakSquares[s - 1] }
         let b: Double
         if s == width {
           b = eta2
@@ -285,10 +281,16 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
           // Largest eigenvalue of [[top, ρη], [ρη, η²]].
           b = 0.5 * (top + eta2) + (0.25 * (top - eta2) * (top - eta2) + off2).squareRoot()
         }
-        let gap = theta[s - 1] - b
-        guard gap > 0 else { continue }
+        guard theta[s - 1] - b > 0 else { continue }
         separated = true
-        bound = Swift.min(bound, multiplier * residualPrefix / gap)
+        // ‖R_s‖₂² from the singular values of the n × s block (cheap: s ≤ l columns).
+        let block = s == width ? g : g.columns(0..<s)
+        let top = Double(try block.singularValues().first ?? 0)
+        let r2 = top * top
+        // Li & Li: λ_j − θ_j ≤ ‖R_s‖₂² / (θ_j − b_s) for each j ≤ s.
+        var candidate = missing
+        for j in 0..<kTop { candidate += r2 / (theta[j] - b) }
+        bound = Swift.min(bound, candidate)
       }
     } else {
       bound = 0
