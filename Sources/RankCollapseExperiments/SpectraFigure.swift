@@ -27,7 +27,7 @@ extension Experiments {
   ///   - title: The figure's title.
   ///   - spectra: The matrices' names and spectra, in legend order.
   ///   - bulkEdges: Optional Marchenko–Pastur bulk edges as singular values
-  ///     (``MarchenkoPasturFit/edgeSingularValue``), one per matrix or none: each is drawn on
+  ///     (`MarchenkoPasturFit.edgeSingularValue`), one per matrix or none: each is drawn on
   ///     the left panel as a dashed horizontal line at `edge / s_1` in the matrix's colour.
   /// - Returns: The figure, two panels side by side; render it with `svg()` or `write(to:)`.
   /// - Complexity: O(Σ n) in the total number of singular values.
