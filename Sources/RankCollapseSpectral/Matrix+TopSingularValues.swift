@@ -26,15 +26,16 @@ extension Matrix {
   /// of `[[θ_{s+1} + ρ_s², ρ_s η], [ρ_s η, η²]]` (`b_l = η²`). Then
   /// `Δ = min(K η², min_s Σ_{j≤K} ‖R_s‖₂² / (θ_j − b_s))` (the first term is Weyl's bound,
   /// `M = BᵀB + EᵀE`).
-  /// `η` is estimated from `(EᵀE)²` applied to 10 fresh Gaussian vectors with Halko et al.'s
-  /// Lemma 4.1 (`α = 4`): it is an upper bound except with probability `4⁻¹⁰ < 10⁻⁶`
+  /// `η` is estimated from `EᵀE` applied to 14 fresh Gaussian vectors with Halko et al.'s
+  /// Lemma 4.1 (`α = 3`): it is an upper bound except with probability `3⁻¹⁴ < 3 · 10⁻⁷`
   /// (``TopSingularValues/failureProbability``).
   ///
-  /// The loop checks the bound after ``TopSingularValuesOptions/initialPowerIterations`` power
-  /// iterations, then adds iterations (about half as many again each time) while the Ritz
-  /// values are separated, or grows the subspace by half when they are not, until
-  /// `Δ ≤ accuracy · (T̂ − Δ)` (so that `|τ̂_K − τ_K| ≤ accuracy · τ_K`) or the work reaches
-  /// about two thirds of that of a full SVD; then ``TopSingularValues/meetsAccuracy`` is `false` and a
+  /// The loop runs ``TopSingularValuesOptions/initialPowerIterations`` power iterations, then
+  /// checks the bound after every further one (a check reads the matrix three times and leaves
+  /// the next iteration's range behind), and grows the subspace by half when the Ritz values are
+  /// not separated, until `Δ ≤ accuracy · (T̂ − Δ)` (so that `|τ̂_K − τ_K| ≤ accuracy · τ_K`) or
+  /// the work reaches about two thirds of that of a full SVD; then
+  /// ``TopSingularValues/meetsAccuracy`` is `false` and a
   /// caller wanting the accuracy computes the full spectrum.
   ///
   /// The bound holds in exact arithmetic. Rounding adds about `ε · ‖A‖_F² / T` to the relative
@@ -76,16 +77,21 @@ extension Matrix {
   ) throws(LinearAlgebraError) -> TopSingularValues {
     precondition(count >= 0, "topSingularValues: count must be ≥ 0, got \(count)")
     precondition(rank >= 0, "topSingularValues: rank K must be ≥ 0, got \(rank)")
-    guard isFinite else { throw .nonFiniteInput(operation: "topSingularValues") }
+    // One pass for ‖A‖_F² (in Double); it is finite and in range for every finite matrix
+    // whose entries are not extreme, so isFinite is only read when it is not.
+    let squaredNorm = squaredFrobeniusNorm
+    let extreme =
+      !squaredNorm.isFinite || squaredNorm > 0x1p800 || (squaredNorm > 0 && squaredNorm < 0x1p-800)
+    if extreme {
+      guard isFinite else { throw .nonFiniteInput(operation: "topSingularValues") }
+    }
     let smaller = Swift.min(rows, columns)
     let wanted = Swift.min(Swift.max(count, rank), smaller)
-    let largest = Double(maxAbsoluteValue)
-    let extreme = largest > 0 && (largest > 0x1p400 || largest < 0x1p-400)
     if smaller <= 1 || 2 * (wanted + options.oversampling) >= smaller || extreme {
       return try exactTopSingularValues(wanted, rank: rank)
     }
     var engine = TopSingularValuesEngine(matrix: self, options: options)
-    return try engine.run(wanted: wanted, rank: rank)
+    return try engine.run(wanted: wanted, rank: rank, squaredNorm: squaredNorm)
   }
 
   /// The result of a full SVD in the shape of a top-`k` result (bound 0).
@@ -117,14 +123,15 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
 
   /// The number `r` of Gaussian probes for the residual norm.
   ///
-  /// Halko et al.'s Lemma 4.1: `P(‖X‖ > α sqrt(2/π) max_i ‖X ω_i‖) ≤ α^(−r)`; with `α = 4`
-  /// and `r = 10`, about `10⁻⁶`. Products with thin blocks are limited by reading the matrix,
+  /// Halko et al.'s Lemma 4.1: `P(‖X‖ > α sqrt(2/π) max_i ‖X ω_i‖) ≤ α^(−r)`; with `α = 3`
+  /// and `r = 14`, `2.1 · 10⁻⁷`. Products with thin blocks are limited by reading the matrix,
   /// so ten probes cost little more than one.
-  static var probes: Int { 10 }
-  static var alpha: Double { 4 }
+  static var probes: Int { 14 }
+  static var alpha: Double { 3 }
   /// The power `p` of `(EᵀE)^p` in the residual norm estimate: the bound on `‖E‖²` is the
-  /// estimate times `(α sqrt(2/π))^(1/p)`, 1.79 for `p = 2`.
-  static var normPower: Int { 2 }
+  /// estimate times `(α sqrt(2/π))^(1/p)`, 2.39 for `p = 1`; `p = 1` costs no pass of its
+  /// own (the probes ride along with the check's products).
+  static var normPower: Int { 1 }
 
   init(matrix: Matrix<Scalar>, options: TopSingularValuesOptions) {
     a = matrix
@@ -318,30 +325,30 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
     return residual.squaredFrobeniusNorm
   }
 
-  mutating func run(wanted: Int, rank: Int) throws(LinearAlgebraError) -> TopSingularValues {
-    let squaredNorm = a.squaredFrobeniusNorm
+  mutating func run(
+    wanted: Int, rank: Int, squaredNorm: Double
+  ) throws(LinearAlgebraError) -> TopSingularValues {
     var l = Swift.min(wanted + options.oversampling, n)
     var q = try Self.orthonormalBasis(applyA(gaussian(rows: n, columns: l, generator: &generator)))
     var iterations = 0
-    var target = options.initialPowerIterations
     // Cost model: a product of A with a thin block reads A once ("a pass"); a full SVD (values
     // only, ?gesdd) took about 19 passes on a 30522 × 384 matrix (0.75 s against 40 ms) and
     // grows like 2mn² + 2n³ flops against 2mn·l for a pass. Give up past two thirds of it.
     let fullCost = Swift.max(19 * Double(n) / 384 * (1 + Double(n) / Double(m)), 12)
     let budget = 2 * fullCost / 3
-    var passes = 1
+    var passes = 2  // ‖A‖_F² and A Ω
+    while iterations < options.initialPowerIterations {
+      q = try powerIteration(q)
+      iterations += 1
+      passes += 2
+    }
     while true {
-      while iterations < target {
-        q = try powerIteration(q)
-        iterations += 1
-        passes += 2
-      }
+      // A check costs 3 passes and leaves the next power iteration's range behind, so every
+      // iteration from here on is checked: the loop stops at the first that meets the accuracy.
       let result = try check(q, rank: rank, squaredNorm: squaredNorm, passes: &passes)
       let meets = result.bound <= options.relativeAccuracy * (result.tail - result.bound)
       let zeroTail = result.tail == 0 && result.bound == 0
-      // The next round: more iterations, or a larger subspace, then a check (5 passes).
-      let next = result.separated ? 2 * Swift.max(2, target / 2) : 2
-      if meets || zeroTail || Double(passes + next + 5) > budget || q.columns < l {
+      if meets || zeroTail || Double(passes + 3) > budget || q.columns < l {
         return TopSingularValues(
           rows: a.rows, columns: a.columns, singularValues: Array(result.values.prefix(wanted)),
           rank: rank, frobeniusNorm: squaredNorm.squareRoot(), tailSquares: result.tail,
@@ -352,21 +359,14 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
       // The check computed A orth(AᵀQ) already: one power iteration for the price of a QR.
       q = try Self.orthonormalBasis(result.nextRange)
       iterations += 1
-      target = Swift.max(target, iterations)
-      if result.separated {
-        target += Swift.max(2, target / 2)
-      } else {
-        // Grow the subspace by half: new Gaussian directions, then refine the whole basis.
+      if !result.separated {
+        // Grow the subspace by half: new Gaussian directions, refined with the rest.
         let extra = Swift.min(Swift.max(l / 2, 4), n - l)
-        guard extra > 0 else {
-          target += 2
-          continue
-        }
+        guard extra > 0 else { continue }
         let fresh = applyA(gaussian(rows: n, columns: extra, generator: &generator))
         q = try Self.orthonormalBasis(Matrix(horizontallyStacking: [q, fresh]))
         l = q.columns
         passes += 1
-        target = iterations + 1
       }
     }
   }
