@@ -30,10 +30,11 @@ extension Matrix {
   /// Lemma 4.1 (`α = 4`): it is an upper bound except with probability `4⁻¹⁰ < 10⁻⁶`
   /// (``TopSingularValues/failureProbability``).
   ///
-  /// The loop runs ``TopSingularValuesOptions/initialPowerIterations`` power iterations, then
-  /// checks the bound after every further one (a check reads the matrix five times and leaves
-  /// the next iteration's range behind), and grows the subspace by half when the Ritz values are
-  /// not separated, until `Δ ≤ accuracy · (T̂ − Δ)` (so that `|τ̂_K − τ_K| ≤ accuracy · τ_K`) or
+  /// The loop runs ``TopSingularValuesOptions/initialPowerIterations`` power iterations and
+  /// checks the bound (a check reads the matrix five times and leaves the next iteration's range
+  /// behind); then it runs plain iterations, tracking `Σ_{j≤K} θ_j`, until its geometric
+  /// convergence predicts the accuracy (or the budget leaves room for one last check), checks
+  /// again, and grows the subspace by half when the Ritz values are not separated, until `Δ ≤ accuracy · (T̂ − Δ)` (so that `|τ̂_K − τ_K| ≤ accuracy · τ_K`) or
   /// the work reaches about two thirds of that of a full SVD; then
   /// ``TopSingularValues/meetsAccuracy`` is `false` and a
   /// caller wanting the accuracy computes the full spectrum.
@@ -157,12 +158,19 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
   /// The left singular vectors of `y` with non-negligible singular values: an orthonormal basis
   /// of its range (thin SVD; QR is not in the LAPACK shim).
   static func orthonormalBasis(_ y: Matrix<Scalar>) throws(LinearAlgebraError) -> Matrix<Scalar> {
+    try orthonormalBasisAndValues(y).basis
+  }
+
+  /// ``orthonormalBasis(_:)`` and the singular values of `y`.
+  static func orthonormalBasisAndValues(
+    _ y: Matrix<Scalar>
+  ) throws(LinearAlgebraError) -> (basis: Matrix<Scalar>, values: [Scalar]) {
     let svd = try y.singularValueDecomposition()
     let top = svd.singularValues.first ?? 0
-    guard top > 0 else { return .zeros(rows: y.rows, columns: 0) }
+    guard top > 0 else { return (.zeros(rows: y.rows, columns: 0), svd.singularValues) }
     let tolerance = top * Scalar(Swift.max(y.rows, y.columns)) * Scalar.ulpOfOne
     let kept = svd.singularValues.prefix { $0 > tolerance }.count
-    return kept == svd.u.columns ? svd.u : svd.u.columns(0..<kept)
+    return (kept == svd.u.columns ? svd.u : svd.u.columns(0..<kept), svd.singularValues)
   }
 
   func gaussian(rows: Int, columns: Int, generator: inout SeededGenerator) -> Matrix<Scalar> {
@@ -171,8 +179,17 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
 
   /// One power iteration `Q ← orth(A orth(AᵀQ))`.
   func powerIteration(_ q: Matrix<Scalar>) throws(LinearAlgebraError) -> Matrix<Scalar> {
-    let z = try Self.orthonormalBasis(applyAT(q))
-    return try Self.orthonormalBasis(applyA(z))
+    try powerIterationWithRitzValues(q, rank: 0).basis
+  }
+
+  /// One power iteration, and `Σ_{j≤K} θ_j` of the subspace it started from (the squared
+  /// singular values of `AᵀQ`, which the iteration factors anyway).
+  func powerIterationWithRitzValues(
+    _ q: Matrix<Scalar>, rank: Int
+  ) throws(LinearAlgebraError) -> (basis: Matrix<Scalar>, captured: Double) {
+    let (z, values) = try Self.orthonormalBasisAndValues(applyAT(q))
+    let captured = values.prefix(rank).reduce(0.0) { $0 + Double($1) * Double($1) }
+    return (try Self.orthonormalBasis(applyA(z)), captured)
   }
 
   /// Squared column norms, in `Double`.
@@ -344,9 +361,39 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
       iterations += 1
       passes += 2
     }
+    // Checks cost 5 passes; between them, plain iterations (2 passes) track the captured energy
+    // S_t = Σ_{j≤K} θ_j, which converges geometrically: a check is run when the predicted rest
+    // δ_t·r/(1 − r) (δ_t = S_t − S_{t−1}, r = δ_t/δ_{t−1}) is below the accuracy, or when the
+    // budget leaves room for one last check. The prediction only decides when to check; what
+    // is returned is always bounded by the check.
+    var history: [Double] = []
+    var checkNow = true
     while true {
-      // A check costs 5 passes and leaves the next power iteration's range behind, so every
-      // iteration from here on is checked: the loop stops at the first that meets the accuracy.
+      if !checkNow {
+        let step = try powerIterationWithRitzValues(q, rank: rank)
+        q = step.basis
+        iterations += 1
+        passes += 2
+        history.append(step.captured)
+        let count = history.count
+        var predicted = Double.infinity
+        if count >= 3 {
+          let delta = history[count - 1] - history[count - 2]
+          let previous = history[count - 2] - history[count - 3]
+          if delta <= 0 {
+            predicted = 0
+          } else if previous > 0 && delta < previous {
+            let ratio = delta / previous
+            predicted = delta * ratio / (1 - ratio)
+          }
+        }
+        let rest = squaredNorm - (history.last ?? 0)
+        checkNow =
+          predicted <= 0.5 * options.relativeAccuracy * rest
+          || Double(passes + 2 + 5) > budget
+        continue
+      }
+      checkNow = false
       let result = try check(q, rank: rank, squaredNorm: squaredNorm, passes: &passes)
       let meets = result.bound <= options.relativeAccuracy * (result.tail - result.bound)
       let zeroTail = result.tail == 0 && result.bound == 0
@@ -358,6 +405,7 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
           powerIterations: iterations, meetsAccuracy: meets || zeroTail || q.columns < l,
           isExact: false, failureProbability: Double.pow(Self.alpha, -Double(Self.probes)))
       }
+      history.append(result.values.prefix(rank).reduce(0) { $0 + $1 * $1 })
       // The check computed A orth(AᵀQ) already: one power iteration for the price of a QR.
       q = try Self.orthonormalBasis(result.nextRange)
       iterations += 1
@@ -369,6 +417,7 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
         q = try Self.orthonormalBasis(Matrix(horizontallyStacking: [q, fresh]))
         l = q.columns
         passes += 1
+        history.removeAll()
       }
     }
   }
