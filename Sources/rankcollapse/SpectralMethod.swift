@@ -122,52 +122,27 @@ struct SpectralMethodOptions: ParsableArguments {
     return (report, spectrum)
   }
 
-  /// The reports of `inputs`, in order, matrices spread over `BLAS.threadCount` threads
-  /// largest first as in `Analyze.spectra(of:progress:)` (top-k matrices run alone, since their
-  /// products use the BLAS threads).
+  /// The reports of `inputs`, in order: the full-SVD matrices spread over the threads by
+  /// `Analyze.parallelMap(_:progress:_:)`, the top-k ones one after another (their products use
+  /// the BLAS threads).
   ///
   /// - Throws: ``CommandFailure`` naming the first matrix (in `inputs` order) that failed.
   func analyses(
     of inputs: [MatrixInput], rank: Int, epsilon: Double, progress: SVDProgress?
   ) throws -> [(report: SpectralReport, spectrum: Spectrum<Double>?)] {
-    typealias Outcome = Result<(report: SpectralReport, spectrum: Spectrum<Double>?), any Error>
-    var results = [Outcome?](repeating: nil, count: inputs.count)
+    typealias Analysis = (report: SpectralReport, spectrum: Spectrum<Double>?)
+    var results = [Analysis?](repeating: nil, count: inputs.count)
     let topK = inputs.indices.filter { usesTopK(inputs[$0]) }
     for index in topK {
-      results[index] = Result {
-        let token = progress?.start(inputs[index])
-        defer { token?.finish() }
-        return try analyse(inputs[index], rank: rank, epsilon: epsilon)
-      }
+      results[index] = try Analyze.parallelMap([inputs[index]], progress: progress) { input in
+        try analyse(input, rank: rank, epsilon: epsilon)
+      }[0]
     }
     let rest = inputs.indices.filter { !usesTopK(inputs[$0]) }
-    let threads = BLAS.threading == .partitionOutput ? min(BLAS.threadCount, rest.count) : 1
-    var assignment = [[Int]](repeating: [], count: max(threads, 1))
-    var load = [Int](repeating: 0, count: max(threads, 1))
-    for index in rest.sorted(by: { inputs[$0].cost > inputs[$1].cost }) {
-      let least = load.indices.min { load[$0] < load[$1] } ?? 0
-      assignment[least].append(index)
-      load[least] = load[least].addingReportingOverflow(inputs[index].cost).partialValue
+    let analysed = try Analyze.parallelMap(rest.map { inputs[$0] }, progress: progress) { input in
+      try analyse(input, rank: rank, epsilon: epsilon)
     }
-    results.withUnsafeMutableBufferPointer { slots in
-      // Each index belongs to exactly one block, so the blocks write disjoint slots.
-      Parallel.run(blocks: assignment.count) { block in
-        for index in assignment[block] {
-          slots[index] = Result {
-            let token = progress?.start(inputs[index])
-            defer { token?.finish() }
-            return try analyse(inputs[index], rank: rank, epsilon: epsilon)
-          }
-        }
-      }
-    }
-    return try zip(inputs, results).map { input, result in
-      do {
-        guard let result else { throw CommandFailure("not computed") }
-        return try result.get()
-      } catch {
-        throw CommandFailure("\(input.name): \(error)")
-      }
-    }
+    for (index, analysis) in zip(rest, analysed) { results[index] = analysis }
+    return results.map { $0! }
   }
 }
