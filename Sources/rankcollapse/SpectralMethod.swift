@@ -143,6 +143,9 @@ struct SpectralMethodOptions: ParsableArguments {
       try analyse(input, rank: rank, epsilon: epsilon)
     }
     for (index, analysis) in zip(rest, analysed) { results[index] = analysis }
-    return results.map { $0! }
+    return try zip(inputs, results).map { input, result in
+      guard let result else { throw CommandFailure("\(input.name): not computed") }
+      return result
+    }
   }
 }
