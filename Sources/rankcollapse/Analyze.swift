@@ -160,20 +160,6 @@ struct Analyze: ParsableCommand {
   static func spectra(
     of inputs: [MatrixInput], progress: SVDProgress? = nil
   ) throws -> [Spectrum<Double>] {
-    try parallelMap(inputs, progress: progress) { input in
-      let spectrum = try Matrix.spectrum(consuming: input.matrix())
-      return input.isTransposed ? spectrum.transposed() : spectrum
-    }
-  }
-
-  /// `body` applied to every input, in order, spread over the threads as ``spectra(of:progress:)``
-  /// describes (largest first, each to the least loaded thread, inputs read on demand start only
-  /// while ``MemoryGate`` lets them), with a progress line per large input.
-  ///
-  /// - Throws: ``CommandFailure`` naming the first matrix (in `inputs` order) that failed.
-  static func parallelMap<T>(
-    _ inputs: [MatrixInput], progress: SVDProgress?, _ body: (MatrixInput) throws -> T
-  ) throws -> [T] {
     let threads = BLAS.threading == .partitionOutput ? min(BLAS.threadCount, inputs.count) : 1
     var assignment = [[Int]](repeating: [], count: max(threads, 1))
     var load = [Int](repeating: 0, count: max(threads, 1))
@@ -182,24 +168,23 @@ struct Analyze: ParsableCommand {
       assignment[least].append(index)
       load[least] = load[least].addingReportingOverflow(inputs[index].cost).partialValue
     }
-    var results = [Result<T, any Error>?](repeating: nil, count: inputs.count)
+    var results = [Result<Spectrum<Double>, any Error>?](repeating: nil, count: inputs.count)
     let gate = MemoryGate(inputs)
-    withoutActuallyEscaping(body) { body in
-      results.withUnsafeMutableBufferPointer { slots in
-        // Each index belongs to exactly one block, so the blocks write disjoint slots; each
-        // input's loader reads its own bytes of an immutable file mapping, the progress
-        // display serialises its own state, and `body` only reads its input.
-        let shared = UncheckedSendable((inputs, assignment, slots, progress, body))
-        Parallel.run(blocks: assignment.count) { block in
-          let (inputs, assignment, slots, progress, body) = shared.value
-          for index in assignment[block] {
-            slots[index] = Result {
-              let bytes = gate.enter(inputs[index])
-              defer { gate.leave(bytes) }
-              let progress = progress?.start(inputs[index])
-              defer { progress?.finish() }
-              return try body(inputs[index])
-            }
+    results.withUnsafeMutableBufferPointer { slots in
+      // Each index belongs to exactly one block, so the blocks write disjoint slots; each
+      // input's loader reads its own bytes of an immutable file mapping, and the progress
+      // display serialises its own state.
+      let shared = UncheckedSendable((inputs, assignment, slots, progress))
+      Parallel.run(blocks: assignment.count) { block in
+        let (inputs, assignment, slots, progress) = shared.value
+        for index in assignment[block] {
+          slots[index] = Result {
+            let bytes = gate.enter(inputs[index])
+            defer { gate.leave(bytes) }
+            let progress = progress?.start(inputs[index])
+            defer { progress?.finish() }
+            let spectrum = try Matrix.spectrum(consuming: inputs[index].matrix())
+            return inputs[index].isTransposed ? spectrum.transposed() : spectrum
           }
         }
       }

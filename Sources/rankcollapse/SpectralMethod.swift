@@ -122,8 +122,9 @@ struct SpectralMethodOptions: ParsableArguments {
     return (report, spectrum)
   }
 
-  /// The reports of `inputs`, in order: the full-SVD matrices spread over the threads by
-  /// `Analyze.parallelMap(_:progress:_:)`, the top-k ones one after another (their products use
+  /// The reports of `inputs`, in order: the full-SVD matrices spread over the threads as
+  /// `Analyze.spectra(of:progress:)` spreads them (largest first, inputs read on demand start
+  /// only while ``MemoryGate`` lets them), the top-k ones one after another (their products use
   /// the BLAS threads).
   ///
   /// - Throws: ``CommandFailure`` naming the first matrix (in `inputs` order) that failed.
@@ -131,21 +132,50 @@ struct SpectralMethodOptions: ParsableArguments {
     of inputs: [MatrixInput], rank: Int, epsilon: Double, progress: SVDProgress?
   ) throws -> [(report: SpectralReport, spectrum: Spectrum<Double>?)] {
     typealias Analysis = (report: SpectralReport, spectrum: Spectrum<Double>?)
-    var results = [Analysis?](repeating: nil, count: inputs.count)
-    let topK = inputs.indices.filter { usesTopK(inputs[$0]) }
-    for index in topK {
-      results[index] = try Analyze.parallelMap([inputs[index]], progress: progress) { input in
-        try analyse(input, rank: rank, epsilon: epsilon)
-      }[0]
+    var results = [Result<Analysis, any Error>?](repeating: nil, count: inputs.count)
+    let gate = MemoryGate(inputs)
+    for index in inputs.indices where usesTopK(inputs[index]) {
+      results[index] = Result {
+        let bytes = gate.enter(inputs[index])
+        defer { gate.leave(bytes) }
+        let token = progress?.start(inputs[index])
+        defer { token?.finish() }
+        return try analyse(inputs[index], rank: rank, epsilon: epsilon)
+      }
     }
     let rest = inputs.indices.filter { !usesTopK(inputs[$0]) }
-    let analysed = try Analyze.parallelMap(rest.map { inputs[$0] }, progress: progress) { input in
-      try analyse(input, rank: rank, epsilon: epsilon)
+    let threads = BLAS.threading == .partitionOutput ? min(BLAS.threadCount, rest.count) : 1
+    var assignment = [[Int]](repeating: [], count: max(threads, 1))
+    var load = [Int](repeating: 0, count: max(threads, 1))
+    for index in rest.sorted(by: { inputs[$0].cost > inputs[$1].cost }) {
+      let least = load.indices.min { load[$0] < load[$1] } ?? 0
+      assignment[least].append(index)
+      load[least] = load[least].addingReportingOverflow(inputs[index].cost).partialValue
     }
-    for (index, analysis) in zip(rest, analysed) { results[index] = analysis }
+    results.withUnsafeMutableBufferPointer { slots in
+      // As in Analyze.spectra(of:progress:): disjoint slots, immutable inputs, and the options
+      // are plain values.
+      let shared = UncheckedSendable((inputs, assignment, slots, progress, self))
+      Parallel.run(blocks: assignment.count) { block in
+        let (inputs, assignment, slots, progress, options) = shared.value
+        for index in assignment[block] {
+          slots[index] = Result {
+            let bytes = gate.enter(inputs[index])
+            defer { gate.leave(bytes) }
+            let token = progress?.start(inputs[index])
+            defer { token?.finish() }
+            return try options.analyse(inputs[index], rank: rank, epsilon: epsilon)
+          }
+        }
+      }
+    }
     return try zip(inputs, results).map { input, result in
-      guard let result else { throw CommandFailure("\(input.name): not computed") }
-      return result
+      do {
+        guard let result else { throw CommandFailure("not computed") }
+        return try result.get()
+      } catch {
+        throw CommandFailure("\(input.name): \(error)")
+      }
     }
   }
 }
