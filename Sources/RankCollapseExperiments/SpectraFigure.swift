@@ -26,10 +26,14 @@ extension Experiments {
   /// - Parameters:
   ///   - title: The figure's title.
   ///   - spectra: The matrices' names and spectra, in legend order.
+  ///   - bulkEdges: Optional Marchenko–Pastur bulk edges as singular values
+  ///     (`MarchenkoPasturFit.edgeSingularValue`), one per matrix or none: each is drawn on
+  ///     the left panel as a dashed horizontal line at `edge / s_1` in the matrix's colour.
   /// - Returns: The figure, two panels side by side; render it with `svg()` or `write(to:)`.
   /// - Complexity: O(Σ n) in the total number of singular values.
   public static func spectraFigure<Scalar: MatrixScalar>(
-    title: String, spectra: [(name: String, spectrum: Spectrum<Scalar>)]
+    title: String, spectra: [(name: String, spectrum: Spectrum<Scalar>)],
+    bulkEdges: [Double?] = []
   ) -> FigureGrid {
     let many = spectra.count > RGBColor.seriesPalette.count
     var names = legendNames(spectra.map(\.name))
@@ -64,6 +68,13 @@ extension Experiments {
         LineChart.Series(
           name: names[index], x: positions, y: ratios, color: colors[index],
           showsMarkers: markers, showsInLegend: inLegend))
+      if index < bulkEdges.count, let edge = bulkEdges[index], largest > 0, values.count > 0 {
+        normalised.series.append(
+          LineChart.Series(
+            name: names[index] + " MP edge", x: [1, Double(values.count)],
+            y: [drawable(edge / largest), drawable(edge / largest)], color: colors[index],
+            showsMarkers: false, isDashed: true, showsInLegend: false))
+      }
       tails.series.append(
         LineChart.Series(
           name: names[index], x: positions, y: errors, color: colors[index],

@@ -6,7 +6,10 @@ import RankCollapseTensor
 /// The JSON keys are a stable interface (the `rankcollapse analyze` command writes them):
 /// `name`, `shape`, `singularValues`, `frobeniusNorm`, `spectralNorm`, `nuclearNorm`,
 /// `stableRank`, `effectiveRank`, `numericalRank`, `relativeTail`, `rankDistance`, `softRank`,
-/// `tailError`, and `notes` when a value is undefined.
+/// `tailError`, and `notes` when a value is undefined; `noiseBaseline` when a noise baseline
+/// was computed and `topK` when the values come from the top-k mode (see ``TopKEstimate``: then
+/// `nuclearNorm`, `effectiveRank`, `numericalRank` and `softRank` are `null` and `tailError` is
+/// empty, since they need every singular value).
 ///
 /// Every ratio and rank is finite for a finite matrix (``Spectrum`` computes with scaled
 /// values); only a norm or singular value beyond the largest finite `Double` (a matrix with
@@ -54,6 +57,12 @@ public struct SpectralReport: Codable, Sendable, Equatable {
   /// The tail errors `[e(1), …, e(k)]` of equation (22).
   public var tailError: [Double]
 
+  /// The Marchenko–Pastur fit and shuffle comparison, when requested.
+  public var noiseBaseline: NoiseBaseline?
+
+  /// How the top-k mode computed the values and their error bounds; `nil` for a full SVD.
+  public var topK: TopKEstimate?
+
   /// One sentence per quantity that is not a finite number (empty when all are).
   public var notes: [String] {
     var notes: [String] = []
@@ -62,7 +71,17 @@ public struct SpectralReport: Codable, Sendable, Equatable {
       ("nuclearNorm", nuclearNorm), ("stableRank", stableRank), ("effectiveRank", effectiveRank),
       ("relativeTail", relativeTail), ("rankDistance", rankDistance),
     ]
-    for (key, value) in scalars where !value.isFinite {
+    if topK != nil {
+      notes.append(
+        "nuclearNorm, effectiveRank, numericalRank, softRank and tailError need every singular "
+          + "value: not computed in top-k mode")
+    }
+    if let topK, !topK.meetsAccuracy {
+      notes.append(
+        "top-k: the error bound of relativeTail and rankDistance did not reach the requested "
+          + "accuracy (see topK.relativeErrorBound)")
+    }
+    for (key, value) in scalars where !value.isFinite && !value.isNaN {
       notes.append("\(key) is undefined: it exceeds the largest finite double (about 1.8e308)")
     }
     let large = singularValues.filter { !$0.isFinite }.count
@@ -110,6 +129,7 @@ public struct SpectralReport: Codable, Sendable, Equatable {
   private enum CodingKeys: String, CodingKey {
     case name, shape, singularValues, frobeniusNorm, spectralNorm, nuclearNorm, stableRank
     case effectiveRank, numericalRank, relativeTail, rankDistance, softRank, tailError, notes
+    case noiseBaseline, topK
   }
 
   /// Encodes the report; a value that is not a finite number is `null`, and `notes` lists them.
@@ -127,13 +147,15 @@ public struct SpectralReport: Codable, Sendable, Equatable {
     try container.encode(number(nuclearNorm), forKey: .nuclearNorm)
     try container.encode(number(stableRank), forKey: .stableRank)
     try container.encode(number(effectiveRank), forKey: .effectiveRank)
-    try container.encode(numericalRank, forKey: .numericalRank)
+    try container.encode(topK == nil ? numericalRank : nil, forKey: .numericalRank)
     try container.encode(number(relativeTail), forKey: .relativeTail)
     try container.encode(number(rankDistance), forKey: .rankDistance)
-    try container.encode(softRank, forKey: .softRank)
+    try container.encode(topK == nil ? softRank : nil, forKey: .softRank)
     try container.encode(tailError.map(number), forKey: .tailError)
     let notes = self.notes
     if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
+    try container.encodeIfPresent(noiseBaseline, forKey: .noiseBaseline)
+    try container.encodeIfPresent(topK, forKey: .topK)
   }
 
   /// Decodes a report written by ``encode(to:)``; `null` numbers become `+infinity`.
@@ -155,10 +177,16 @@ public struct SpectralReport: Codable, Sendable, Equatable {
     nuclearNorm = try number(.nuclearNorm)
     stableRank = try number(.stableRank)
     effectiveRank = try number(.effectiveRank)
-    numericalRank = try container.decode(Int.self, forKey: .numericalRank)
+    numericalRank = try container.decodeIfPresent(Int.self, forKey: .numericalRank) ?? 0
     relativeTail = try number(.relativeTail)
     rankDistance = try number(.rankDistance)
-    softRank = try container.decode(Int.self, forKey: .softRank)
+    softRank = try container.decodeIfPresent(Int.self, forKey: .softRank) ?? 0
     tailError = try container.decode([Double?].self, forKey: .tailError).map { $0 ?? .infinity }
+    noiseBaseline = try container.decodeIfPresent(NoiseBaseline.self, forKey: .noiseBaseline)
+    topK = try container.decodeIfPresent(TopKEstimate.self, forKey: .topK)
+    if topK != nil {
+      nuclearNorm = .nan
+      effectiveRank = .nan
+    }
   }
 }

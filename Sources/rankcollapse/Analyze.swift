@@ -38,6 +38,18 @@ struct Analyze: ParsableCommand {
       shape. It applies to safetensors inputs (the .npy and .npz readers hold 1-D and 2-D arrays \
       only). 1-D arrays (biases, norms) are always skipped with a note.
 
+      Large matrices: --svd top-k computes only the leading --top-k singular values (default \
+      --rank) with a randomised range finder and power iterations, and reports τ_K and the \
+      distance to rank K with a computed error bound (JSON key topK) until the bound meets \
+      --top-k-accuracy (default 1e-6 relative); the nuclear norm, effective, numerical and soft \
+      ranks and e(r) need every singular value and are left out. --svd auto (the default) does \
+      so for matrices with min(m, n) ≥ 2048 and computes the full SVD when the bound is not met.
+
+      Noise baselines: --noise-baseline mp fits the Marchenko–Pastur law (noise scale from the \
+      median singular value, Gavish & Donoho 2014) and counts the singular values above its bulk \
+      edge, an ε-free signal rank; shuffle counts those above the largest singular value of the \
+      same entries shuffled (--seed); both does both. The plot draws the MP edge as a dashed line.
+
       A long singular value computation shows a progress line on standard error (updated in \
       place on a terminal); --quiet turns it off.
 
@@ -56,6 +68,8 @@ struct Analyze: ParsableCommand {
         rankcollapse analyze Llama-3-8B/                          # shards + index
         rankcollapse analyze --reshape conv=flatten resnet.safetensors
         rankcollapse analyze --reshape conv=per-position --layout keras kernel.safetensors
+        rankcollapse analyze --svd top-k --rank 10 embedding.npy
+        rankcollapse analyze --noise-baseline both --seed 1 model.safetensors
       """
   )
 
@@ -101,6 +115,9 @@ struct Analyze: ParsableCommand {
       discussion: "A model is one input argument; the layer kind comes from the tensor name "
         + "(embedding, attention, mlp, convolution, head, other; see the README)."))
   var summary = false
+
+  @OptionGroup(title: "Large matrices and noise baselines") var spectralMethod:
+    SpectralMethodOptions
 
   @Flag(help: "Do not print the progress line of long singular value computations.")
   var quiet = false
@@ -193,6 +210,16 @@ struct Analyze: ParsableCommand {
     for file in files {
       let inputs = try MatrixInputs.load(file, filter: pattern, reshape: kernels.rule)
       progress?.beginBatch(of: inputs, in: file)
+      if spectralMethod.needsOwnPath(inputs) {
+        let analysed = try spectralMethod.analyses(
+          of: inputs, rank: rank, epsilon: epsilon, progress: progress)
+        for (input, (report, spectrum)) in zip(inputs, analysed) {
+          reports.append(report)
+          origins.append((file, input.arrayRank))
+          if let spectrum { spectra.append(spectrum) }
+        }
+        continue
+      }
       for (input, spectrum) in zip(inputs, try Self.spectra(of: inputs, progress: progress)) {
         spectra.append(spectrum)
         origins.append((file, input.arrayRank))
@@ -214,10 +241,17 @@ struct Analyze: ParsableCommand {
       ).render(as: format)
       : try SpectralReportRenderer(rank: rank, epsilon: epsilon).render(reports, as: format)
     if let plot {
+      let full = reports.filter { $0.topK == nil }
       let figure = Experiments.spectraFigure(
-        title: reports.count == 1
-          ? "Spectrum of \(reports[0].name)" : "Spectra of \(reports.count) matrices",
-        spectra: zip(reports, spectra).map { ($0.name, $1) })
+        title: full.count == 1
+          ? "Spectrum of \(full[0].name)" : "Spectra of \(full.count) matrices",
+        spectra: zip(full, spectra).map { ($0.name, $1) },
+        bulkEdges: full.map { $0.noiseBaseline?.marchenkoPastur?.edgeSingularValue })
+      if full.count < reports.count {
+        printToStandardError(
+          "note: \(reports.count - full.count) matrix(es) analysed in top-k mode are not in the figure"
+        )
+      }
       let path = try writeFigure(figure, named: "spectra.svg", in: plot)
       printToStandardError("wrote \(path)")
     }

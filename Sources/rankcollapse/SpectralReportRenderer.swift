@@ -33,37 +33,43 @@ struct SpectralReportRenderer {
     var lines = [
       "name,rows,columns,frobeniusNorm,spectralNorm,nuclearNorm,stableRank,effectiveRank,"
         + "numericalRank,rank,relativeTail,rankDistance,epsilon,softRank,singularValues,tailError"
+        + Self.baselineCSVHeader
     ]
     for r in reports {
-      let fields: [String] = [
-        csvQuoted(r.name), "\(r.shape[0])", "\(r.shape[1])", csvNumber(r.frobeniusNorm),
-        csvNumber(r.spectralNorm), csvNumber(r.nuclearNorm), csvNumber(r.stableRank),
-        csvNumber(r.effectiveRank), "\(r.numericalRank)", "\(rank)", csvNumber(r.relativeTail),
-        csvNumber(r.rankDistance), "\(epsilon)", "\(r.softRank)",
-        r.singularValues.map(csvNumber).joined(separator: " "),
-        r.tailError.map(csvNumber).joined(separator: " "),
-      ]
+      let fields: [String] =
+        [
+          csvQuoted(r.name), "\(r.shape[0])", "\(r.shape[1])", csvNumber(r.frobeniusNorm),
+          csvNumber(r.spectralNorm), csvNumber(r.nuclearNorm), csvNumber(r.stableRank),
+          csvNumber(r.effectiveRank), r.topK == nil ? "\(r.numericalRank)" : "undefined", "\(rank)",
+          csvNumber(r.relativeTail), csvNumber(r.rankDistance), "\(epsilon)",
+          r.topK == nil ? "\(r.softRank)" : "undefined",
+          r.singularValues.map(csvNumber).joined(separator: " "),
+          r.tailError.map(csvNumber).joined(separator: " "),
+        ] + baselineCSVFields(r)
       lines.append(fields.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }
 
   /// A number as CSV: `undefined` when it is not finite (see ``SpectralReport/notes``).
-  private func csvNumber(_ value: Double) -> String { value.isFinite ? "\(value)" : "undefined" }
+  func csvNumber(_ value: Double) -> String { value.isFinite ? "\(value)" : "undefined" }
 
   private func table(_ reports: [SpectralReport]) -> String {
-    let header = [
-      "matrix", "shape", "‖W‖_F", "‖W‖_2", "‖W‖_*", "stable rk", "eff. rk", "num. rk",
-      "τ_\(rank)", "dist_\(rank)", "rk(\(formatted(epsilon)))",
-    ]
+    let header =
+      [
+        "matrix", "shape", "‖W‖_F", "‖W‖_2", "‖W‖_*", "stable rk", "eff. rk", "num. rk",
+        "τ_\(rank)", "dist_\(rank)", "rk(\(formatted(epsilon)))",
+      ] + baselineTableHeader(reports)
     var rows = [header]
     for r in reports {
-      rows.append([
-        terminalSafe(r.name), "\(r.shape[0])×\(r.shape[1])", formatted(r.frobeniusNorm),
-        formatted(r.spectralNorm), formatted(r.nuclearNorm), formatted(r.stableRank),
-        formatted(r.effectiveRank), "\(r.numericalRank)", formatted(r.relativeTail),
-        formatted(r.rankDistance), "\(r.softRank)",
-      ])
+      rows.append(
+        [
+          terminalSafe(r.name), "\(r.shape[0])×\(r.shape[1])", formatted(r.frobeniusNorm),
+          formatted(r.spectralNorm), formatted(r.nuclearNorm), formatted(r.stableRank),
+          formatted(r.effectiveRank), r.topK == nil ? "\(r.numericalRank)" : "–",
+          formatted(r.relativeTail), formatted(r.rankDistance),
+          r.topK == nil ? "\(r.softRank)" : "–",
+        ] + baselineTableCells(r, among: reports))
     }
     let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
     var lines = rows.map { row in
@@ -85,7 +91,8 @@ struct SpectralReportRenderer {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  private func formatted(_ value: Double) -> String {
+  func formatted(_ value: Double) -> String {
+    if value.isNaN { return "–" }
     if value == 0 { return "0" }
     if !value.isFinite { return "undefined" }
     let magnitude = abs(value)

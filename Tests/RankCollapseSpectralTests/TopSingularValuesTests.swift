@@ -1,0 +1,176 @@
+import Foundation
+import PropertyBased
+import RankCollapseSpectral
+import RankCollapseTensor
+import Testing
+
+/// A matrix `U diag(values) Vᵀ` with orthonormal `U`, `V` from the SVD of Gaussian matrices
+/// (LAPACK; the algorithm under test uses only products and small SVDs of other matrices).
+private func matrix(
+  values: [Double], rows: Int, columns: Int, seed: UInt64
+) -> Matrix<Double> {
+  var generator = SeededGenerator(seed: seed)
+  let k = values.count
+  let gu = Matrix<Double>.randomNormal(rows: rows, columns: k, using: &generator)
+  let gv = Matrix<Double>.randomNormal(rows: columns, columns: k, using: &generator)
+  guard let u = try? gu.singularValueDecomposition().u,
+    let v = try? gv.singularValueDecomposition().u
+  else { preconditionFailure("Gaussian matrices have an SVD") }
+  var us = u
+  for i in 0..<rows {
+    for j in 0..<k { us[i, j] *= values[j] }
+  }
+  return us.matmul(v, transposeOther: true)
+}
+
+/// The exact tail `Σ_{j>K} s_j²` of a known spectrum (summed from the smallest).
+private func exactTail(_ values: [Double], after rank: Int) -> Double {
+  values.dropFirst(rank).reversed().reduce(0) { $0 + $1 * $1 }
+}
+
+/// Spectra that a trained network's matrices show, from fast decay to nearly flat.
+enum SpectrumShape: CaseIterable, Sendable {
+  case geometric, slowPower, spikedNoise, flat
+
+  func values(count: Int, generator: inout SeededGenerator) -> [Double] {
+    switch self {
+    case .geometric:
+      return (0..<count).map { Double.pow(0.8, Double($0)) }
+    case .slowPower:
+      return (0..<count).map { 1 / Double($0 + 1).squareRoot() }
+    case .spikedNoise:
+      // A few spikes over a Marchenko–Pastur-like bulk.
+      let n = Double(count)
+      return (0..<count).map { (j: Int) -> Double in
+        let x = Double(j)
+        return j < 4 ? 10 - x : 1 - 0.5 * x / n
+      }
+    case .flat:
+      return (0..<count).map { _ in 1 + 0.01 * Double.random(in: 0..<1, using: &generator) }
+        .sorted(by: >)
+    }
+  }
+}
+
+@Suite("Top-k singular values: randomised range finder with an error bound")
+struct TopSingularValuesTests {
+  @Test(
+    "The reported bound contains the true tail, over many random spectra",
+    arguments: SpectrumShape.allCases)
+  func boundHolds(shape: SpectrumShape) async {
+    await propertyCheck(
+      count: 25, input: Gen.int(in: 80...160), Gen.int(in: 40...90), Gen.int(in: 0...12),
+      Gen.uint64()
+    ) { rows, columns, rank, seed in
+      var generator = SeededGenerator(seed: seed)
+      let n = min(rows, columns)
+      let values = shape.values(count: n, generator: &generator)
+      let a = matrix(values: values, rows: rows, columns: columns, seed: seed)
+      let options = TopSingularValuesOptions(
+        relativeAccuracy: 1e-6, oversampling: 4, initialPowerIterations: 1, seed: seed)
+      guard let result = try? a.topSingularValues(rank, tailAfterRank: rank, options: options)
+      else {
+        Issue.record("a finite matrix has top singular values")
+        return
+      }
+      let truth = exactTail(values, after: rank)
+      let total = values.reduce(0) { $0 + $1 * $1 }
+      // Rounding: products and sums of squares in Double, about n·ε·‖A‖_F² at worst.
+      let rounding = 1e-13 * total
+      #expect(result.tailSquares >= truth - rounding, "\(shape) \(rows)×\(columns) K=\(rank)")
+      #expect(
+        result.tailSquares - result.tailSquaresErrorBound <= truth + rounding,
+        "\(shape) \(rows)×\(columns) K=\(rank): bound \(result.tailSquaresErrorBound), error \(result.tailSquares - truth)"
+      )
+      if result.meetsAccuracy && truth > 0 {
+        #expect(
+          abs(result.relativeTail - truth / total) <= 1e-6 * (truth / total) + 1e-13,
+          "\(shape) K=\(rank)")
+      }
+      // Every returned value is at most the exact one (Ritz values), up to rounding.
+      for (estimate, exact) in zip(result.singularValues, values) {
+        #expect(estimate <= exact * (1 + 1e-12) + 1e-14)
+      }
+    }
+  }
+
+  @Test("A large decaying matrix meets 1e-6 without the full SVD and agrees with it")
+  func meetsAccuracy() throws {
+    // Large enough that the range finder is cheaper than the full SVD (the loop gives up at
+    // about two thirds of its cost).
+    let values = (0..<1000).map { 1 / Double($0 + 1) }
+    let a = matrix(values: values, rows: 4000, columns: 1000, seed: 7)
+    let result = try a.topSingularValues(10, tailAfterRank: 10)
+    #expect(!result.isExact)
+    #expect(result.meetsAccuracy)
+    #expect(result.relativeErrorBound <= 1e-6)
+    let full = try a.spectrum()
+    let tau = full.relativeTail(afterRank: 10)
+    let distance = full.distanceToRank(10)
+    // Both are computed with rounding ~1e-13 relative here; the bound allows 1e-6.
+    #expect(abs(result.relativeTail - tau) <= 1e-6 * tau)
+    #expect(abs(result.distanceToRank - distance) <= 1e-6 * distance)
+    #expect(result.singularValues.count == 10)
+    // Σ_{j≤K} (s_j² − ŝ_j²) ≤ Δ, so every term is at most Δ (plus rounding).
+    for (estimate, exact) in zip(result.singularValues, full.singularValues) {
+      #expect(estimate <= exact * (1 + 1e-12))
+      #expect(exact * exact - estimate * estimate <= result.tailSquaresErrorBound + 1e-12)
+    }
+  }
+
+  @Test("A wide matrix gives the same result as its transpose")
+  func wideMatrix() throws {
+    let values = (0..<1000).map { Double.pow(0.9, Double($0)) }
+    let a = matrix(values: values, rows: 1000, columns: 4000, seed: 3)
+    let wide = try a.topSingularValues(5, tailAfterRank: 5)
+    let tall = try a.transposed().topSingularValues(5, tailAfterRank: 5)
+    #expect(wide.rows == 1000 && wide.columns == 4000)
+    #expect(abs(wide.relativeTail - tall.relativeTail) <= 1e-9)
+    #expect(wide.meetsAccuracy)
+    let truth = exactTail(values, after: 5) / values.reduce(0) { $0 + $1 * $1 }
+    #expect(abs(wide.relativeTail - truth) <= 1e-6 * truth)
+  }
+
+  @Test("Exact-rank matrices: a tail of zero is found without a spurious error")
+  func exactLowRank() throws {
+    let values = [5.0, 4, 3, 2, 1]
+    let a = matrix(values: values, rows: 400, columns: 150, seed: 11)
+    let result = try a.topSingularValues(5, tailAfterRank: 5)
+    #expect(result.meetsAccuracy)
+    // The tail is rounding: ‖A‖_F² = 55, so below 1e-12 · 55.
+    #expect(result.tailSquares <= 1e-12 * 55)
+    let smaller = try a.topSingularValues(3, tailAfterRank: 3)
+    #expect(abs(smaller.tailSquares - 5) <= 1e-9)
+  }
+
+  @Test("Edge cases: empty, 1×1, zero matrix, K ≥ min(m, n), non-finite entries")
+  func edges() throws {
+    let empty = try Matrix<Double>.zeros(rows: 0, columns: 5).topSingularValues(3, tailAfterRank: 3)
+    #expect(empty.singularValues.isEmpty && empty.tailSquares == 0 && empty.relativeTail == 0)
+    let one = try Matrix<Double>([[-3]]).topSingularValues(1, tailAfterRank: 0)
+    #expect(one.singularValues == [3] && one.tailSquares == 9 && one.relativeTail == 1)
+    #expect(one.isExact)
+    let zero = try Matrix<Double>.zeros(rows: 500, columns: 200).topSingularValues(
+      4, tailAfterRank: 4)
+    #expect(zero.tailSquares == 0 && zero.relativeTail == 0 && zero.frobeniusNorm == 0)
+    var generator = SeededGenerator(seed: 1)
+    let small = Matrix<Double>.randomNormal(rows: 30, columns: 20, using: &generator)
+    let all = try small.topSingularValues(25, tailAfterRank: 25)
+    #expect(all.singularValues.count == 20 && all.tailSquares == 0 && all.isExact)
+    var bad = small
+    bad[3, 4] = .nan
+    #expect(throws: LinearAlgebraError.self) { try bad.topSingularValues(2, tailAfterRank: 2) }
+    bad[3, 4] = .infinity
+    #expect(throws: LinearAlgebraError.self) { try bad.topSingularValues(2, tailAfterRank: 2) }
+  }
+
+  @Test("Same seed, same numbers")
+  func reproducible() throws {
+    let values = (0..<150).map { 1 / Double($0 + 1).squareRoot() }
+    let a = matrix(values: values, rows: 600, columns: 150, seed: 5)
+    let options = TopSingularValuesOptions(seed: 42)
+    let first = try a.topSingularValues(8, tailAfterRank: 8, options: options)
+    let second = try a.topSingularValues(8, tailAfterRank: 8, options: options)
+    #expect(first == second)
+  }
+}
