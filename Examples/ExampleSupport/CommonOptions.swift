@@ -20,10 +20,7 @@ public struct CommonOptions: ParsableArguments {
   public var threads: Int?
 
   /// The output folder, or `nil` for the program's default.
-  @Option(
-    help:
-      "Output folder, created if missing; an existing one is resumed (default: see the program's description)."
-  )
+  @Option(help: "Output folder, created if missing (default: see the program's description).")
   public var output: String?
 
   /// Creates the options at their defaults (ArgumentParser fills them from the command line).
