@@ -104,11 +104,22 @@ let package = Package(
       ]
     ),
 
-    // One example program per paper figure (Examples/<Name>), sharing the library only.
+    // The options the example programs share (--seed, --threads, --output, --shard, lists).
+    .target(
+      name: "ExampleSupport",
+      dependencies: [
+        "RankCollapseExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/ExampleSupport"
+    ),
+
+    // One example program per paper figure (Examples/<Name>), sharing the library and
+    // ExampleSupport only.
     .executableTarget(
       name: "GaussianBlobsAutoencoder",
       dependencies: [
-        "RankCollapse", "RankCollapsePlots", "RankCollapseExperiments",
+        "RankCollapse", "RankCollapsePlots", "RankCollapseExperiments", "ExampleSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/GaussianBlobsAutoencoder"
@@ -116,7 +127,7 @@ let package = Package(
     .executableTarget(
       name: "DeepLinearCentroids",
       dependencies: [
-        "RankCollapse", "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments", "ExampleSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/DeepLinearCentroids"
@@ -124,7 +135,7 @@ let package = Package(
     .executableTarget(
       name: "MNISTRankEvolution",
       dependencies: [
-        "RankCollapse", "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments", "ExampleSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/MNISTRankEvolution"
@@ -132,7 +143,7 @@ let package = Package(
     .executableTarget(
       name: "WidthDepthSweep",
       dependencies: [
-        "RankCollapse", "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments", "ExampleSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/WidthDepthSweep"
@@ -140,7 +151,7 @@ let package = Package(
     .executableTarget(
       name: "CentroidWarmup",
       dependencies: [
-        "RankCollapse", "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments", "ExampleSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/CentroidWarmup"
@@ -148,7 +159,7 @@ let package = Package(
     .executableTarget(
       name: "LowRankCompression",
       dependencies: [
-        "RankCollapse", "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments", "ExampleSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/LowRankCompression"

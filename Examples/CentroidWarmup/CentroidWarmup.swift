@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExampleSupport
 import RankCollapse
 import RankCollapseExperiments
 
@@ -31,6 +32,10 @@ struct CentroidWarmup: ParsableCommand {
       Writes trajectories.csv (one row per recorded step or evaluation), summary.csv (steps and \
       seconds to each target per run), speedups.csv (plain ÷ warm-up per round), \
       hyperparameters.json and warmup.svg.
+
+      Shared options: --seed seeds the data, the initial weights and the residual samples \
+      (default 1); --threads defaults to OPENBLAS_NUM_THREADS, else one per core; --output \
+      defaults to centroid-warmup-output.
 
       Examples:
         swift run -c release CentroidWarmup
@@ -150,18 +155,7 @@ struct CentroidWarmup: ParsableCommand {
     help: "Minibatch steps between evaluations, 1…100000000 (test accuracy, full-data L_λ).")
   var minibatchEvaluationInterval: Int = 25
 
-  @Option(
-    parsing: .unconditional,
-    help: "Seed of the data, the initial weights and the residual samples, 0…2^64−1.")
-  var seed: UInt64 = 1
-
-  @Option(
-    parsing: .unconditional,
-    help: "BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
-
-  @Option(help: "Output folder.")
-  var output: String = "centroid-warmup-output"
+  @OptionGroup var common: CommonOptions
 
   func validate() throws {
     try checkOption(lambda, in: 0...1e6, option: "--lambda", error: ValidationError.init)
@@ -202,30 +196,19 @@ struct CentroidWarmup: ParsableCommand {
     try checkOption(
       minibatchEvaluationInterval, in: 1...100_000_000, option: "--minibatch-evaluation-interval",
       error: ValidationError.init)
-    try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
-    if let threads, threads < 1 {
-      throw ValidationError("--threads must be at least 1, got \(threads)")
-    }
     do { try comparison().validate() } catch let error as ExperimentError {
       throw ValidationError(error.description)
     }
   }
 
-  /// Comma-separated numbers, or a validation error naming the option.
-  func numbers(_ text: String, option: String) throws -> [Double] {
-    let values = text.split(separator: ",").map { Double($0.filter { $0 != " " }) }
-    guard values.allSatisfy({ $0 != nil }) else {
-      throw ValidationError("--\(option) must be comma-separated numbers, got '\(text)'")
-    }
-    return values.compactMap { $0 }
-  }
-
   func comparison() throws -> Experiments.WarmupComparison {
-    let values = try numbers(sigmas, option: "sigmas")
-    let rhoValues = try numbers(rhos, option: "rhos")
+    let values = try parseList(sigmas, option: "--sigmas", in: 0...1e6) ?? []
+    let rhoValues =
+      try parseList(
+        rhos, option: "--rhos", in: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude)
+      ?? []
     var autoencoder = Experiments.WarmupComparison.defaultAutoencoder
-    autoencoder.seed = seed
+    autoencoder.seed = common.seed
     autoencoder.points = points
     autoencoder.maximumSteps = steps
     return Experiments.WarmupComparison(
@@ -241,7 +224,8 @@ struct CentroidWarmup: ParsableCommand {
   }
 
   func run() throws {
-    if let threads { BLAS.threadCount = threads }
+    if let threads = common.threads { BLAS.threadCount = threads }
+    let output = common.outputFolder(default: "centroid-warmup-output")
     let comparison = try comparison()
     say("Centroid warm-up vs plain training")
     say(comparison.hyperparameters.description)

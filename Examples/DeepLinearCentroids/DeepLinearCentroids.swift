@@ -1,6 +1,7 @@
 // Figure 2 of "Neural Rank Collapse": a deep linear autoencoder trained on the full and on the
 // centroid-based loss; the distance between the end-to-end products against λ and σ.
 import ArgumentParser
+import ExampleSupport
 import Foundation
 import RankCollapse
 import RankCollapseExperiments
@@ -28,6 +29,11 @@ struct DeepLinearCentroids: ParsableCommand {
       784-400-300-400-784, N = 10000): hours per grid point, so spread it with --shard (one \
       process per core, or a SLURM job array with the task id as the shard number).
 
+      Shared options: --seed seeds the means, the noise and the initial network (default 1); \
+      --threads (BLAS threads per process) defaults to 1, the fastest at the default scale \
+      (use --shard to use more cores); --output (created; reused to resume) defaults to \
+      deep-linear-centroids; --shard i/n computes only part i of n of the grid.
+
       Examples:
         DeepLinearCentroids
         DeepLinearCentroids --seed 7 --output runs/fig2-seed7
@@ -35,23 +41,9 @@ struct DeepLinearCentroids: ParsableCommand {
         DeepLinearCentroids --paper --shard "$SLURM_ARRAY_TASK_ID/25" --output fig2
       """)
 
-  @Option(
-    parsing: .unconditional, help: "Seed of the means, the noise and the initial network, 0…2^64−1."
-  )
-  var seed: UInt64 = 1
+  @OptionGroup var common: CommonOptions
 
-  @Option(
-    parsing: .unconditional,
-    help:
-      "BLAS threads per process, 1…1024 (1 is fastest at the default scale; use --shard to use more cores)."
-  )
-  var threads: Int = 1
-
-  @Option(help: "Output folder (created; reused to resume).")
-  var output: String = "deep-linear-centroids"
-
-  @Option(help: "Compute only part i of n of the grid (1-based), e.g. 2/4.")
-  var shard: String = "1/1"
+  @OptionGroup var sharding: ShardOption
 
   @Flag(help: "The paper's sizes: d = 784, widths 784-400-300-400-784, N = 10000.")
   var paper = false
@@ -87,17 +79,12 @@ struct DeepLinearCentroids: ParsableCommand {
 
   func validate() throws {
     try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
-    try checkOption(
       learningRate, in: OptionRange.positive, option: "--learning-rate", error: ValidationError.init
     )
     try checkOption(
       gradientTolerance, in: 0...1e6, option: "--gradient-tolerance", error: ValidationError.init)
     try checkOption(
       maximumSteps, in: 1...100_000_000, option: "--maximum-steps", error: ValidationError.init)
-    guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1, got \(threads).") }
-    guard !output.isEmpty else { throw ValidationError("--output must not be empty.") }
-    do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }
     if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
       throw ValidationError("--learning-rate must be finite and > 0, got \(learningRate).")
     }
@@ -120,15 +107,18 @@ struct DeepLinearCentroids: ParsableCommand {
   }
 
   func run() throws {
+    let threads = common.threadCount(default: 1)
+    let output = common.outputFolder(default: "deep-linear-centroids")
     BLAS.threadCount = threads
     typealias Figure2 = Experiments.DeepLinearCentroids
-    var configuration: Figure2.Configuration = paper ? .paper(seed: seed) : .standard(seed: seed)
+    var configuration: Figure2.Configuration =
+      paper ? .paper(seed: common.seed) : .standard(seed: common.seed)
     configuration.quasiNewtonHistory = optimizer == "lbfgs" ? history : nil
     if let learningRate { configuration.learningRate = learningRate }
     if let momentum { configuration.momentum = momentum }
     if let gradientTolerance { configuration.gradientTolerance = gradientTolerance }
     if let maximumSteps { configuration.maximumSteps = maximumSteps }
-    let shard = try Shard(parsing: shard)
+    let shard = try sharding.parsed()
 
     print("Figure 2, \(paper ? "paper" : "default") scale; hyperparameters:")
     print(configuration.hyperparameters)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExampleSupport
 import RankCollapse
 import RankCollapseExperiments
 import RankCollapsePlots
@@ -21,6 +22,11 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
       layer, metric, value), hyperparameters.json, and points/ (one file per finished grid \
       point). Running the same command again resumes: finished points are skipped.
 
+      Shared options: --seed seeds the data, the initial weights and the analysis (default 1); \
+      --threads defaults to OPENBLAS_NUM_THREADS, else one per core; --output defaults to \
+      figure1-output (figure1-paper-output with --paper); --shard i/n computes only part i of \
+      n of the grid.
+
       Examples:
         swift run -c release GaussianBlobsAutoencoder
         swift run -c release GaussianBlobsAutoencoder --paper --threads 2 --output fig1-paper
@@ -33,7 +39,7 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Comma-separated λ values, each in 0…1000000 (default: the scale's grid).")
+    help: "Comma-separated λ values, each > 0 and ≤ 1000000 (default: the scale's grid).")
   var lambdas: String?
 
   @Option(
@@ -41,21 +47,9 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
     help: "Comma-separated σ values, each in 0…1000000 (default: the scale's grid).")
   var sigmas: String?
 
-  @Option(
-    parsing: .unconditional,
-    help: "Seed of the data, the initial weights and the analysis, 0…2^64−1.")
-  var seed: UInt64 = 1
+  @OptionGroup var common: CommonOptions
 
-  @Option(
-    parsing: .unconditional,
-    help: "BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
-
-  @Option(help: "Output folder (created if needed; an existing one is resumed).")
-  var output: String?
-
-  @Option(help: "Run only shard i of n (1-based), e.g. $SLURM_ARRAY_TASK_ID/16.")
-  var shard: String = "1/1"
+  @OptionGroup var sharding: ShardOption
 
   @Option(
     help: ArgumentHelp(
@@ -105,8 +99,6 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
 
   func validate() throws {
     try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
-    try checkOption(
       learningRate, in: OptionRange.positive, option: "--learning-rate", error: ValidationError.init
     )
     try checkOption(
@@ -117,17 +109,6 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
     try checkOption(
       stationarityTolerance, in: 0...1e6, option: "--stationarity-tolerance",
       error: ValidationError.init)
-    if let threads, threads < 1 {
-      throw ValidationError("--threads must be at least 1, got \(threads)")
-    }
-    do {
-      _ = try Shard(parsing: shard)
-    } catch {
-      throw ValidationError(error.description)
-    }
-    let (_, lambdaValues, sigmaValues) = try scale()
-    try checkOption(lambdaValues, in: 0...1e6, option: "--lambdas", error: ValidationError.init)
-    try checkOption(sigmaValues, in: 0...1e6, option: "--sigmas", error: ValidationError.init)
     do {
       try scale().experiment.validate()
     } catch let error as ExperimentError {
@@ -140,7 +121,7 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
     experiment: BlobsAutoencoderExperiment, lambdas: [Double], sigmas: [Double]
   ) {
     var scale = paper ? Figure1Scale.paper : Figure1Scale.small
-    scale.experiment.seed = seed
+    scale.experiment.seed = common.seed
     if let learningRate { scale.experiment.learningRate = learningRate }
     if let decay { scale.experiment.decaysLearningRate = decay }
     if let optimizer {
@@ -161,28 +142,18 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
       scale.experiment.measuresClusterVariation = false
       scale.experiment.evaluatesBounds = false
     }
-    if let lambdas { scale.lambdas = try parseList(lambdas, name: "--lambdas", positive: true) }
-    if let sigmas { scale.sigmas = try parseList(sigmas, name: "--sigmas", positive: false) }
+    if let values = try parseList(lambdas, option: "--lambdas", in: OptionRange.positive) {
+      scale.lambdas = values
+    }
+    if let values = try parseList(sigmas, option: "--sigmas", in: 0...1e6) { scale.sigmas = values }
     return (scale.experiment, scale.lambdas, scale.sigmas)
   }
 
-  func parseList(_ text: String, name: String, positive: Bool) throws -> [Double] {
-    let values = text.split(separator: ",").map { Double($0.filter { $0 != " " }) }
-    guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-      throw ValidationError("\(name) must be comma-separated numbers, got '\(text)'")
-    }
-    let numbers = values.compactMap { $0 }
-    guard numbers.allSatisfy({ $0.isFinite && (positive ? $0 > 0 : $0 >= 0) }) else {
-      throw ValidationError("\(name) values must be finite and \(positive ? "> 0" : "≥ 0")")
-    }
-    return numbers
-  }
-
   func run() throws {
-    if let threads { BLAS.threadCount = threads }
+    if let threads = common.threads { BLAS.threadCount = threads }
     let (experiment, lambdas, sigmas) = try scale()
-    let folder = output ?? (paper ? "figure1-paper-output" : "figure1-output")
-    let shard = try Shard(parsing: shard)
+    let folder = common.outputFolder(default: paper ? "figure1-paper-output" : "figure1-output")
+    let shard = try sharding.parsed()
     let figure = Figure1(experiment: experiment, lambdas: lambdas, sigmas: sigmas)
     let sweep = try figure.openSweep(folder: folder, threads: BLAS.threadCount)
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExampleSupport
 import Foundation
 import RankCollapse
 import RankCollapseExperiments
@@ -29,6 +30,10 @@ struct LowRankCompression: ParsableCommand {
       Data: Fashion-MNIST from Debian's dataset-fashion-mnist package by default \
       (sudo apt-get install dataset-fashion-mnist), or --data DIR with the four IDX files of \
       MNIST (train-images-idx3-ubyte[.gz] …).
+
+      Shared options: --seed seeds the initial weights and the minibatch order (default 1); \
+      --threads defaults to 2; --output defaults to low-rank-compression-output; --shard i/n \
+      handles only the i-th of n parts of the λ values.
 
       Examples:
         LowRankCompression                  # default scale, a minute or two
@@ -84,20 +89,9 @@ struct LowRankCompression: ParsableCommand {
   @Option(help: "Folder with the MNIST-format IDX files.")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
-  @Option(
-    parsing: .unconditional,
-    help: "Random seed of the initial weights and the minibatch order, 0…2^64−1.")
-  var seed: UInt64 = 1
+  @OptionGroup var common: CommonOptions
 
-  @Option(
-    parsing: .unconditional, help: "Threads for the matrix products, 1…1024.")
-  var threads: Int = 2
-
-  @Option(help: "Output folder (created if missing; an existing one is resumed).")
-  var output: String = "low-rank-compression-output"
-
-  @Option(help: "Handle only part i of n of the λ values (1-based), e.g. a SLURM array task.")
-  var shard: String = "1/1"
+  @OptionGroup var sharding: ShardOption
 
   @Flag(help: "Do not print the trainer's progress lines.")
   var quiet = false
@@ -112,8 +106,6 @@ struct LowRankCompression: ParsableCommand {
     try checkOption(accuracyDrop, in: 0...1, option: "--accuracy-drop", error: ValidationError.init)
     try checkOption(
       targetAccuracy, in: 0...1, option: "--target-accuracy", error: ValidationError.init)
-    try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs)")
     }
@@ -129,50 +121,21 @@ struct LowRankCompression: ParsableCommand {
     guard targetAccuracy >= 0, targetAccuracy <= 1 else {
       throw ValidationError("--target-accuracy must be in [0, 1], got \(targetAccuracy)")
     }
-    guard threads >= 1 else {
-      throw ValidationError("--threads must be at least 1, got \(threads)")
-    }
-    try checkOption(
-      parsedLambdas() ?? [], in: 0...1e6, option: "--lambdas", error: ValidationError.init)
-    try checkOption(
-      parsedRanks() ?? [], in: 1...OptionRange.countLimit, option: "--ranks",
-      error: ValidationError.init)
-    do {
-      _ = try Shard(parsing: shard)
-    } catch {
-      throw ValidationError(error.description)
-    }
+    _ = try parsedLambdas()
+    _ = try parsedRanks()
   }
 
   func parsedLambdas() throws -> [Double]? {
-    guard let lambdasText else { return nil }
-    let parts = lambdasText.split(separator: ",", omittingEmptySubsequences: false)
-    let lambdas = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, lambdas.count == parts.count,
-      lambdas.allSatisfy({ $0 >= 0 && $0.isFinite })
-    else {
-      throw ValidationError("--lambdas must be comma-separated numbers ≥ 0, got '\(lambdasText)'")
-    }
-    guard Set(lambdas).count == lambdas.count else {
-      throw ValidationError("--lambdas repeats a value: '\(lambdasText)'")
-    }
-    return lambdas
+    try parseList(lambdasText, option: "--lambdas", in: 0...1e6)
   }
 
   func parsedRanks() throws -> [Int]? {
-    guard let ranksText else { return nil }
-    let parts = ranksText.split(separator: ",", omittingEmptySubsequences: false)
-    let ranks = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, ranks.count == parts.count, ranks.allSatisfy({ $0 >= 1 }) else {
-      throw ValidationError("--ranks must be comma-separated integers ≥ 1, got '\(ranksText)'")
-    }
-    guard Set(ranks).count == ranks.count else {
-      throw ValidationError("--ranks repeats a value: '\(ranksText)'")
-    }
-    return ranks
+    try parseList(ranksText, option: "--ranks", in: 1...OptionRange.countLimit)
   }
 
   func run() throws {
+    let threads = common.threadCount(default: 2)
+    let output = common.outputFolder(default: "low-rank-compression-output")
     BLAS.threadCount = threads
     var experiment: Experiments.LowRankCompression = paper ? .paperScale : .defaultScale
     if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
@@ -182,9 +145,9 @@ struct LowRankCompression: ParsableCommand {
     if let fineTuneEpochs { experiment.fineTuningEpochs = fineTuneEpochs }
     experiment.accuracyDrop = accuracyDrop
     experiment.targetAccuracy = targetAccuracy
-    experiment.configuration.seed = seed
+    experiment.configuration.seed = common.seed
     try experiment.validate()
-    let shard = try Shard(parsing: shard)
+    let shard = try sharding.parsed()
 
     print("Low-rank compression (\(paper ? "paper" : "default") scale), data from \(data)")
     let data = try Experiments.ClassifierData.mnist(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExampleSupport
 import Foundation
 import RankCollapse
 import RankCollapseExperiments
@@ -25,6 +26,10 @@ struct MNISTRankEvolution: ParsableCommand {
       Data: Fashion-MNIST from Debian's dataset-fashion-mnist package by default \
       (sudo apt-get install dataset-fashion-mnist), or --data DIR with the four IDX files of \
       MNIST (train-images-idx3-ubyte[.gz] …).
+
+      Shared options: --seed seeds the initial weights and the minibatch order (default 1); \
+      --threads defaults to 2; --output defaults to mnist-rank-evolution-output; --shard i/n \
+      trains only the i-th of n parts of the λ values.
 
       Examples:
         MNISTRankEvolution                       # default scale, minutes on 2 cores
@@ -59,20 +64,9 @@ struct MNISTRankEvolution: ParsableCommand {
   @Option(help: "Folder with the MNIST-format IDX files.")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
-  @Option(
-    parsing: .unconditional,
-    help: "Random seed of the initial weights and the minibatch order, 0…2^64−1.")
-  var seed: UInt64 = 1
+  @OptionGroup var common: CommonOptions
 
-  @Option(
-    parsing: .unconditional, help: "Threads for the matrix products, 1…1024.")
-  var threads: Int = 2
-
-  @Option(help: "Output folder (created if missing; an existing one is resumed).")
-  var output: String = "mnist-rank-evolution-output"
-
-  @Option(help: "Train only part i of n of the λ values (1-based), e.g. a SLURM array task.")
-  var shard: String = "1/1"
+  @OptionGroup var sharding: ShardOption
 
   @Flag(help: "Do not print the trainer's progress lines.")
   var quiet = false
@@ -84,8 +78,6 @@ struct MNISTRankEvolution: ParsableCommand {
     try checkOption(
       trainingSamples, in: 10...OptionRange.countLimit, option: "--training-samples",
       error: ValidationError.init)
-    try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs)")
     }
@@ -95,43 +87,25 @@ struct MNISTRankEvolution: ParsableCommand {
     if let trainingSamples, trainingSamples < 10 {
       throw ValidationError("--training-samples must be at least 10, got \(trainingSamples)")
     }
-    guard threads >= 1 else {
-      throw ValidationError("--threads must be at least 1, got \(threads)")
-    }
-    try checkOption(
-      parsedLambdas() ?? [], in: 0...1e6, option: "--lambdas", error: ValidationError.init)
-    do {
-      _ = try Shard(parsing: shard)
-    } catch {
-      throw ValidationError(error.description)
-    }
+    _ = try parsedLambdas()
   }
 
   func parsedLambdas() throws -> [Double]? {
-    guard let lambdasText else { return nil }
-    let parts = lambdasText.split(separator: ",", omittingEmptySubsequences: false)
-    let lambdas = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, lambdas.count == parts.count,
-      lambdas.allSatisfy({ $0 >= 0 && $0.isFinite })
-    else {
-      throw ValidationError("--lambdas must be comma-separated numbers ≥ 0, got '\(lambdasText)'")
-    }
-    guard Set(lambdas).count == lambdas.count else {
-      throw ValidationError("--lambdas repeats a value: '\(lambdasText)'")
-    }
-    return lambdas
+    try parseList(lambdasText, option: "--lambdas", in: 0...1e6)
   }
 
   func run() throws {
+    let threads = common.threadCount(default: 2)
+    let output = common.outputFolder(default: "mnist-rank-evolution-output")
     BLAS.threadCount = threads
     var experiment: Experiments.RankEvolution = paper ? .paperScale : .defaultScale
     if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
     if let epochs { experiment.configuration.epochs = epochs }
     if let recordEvery { experiment.configuration.recordEvery = recordEvery }
     if let trainingSamples { experiment.trainingSamples = trainingSamples }
-    experiment.configuration.seed = seed
+    experiment.configuration.seed = common.seed
     try experiment.validate()
-    let shard = try Shard(parsing: shard)
+    let shard = try sharding.parsed()
 
     print("Figure 3 (\(paper ? "paper" : "default") scale), data from \(data)")
     let data = try Experiments.ClassifierData.mnist(

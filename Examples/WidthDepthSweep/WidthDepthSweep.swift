@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExampleSupport
 import Foundation
 import RankCollapse
 import RankCollapseExperiments
@@ -31,6 +32,10 @@ struct WidthDepthSweep: ParsableCommand {
 
       Data: Fashion-MNIST from Debian's dataset-fashion-mnist package by default \
       (sudo apt-get install dataset-fashion-mnist), or --data DIR with MNIST's IDX files.
+
+      Shared options: --seed seeds the initial weights and the minibatch order (default 1); \
+      --threads defaults to 2; --output defaults to width-depth-sweep-output; --shard i/n \
+      trains only the i-th of n parts of the grid.
 
       Examples:
         WidthDepthSweep                          # default scale, minutes on 2 cores
@@ -71,85 +76,49 @@ struct WidthDepthSweep: ParsableCommand {
   @Option(help: "Folder with the MNIST-format IDX files.")
   var data: String = MNISTDataSet<Float>.fashionMNISTFolder
 
-  @Option(
-    parsing: .unconditional,
-    help: "Random seed of the initial weights and the minibatch order, 0…2^64−1.")
-  var seed: UInt64 = 1
+  @OptionGroup var common: CommonOptions
 
-  @Option(
-    parsing: .unconditional, help: "Threads for the matrix products, 1…1024.")
-  var threads: Int = 2
-
-  @Option(help: "Output folder (created if missing; an existing one is resumed).")
-  var output: String = "width-depth-sweep-output"
-
-  @Option(help: "Train only part i of n of the grid (1-based), e.g. a SLURM array task.")
-  var shard: String = "1/1"
+  @OptionGroup var sharding: ShardOption
 
   func validate() throws {
     try checkOption(epochs, in: 1...100_000, option: "--epochs", error: ValidationError.init)
     try checkOption(
       trainingSamples, in: 10...OptionRange.countLimit, option: "--training-samples",
       error: ValidationError.init)
-    try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
     if let epochs, epochs < 1 {
       throw ValidationError("--epochs must be at least 1, got \(epochs)")
     }
     if let trainingSamples, trainingSamples < 10 {
       throw ValidationError("--training-samples must be at least 10, got \(trainingSamples)")
     }
-    guard threads >= 1 else {
-      throw ValidationError("--threads must be at least 1, got \(threads)")
-    }
-    let lambdas = try list(lambdasText, "--lambdas", Double.init) { $0 >= 0 && $0.isFinite }
-    try checkOption(lambdas ?? [], in: 0...1e6, option: "--lambdas", error: ValidationError.init)
-    let widths = try list(widthsText, "--widths", Int.init) { $0 >= 1 }
-    try checkOption(widths ?? [], in: 1...10_000, option: "--widths", error: ValidationError.init)
-    let depths = try list(depthsText, "--depths", Int.init) { $0 >= 1 }
-    try checkOption(depths ?? [], in: 1...1000, option: "--depths", error: ValidationError.init)
-    do {
-      _ = try Shard(parsing: shard)
-    } catch {
-      throw ValidationError(error.description)
-    }
+    _ = try parsedLambdas()
+    _ = try parsedWidths()
+    _ = try parsedDepths()
   }
 
-  /// Parses a comma-separated list of distinct values that satisfy `isValid`.
-  func list<T: Hashable>(
-    _ text: String?, _ name: String, _ parse: (String) -> T?, _ isValid: (T) -> Bool
-  ) throws -> [T]? {
-    guard let text else { return nil }
-    let values = text.split(separator: ",", omittingEmptySubsequences: false).map {
-      parse($0.trimmingCharacters(in: .whitespaces))
-    }
-    let parsed = values.compactMap { $0 }
-    guard parsed.count == values.count, !parsed.isEmpty, parsed.allSatisfy(isValid) else {
-      throw ValidationError("\(name) must be a comma-separated list of valid values, got '\(text)'")
-    }
-    guard Set(parsed).count == parsed.count else {
-      throw ValidationError("\(name) repeats a value: '\(text)'")
-    }
-    return parsed
+  func parsedLambdas() throws -> [Double]? {
+    try parseList(lambdasText, option: "--lambdas", in: 0...1e6)
+  }
+  func parsedWidths() throws -> [Int]? {
+    try parseList(widthsText, option: "--widths", in: 1...10_000)
+  }
+  func parsedDepths() throws -> [Int]? {
+    try parseList(depthsText, option: "--depths", in: 1...1000)
   }
 
   func run() throws {
+    let threads = common.threadCount(default: 2)
+    let output = common.outputFolder(default: "width-depth-sweep-output")
     BLAS.threadCount = threads
     var experiment: Experiments.WidthDepthSweep = paper ? .paperScale : .defaultScale
-    if let lambdas = try list(lambdasText, "--lambdas", Double.init, { $0 >= 0 }) {
-      experiment.lambdas = lambdas
-    }
-    if let widths = try list(widthsText, "--widths", Int.init, { $0 >= 1 }) {
-      experiment.widths = widths
-    }
-    if let depths = try list(depthsText, "--depths", Int.init, { $0 >= 1 }) {
-      experiment.hiddenLayerCounts = depths
-    }
+    if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
+    if let widths = try parsedWidths() { experiment.widths = widths }
+    if let depths = try parsedDepths() { experiment.hiddenLayerCounts = depths }
     if let epochs { experiment.configuration.epochs = epochs }
     if let trainingSamples { experiment.trainingSamples = trainingSamples }
-    experiment.configuration.seed = seed
+    experiment.configuration.seed = common.seed
     try experiment.validate()
-    let shard = try Shard(parsing: shard)
+    let shard = try sharding.parsed()
 
     print("Figures 4–5 (\(paper ? "paper" : "default") scale), data from \(data)")
     let data = try Experiments.ClassifierData.mnist(

@@ -197,10 +197,45 @@ struct HostileInputCommandTests {
       ("DeepLinearCentroids", ["--learning-rate", "-1"], "--learning-rate"),
       ("CentroidWarmup", ["--points", "9223372036854775807"], "--points"),
       ("CentroidWarmup", ["--rounds", "0"], "--rounds"),
+      // The shared list parser (ExampleSupport.parseList): one message style everywhere.
+      ("WidthDepthSweep", ["--widths", "32,x"], "--widths must be comma-separated values"),
+      ("WidthDepthSweep", ["--depths", "1,,2"], "--depths must be comma-separated values"),
+      ("MNISTRankEvolution", ["--lambdas", "0.1,0.1"], "--lambdas repeats a value"),
+      ("LowRankCompression", ["--ranks", "0,2"], "--ranks must be in 1…"),
+      ("GaussianBlobsAutoencoder", ["--lambdas", "0,0.1"], "--lambdas must be in (0, 1000000]"),
+      ("GaussianBlobsAutoencoder", ["--sigmas", "nan"], "--sigmas must be in 0…1000000"),
+      ("CentroidWarmup", ["--rhos", "0.5,-1"], "--rhos must be in (0, ∞]"),
+      ("CentroidWarmup", ["--sigmas", "0.1, x"], "--sigmas must be comma-separated values"),
     ])
   func examples(program: String, arguments: [String], option: String) throws {
     let result = try runProgram(program, arguments)
     #expect(result.status == 64, "\(program) \(arguments): \(result.error)")
     #expect(result.error.contains(option), "\(program) \(arguments): \(result.error)")
+  }
+
+  /// The six example programs, which share `--seed`, `--threads`, `--output` (and `--shard`).
+  static let examplePrograms = [
+    "GaussianBlobsAutoencoder", "DeepLinearCentroids", "MNISTRankEvolution", "WidthDepthSweep",
+    "CentroidWarmup", "LowRankCompression",
+  ]
+
+  @Test(
+    "Every example program rejects --threads 0, --seed -1 and --shard 3/2 as usage errors",
+    arguments: examplePrograms)
+  func exampleSharedOptions(program: String) throws {
+    var cases = [(["--threads", "0"], "--threads"), (["--seed", "-1"], "--seed")]
+    if program != "CentroidWarmup" { cases.append((["--shard", "3/2"], "--shard")) }
+    for (arguments, option) in cases {
+      let result = try runProgram(program, arguments)
+      #expect(result.status == 64, "\(program) \(arguments): \(result.error)")
+      #expect(result.error.contains(option), "\(program) \(arguments): \(result.error)")
+    }
+  }
+
+  @Test("CentroidWarmup has no --shard option")
+  func centroidWarmupHasNoShard() throws {
+    let result = try runProgram("CentroidWarmup", ["--shard", "1/1"])
+    #expect(result.status == 64, "\(result.error)")
+    #expect(result.error.contains("Unknown option"), "\(result.error)")
   }
 }
