@@ -132,18 +132,7 @@ struct Analyze: ParsableCommand {
     guard !files.isEmpty else {
       throw ValidationError("Give at least one .npy, .npz or .safetensors file.")
     }
-    if let filter {
-      do { _ = try Regex(filter) } catch {
-        throw ValidationError("--filter '\(filter)' is not a valid regular expression: \(error)")
-      }
-    }
-    try checkOption(
-      rank, in: 0...OptionRange.countLimit, option: "--rank", error: ValidationError.init)
-    try checkOption(
-      epsilon, in: 0...Double.greatestFiniteMagnitude, option: "--epsilon",
-      error: ValidationError.init)
-    try checkOption(
-      threads, in: 1...OptionRange.threadLimit, option: "--threads", error: ValidationError.init)
+    try SpectralOptions.check(filter: filter, rank: rank, epsilon: epsilon, threads: threads)
     if let plot { try validateOutputFolder(plot, option: "--plot") }
   }
 

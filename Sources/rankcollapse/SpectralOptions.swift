@@ -30,6 +30,11 @@ struct SpectralOptions: ParsableArguments {
   var quiet = false
 
   func validate() throws {
+    try Self.check(filter: filter, rank: rank, epsilon: epsilon, threads: threads)
+  }
+
+  /// The checks of `--filter`, `--rank`, `--epsilon` and `--threads`, shared with `analyze`.
+  static func check(filter: String?, rank: Int, epsilon: Double, threads: Int?) throws {
     if let filter {
       do { _ = try Regex(filter) } catch {
         throw ValidationError("--filter '\(filter)' is not a valid regular expression: \(error)")
