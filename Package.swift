@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "RankCollapse", targets: ["RankCollapse"]),
     .library(name: "RankCollapsePlots", targets: ["RankCollapsePlots"]),
+    .library(name: "RankCollapseSweep", targets: ["RankCollapseSweep"]),
     .library(name: "RankCollapseExperiments", targets: ["RankCollapseExperiments"]),
     .executable(name: "rankcollapse", targets: ["rankcollapse"]),
   ],
@@ -91,15 +92,20 @@ let package = Package(
     // SVG charts for the command and the examples; no dependencies, not in the umbrella.
     .target(name: "RankCollapsePlots"),
 
-    // The paper's experiments as library code (shared by the command and the examples):
-    // sweeps that persist every grid point and resume, shards, tidy CSV, figures.
-    .target(name: "RankCollapseExperiments", dependencies: ["RankCollapse", "RankCollapsePlots"]),
+    // Sweeps that persist every grid point and resume, shards, tidy CSV: no numerical types.
+    .target(name: "RankCollapseSweep", dependencies: ["RankCollapseData"]),
+    // The paper's experiments as library code (shared by the command and the examples), their
+    // figures and their sweeps.
+    .target(
+      name: "RankCollapseExperiments",
+      dependencies: ["RankCollapse", "RankCollapsePlots", "RankCollapseSweep"]
+    ),
 
     // The thin command-line tool.
     .executableTarget(
       name: "rankcollapse",
       dependencies: [
-        "RankCollapse", "RankCollapsePlots", "RankCollapseExperiments",
+        "RankCollapse", "RankCollapseExperiments", "RankCollapsePlots", "RankCollapseSweep",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -108,7 +114,7 @@ let package = Package(
     .target(
       name: "ExampleSupport",
       dependencies: [
-        "RankCollapseExperiments",
+        "RankCollapseExperiments", "RankCollapseSweep",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/ExampleSupport"
@@ -119,7 +125,8 @@ let package = Package(
     .executableTarget(
       name: "GaussianBlobsAutoencoder",
       dependencies: [
-        "RankCollapse", "RankCollapsePlots", "RankCollapseExperiments", "ExampleSupport",
+        "RankCollapse", "ExampleSupport", "RankCollapseExperiments", "RankCollapsePlots",
+        "RankCollapseSweep",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/GaussianBlobsAutoencoder"
@@ -127,7 +134,7 @@ let package = Package(
     .executableTarget(
       name: "DeepLinearCentroids",
       dependencies: [
-        "RankCollapse", "RankCollapseExperiments", "ExampleSupport",
+        "RankCollapse", "ExampleSupport", "RankCollapseExperiments", "RankCollapseSweep",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/DeepLinearCentroids"
@@ -234,7 +241,8 @@ let package = Package(
     .testTarget(
       name: "RankCollapseExperimentsTests",
       dependencies: [
-        "RankCollapseExperiments", "RankCollapse", "RankCollapsePlots", "_RankCollapseTestSupport",
+        "RankCollapse", "RankCollapseExperiments", "RankCollapsePlots", "RankCollapseSweep",
+        "_RankCollapseTestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),

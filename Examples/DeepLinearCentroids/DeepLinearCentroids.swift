@@ -5,6 +5,7 @@ import ExampleSupport
 import Foundation
 import RankCollapse
 import RankCollapseExperiments
+import RankCollapseSweep
 
 /// Reproduces Figure 2 (thin command: the experiment is `Experiments.DeepLinearCentroids`).
 @main

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RankCollapseExperiments
+import RankCollapseSweep
 
 /// The options every example program shares: `--seed`, `--threads` and `--output`.
 ///

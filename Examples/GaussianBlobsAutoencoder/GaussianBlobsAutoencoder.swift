@@ -3,6 +3,7 @@ import ExampleSupport
 import RankCollapse
 import RankCollapseExperiments
 import RankCollapsePlots
+import RankCollapseSweep
 
 #if canImport(Glibc)
 import Glibc

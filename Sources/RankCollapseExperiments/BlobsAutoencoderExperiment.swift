@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 /// The Gaussian-mixture autoencoder of the paper's section 6.1 (Figure 1) at one (λ, σ): train,
 /// then measure every layer.

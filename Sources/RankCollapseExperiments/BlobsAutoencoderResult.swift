@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 /// What ``BlobsAutoencoderExperiment`` measured on one weight matrix W_l.
 public struct BlobsLayerMeasurement: Sendable, Hashable {

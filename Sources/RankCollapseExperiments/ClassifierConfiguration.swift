@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments {
   /// The hyperparameters of the MNIST-format classifier experiment (Figures 3–5).
@@ -145,7 +146,7 @@ extension Experiments {
 }
 
 extension Experiments.ClassifierConfiguration {
-  /// The hyperparameters for a sweep's sidecar JSON (``Sweep`` compares them on resume), in
+  /// The hyperparameters for a sweep's sidecar JSON (`Sweep` compares them on resume), in
   /// the order of ``entries``, with typed values.
   public var hyperparameters: Hyperparameters {
     var result = Hyperparameters()

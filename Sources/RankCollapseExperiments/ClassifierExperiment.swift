@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments {
   /// The MNIST-format classifier experiment shared by Figures 3, 4 and 5 (paper section 6.3–6.4).

@@ -1,4 +1,5 @@
 import RankCollapsePlots
+import RankCollapseSweep
 
 extension Experiments.DeepLinearCentroids {
   /// Figure 2 as a 2 × 2 grid of log-log line charts.

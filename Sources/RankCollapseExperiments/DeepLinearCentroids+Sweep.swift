@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments.DeepLinearCentroids {
   /// The experiment's name in the sweep's sidecar JSON.

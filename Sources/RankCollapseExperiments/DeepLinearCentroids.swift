@@ -13,7 +13,7 @@ extension Experiments {
   /// - the centroid-based loss (equation 8 at layer 0): every sample replaced by the mean `x̄_k` of its
   ///   true component, `L_λ^{0,C}(Θ) = Σ_k (N_k/N) ‖x̄_k − Θ x̄_k‖² + λ ‖Θ‖_F²` (equation 20),
   ///
-  /// with the penalty on the product `Θ = W_L ⋯ W_1` (``EndToEndWeightDecay``), the objective of
+  /// with the penalty on the product `Θ = W_L ⋯ W_1` (`EndToEndWeightDecay`), the objective of
   /// section 5 whose minimisers are the closed forms `Θ*`, `Θ*,C` of equation 21. Both runs start
   /// from the same initial network. It reports the trained distance, the closed-form distance
   /// (the left side of Theorem 5.3), the distance of the rank-`r` closed form (`r` the narrowest

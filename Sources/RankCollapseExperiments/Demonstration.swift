@@ -1,5 +1,6 @@
 import RankCollapse
 import RankCollapsePlots
+import RankCollapseSweep
 
 extension Experiments {
   /// What `rankcollapse demo` runs: the Gaussian-mixture autoencoder of

@@ -1,5 +1,6 @@
 import RankCollapse
 import RankCollapsePlots
+import RankCollapseSweep
 
 /// The sizes and grid of one Figure 1 run.
 public struct Figure1Scale: Sendable, Hashable {
@@ -75,7 +76,7 @@ public struct Figure1: Sendable {
 
   /// The grid: λ varies slowest, then σ.
   ///
-  /// - Throws: ``SweepError/invalidGrid(_:)`` for an empty or repeated list.
+  /// - Throws: `SweepError.invalidGrid(_:)` for an empty or repeated list.
   public func grid() throws(SweepError) -> [GridPoint] {
     try GridPoint.grid([SweepAxis("lambda", numbers: lambdas), SweepAxis("sigma", numbers: sigmas)])
   }
@@ -86,7 +87,7 @@ public struct Figure1: Sendable {
   ///   - folder: The output folder.
   ///   - threads: The BLAS thread count (recorded in the sidecar's environment).
   /// - Returns: The sweep.
-  /// - Throws: ``SweepError`` (for instance a folder written with other hyperparameters) or
+  /// - Throws: `SweepError` (for instance a folder written with other hyperparameters) or
   ///   ``ExperimentError`` for an invalid setting.
   public func openSweep(folder: String, threads: Int) throws -> Sweep {
     try experiment.validate()
@@ -185,7 +186,7 @@ public struct Figure1: Sendable {
   ///
   /// - Parameter sweep: The sweep from ``openSweep(folder:threads:)``.
   /// - Returns: `.complete` with a printable τ_K table, or `.incomplete` with the missing points.
-  /// - Throws: ``SweepError`` or `PlotError`.
+  /// - Throws: `SweepError` or `PlotError`.
   public func finish(_ sweep: Sweep) throws -> Figure1Outcome {
     switch try sweep.merge(to: sweep.folder + "/figure1.csv") {
     case .incomplete(let missing):

@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments.LowRankCompression {
   /// The measurements of one network, dense or truncated at one rank.

@@ -1,5 +1,6 @@
 import RankCollapse
 import RankCollapsePlots
+import RankCollapseSweep
 
 extension Experiments.LowRankCompression {
   /// The measurements of one λ: the dense network and each rank, read back from the tidy table.
@@ -54,7 +55,7 @@ extension Experiments.LowRankCompression {
   /// The curves of a merged table (columns `lambda` then ``measurementColumns``), in the order
   /// of ``lambdas``.
   ///
-  /// - Parameter table: The table ``Sweep/merge(to:)`` returned.
+  /// - Parameter table: The table `Sweep.merge(to:)` returned.
   /// - Returns: One curve per λ.
   /// - Throws: ``ClassifierError/invalidData(_:)`` for rows that do not parse or a λ without a
   ///   dense measurement.

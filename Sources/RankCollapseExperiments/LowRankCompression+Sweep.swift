@@ -1,5 +1,6 @@
 import Foundation
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments.LowRankCompression {
   /// The experiment's name in the sweep's files.
@@ -41,7 +42,7 @@ extension Experiments.LowRankCompression {
   /// The grid: one point per λ (axis `lambda`).
   ///
   /// - Returns: The points.
-  /// - Throws: ``SweepError/invalidGrid(_:)`` for repeated λ.
+  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
   public func grid() throws(SweepError) -> [GridPoint] {
     try GridPoint.grid([SweepAxis("lambda", numbers: lambdas)])
   }
@@ -53,7 +54,7 @@ extension Experiments.LowRankCompression {
   ///   - data: The images.
   ///   - environment: Recorded, not compared (thread count …).
   /// - Returns: The sweep.
-  /// - Throws: ``SweepError`` (a folder of another run among them).
+  /// - Throws: `SweepError` (a folder of another run among them).
   public func sweep(
     folder: String, data: Experiments.ClassifierData, environment: Hyperparameters = [:]
   ) throws(SweepError) -> Sweep {
@@ -74,7 +75,7 @@ extension Experiments.LowRankCompression {
   ///   - onMeasurement: Called with λ and each compressed network's measurements.
   ///   - report: Called after each λ of the shard.
   /// - Returns: How many λ were computed and skipped.
-  /// - Throws: ``ClassifierError`` or ``SweepError``.
+  /// - Throws: ``ClassifierError`` or `SweepError`.
   @discardableResult
   public func run(
     _ sweep: Sweep, shard: Shard = .all, data: Experiments.ClassifierData,

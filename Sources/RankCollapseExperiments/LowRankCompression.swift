@@ -1,10 +1,11 @@
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments {
   /// The low-rank compression experiment: "larger λ allows smaller ranks at equal accuracy".
   ///
   /// The classifier of ``ClassifierExperiment`` is trained at several λ (each λ a grid point of
-  /// a resumable ``Sweep``, with the classifier's own state file, so an interrupted run resumes
+  /// a resumable `Sweep`, with the classifier's own state file, so an interrupted run resumes
   /// mid-training). Each trained network is then compressed at every rank r of ``ranks`` with
   /// RankCollapseCompression (`Compression.evaluate` with `RankSelection.rank(r)` for every
   /// layer): every weight W_l (d_l × d_{l−1}) becomes the factors U_l V_l of its best

@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 /// The update rule of a full-batch experiment, chosen at run time.
 ///

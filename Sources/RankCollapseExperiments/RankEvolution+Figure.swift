@@ -1,5 +1,6 @@
 import RankCollapse
 import RankCollapsePlots
+import RankCollapseSweep
 
 extension Experiments.RankEvolution {
   /// What Figure 3 draws of one λ: per recorded epoch, each layer's tail curve e(r) and the
@@ -62,7 +63,7 @@ extension Experiments.RankEvolution {
     public var layerCount: Int { tails.first?.count ?? 0 }
 
     /// Rebuilds a trajectory from the tidy rows of one λ (``measurementColumns`` order, cells as
-    /// text, as ``Sweep`` stores them).
+    /// text, as `Sweep` stores them).
     ///
     /// - Parameters:
     ///   - lambda: λ.

@@ -1,5 +1,6 @@
 import Foundation
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments.RankEvolution {
   /// The experiment's name in the sweep's files.
@@ -19,7 +20,7 @@ extension Experiments.RankEvolution {
   /// The grid: one point per λ (axis `lambda`).
   ///
   /// - Returns: The points.
-  /// - Throws: ``SweepError/invalidGrid(_:)`` for repeated λ.
+  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
   public func grid() throws(SweepError) -> [GridPoint] {
     try GridPoint.grid([SweepAxis("lambda", numbers: lambdas)])
   }
@@ -31,7 +32,7 @@ extension Experiments.RankEvolution {
   ///   - data: The images.
   ///   - environment: Recorded, not compared (thread count …).
   /// - Returns: The sweep.
-  /// - Throws: ``SweepError`` (a folder of another run among them).
+  /// - Throws: `SweepError` (a folder of another run among them).
   public func sweep(
     folder: String, data: Experiments.ClassifierData, environment: Hyperparameters = [:]
   ) throws(SweepError) -> Sweep {
@@ -51,7 +52,7 @@ extension Experiments.RankEvolution {
   ///   - onSnapshot: Called with λ and each new snapshot.
   ///   - report: Called after each λ of the shard.
   /// - Returns: How many λ were trained and skipped.
-  /// - Throws: ``ClassifierError`` or ``SweepError``.
+  /// - Throws: ``ClassifierError`` or `SweepError`.
   @discardableResult
   public func run(
     _ sweep: Sweep, shard: Shard = .all, data: Experiments.ClassifierData,
@@ -81,7 +82,7 @@ extension Experiments.RankEvolution {
   /// The trajectories of a merged table (columns `lambda` then ``measurementColumns``), in the
   /// order of ``lambdas``.
   ///
-  /// - Parameter table: The table ``Sweep/merge(to:)`` returned.
+  /// - Parameter table: The table `Sweep.merge(to:)` returned.
   /// - Returns: One trajectory per λ.
   /// - Throws: ``ClassifierError/invalidData(_:)`` for rows that do not parse.
   public func trajectories(

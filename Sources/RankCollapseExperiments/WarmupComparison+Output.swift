@@ -1,5 +1,6 @@
 import RankCollapse
 import RankCollapsePlots
+import RankCollapseSweep
 
 extension Experiments.WarmupSetting {
   /// Plain ÷ warm-up steps and seconds to each target, for every warm-up run against the plain

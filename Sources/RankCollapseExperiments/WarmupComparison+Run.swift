@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments.WarmupComparison {
   /// Runs every setting: the autoencoder at each σ, then (if enabled) Fashion-MNIST full batch

@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments {
   /// Centroid warm-up (`CentroidWarmupTrainer`, the paper's section 7 suggestion) against plain

@@ -1,4 +1,5 @@
 import RankCollapse
+import RankCollapseSweep
 
 extension Experiments.WidthDepthSweep {
   /// The experiment's name in the sweep's files.
@@ -45,7 +46,7 @@ extension Experiments.WidthDepthSweep {
   ///   - data: The images.
   ///   - environment: Recorded, not compared (thread count …).
   /// - Returns: The sweep.
-  /// - Throws: ``SweepError``.
+  /// - Throws: `SweepError`.
   public func sweep(
     folder: String, data: Experiments.ClassifierData, environment: Hyperparameters = [:]
   ) throws(SweepError) -> Sweep {
@@ -76,7 +77,7 @@ extension Experiments.WidthDepthSweep {
   ///   - progress: The trainer's progress output.
   ///   - report: Called after each point of the shard.
   /// - Returns: How many points were trained and skipped.
-  /// - Throws: ``ClassifierError`` or ``SweepError``.
+  /// - Throws: ``ClassifierError`` or `SweepError`.
   @discardableResult
   public func run(
     _ sweep: Sweep, shard: Shard = .all, data: Experiments.ClassifierData,
@@ -93,7 +94,7 @@ extension Experiments.WidthDepthSweep {
   /// The outcomes of a merged table (columns `lambda`, `width`, `hidden_layers`, then
   /// ``measurementColumns``).
   ///
-  /// - Parameter table: The table ``Sweep/merge(to:)`` returned.
+  /// - Parameter table: The table `Sweep.merge(to:)` returned.
   /// - Returns: One outcome per point, in table order.
   /// - Throws: ``ClassifierError/invalidData(_:)`` for rows that do not parse.
   public static func outcomes(
@@ -135,7 +136,7 @@ extension Experiments.WidthDepthSweep.Outcome {
     return result
   }
 
-  /// Rebuilds an outcome from its rows (cells as text, as ``Sweep`` stores them).
+  /// Rebuilds an outcome from its rows (cells as text, as `Sweep` stores them).
   ///
   /// - Parameters:
   ///   - point: The point.

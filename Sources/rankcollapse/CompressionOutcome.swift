@@ -1,6 +1,7 @@
 import Foundation
 import RankCollapse
 import RankCollapseExperiments
+import RankCollapseSweep
 
 /// What `rankcollapse compress` reports: the per-layer compression report and, with `--data`,
 /// the evaluation of the dense, compressed and fine-tuned networks.

@@ -3,6 +3,7 @@ import Foundation
 import RankCollapse
 import RankCollapseExperiments
 import RankCollapsePlots
+import RankCollapseSweep
 
 /// `rankcollapse demo`: the paper's phenomenon on built-in data, in about a minute.
 struct Demo: ParsableCommand {

@@ -3,6 +3,7 @@ import FoundationXML
 import PropertyBased
 import RankCollapse
 import RankCollapsePlots
+import RankCollapseSweep
 import Testing
 import _RankCollapseTestSupport
 

@@ -2,6 +2,7 @@ import Foundation
 import RankCollapse
 import RankCollapseExperiments
 import RankCollapsePlots
+import RankCollapseSweep
 import Testing
 
 @Suite struct RankEvolutionTests {

@@ -1,6 +1,7 @@
 import Foundation
 import RankCollapse
 import RankCollapseExperiments
+import RankCollapseSweep
 import Testing
 
 /// The low-rank compression experiment at tiny scale (a Gaussian mixture instead of

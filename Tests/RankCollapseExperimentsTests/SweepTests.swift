@@ -2,6 +2,7 @@ import Foundation
 import PropertyBased
 import RankCollapse
 import RankCollapseExperiments
+import RankCollapseSweep
 import Testing
 
 /// A fresh, empty folder under the system's temporary folder.

@@ -97,13 +97,13 @@ extension SweepValue: Codable {
 }
 
 /// JSON encoding and decoding with the sweep files' settings.
-enum SweepJSON {
+package enum SweepJSON {
   /// Why a sweep file did not decode.
-  struct DecodingFailure: Error {
-    var reason: String
+  package struct DecodingFailure: Error {
+    package var reason: String
   }
 
-  static func encode(_ value: some Encodable) -> [UInt8] {
+  package static func encode(_ value: some Encodable) -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     // Every value written here is encodable (non-finite numbers become strings first).
@@ -113,7 +113,7 @@ enum SweepJSON {
     return Array(data) + [0x0A]
   }
 
-  static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> Result<
+  package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> Result<
     T, DecodingFailure
   > {
     do {
@@ -144,7 +144,7 @@ enum SweepJSON {
   }
 
   /// FNV-1a (64 bit) of `bytes` as 16 hex digits: a stable fingerprint across processes.
-  static func fingerprint(_ bytes: [UInt8]) -> String {
+  package static func fingerprint(_ bytes: [UInt8]) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in bytes {
       hash ^= UInt64(byte)

@@ -1,4 +1,5 @@
-import RankCollapse
+import RankCollapseNetwork
+import RankCollapseTensor
 
 /// Weight decay on the end-to-end product of a deep linear network: R(Θ) = λ ‖W_L ⋯ W_1‖_F².
 ///

@@ -1,4 +1,4 @@
-import RankCollapse
+import RankCollapseData
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -343,7 +343,7 @@ public struct Sweep: Sendable {
   }
 
   /// Creates a folder and its parents (an existing folder is fine).
-  static func createFolder(_ path: String) throws(SweepError) {
+  package static func createFolder(_ path: String) throws(SweepError) {
     var isFolder = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
       guard isFolder else {

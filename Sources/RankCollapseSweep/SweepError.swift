@@ -1,4 +1,4 @@
-import RankCollapse
+import RankCollapseData
 
 /// Why a sweep could not be set up, resumed, stored or merged.
 public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import RankCollapse
+import RankCollapseData
 
 /// A tidy table: named columns, one row per measurement, every cell already text.
 ///
