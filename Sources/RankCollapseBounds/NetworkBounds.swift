@@ -325,52 +325,58 @@ public enum NetworkBounds {
     let n = inputs.rows
     let depth = network.depth
     try checkTargets(targets, count: n, outputs: network.outputSize)
-    let y = targets.matrix(classes: network.outputSize)
-    let embeddings: [Matrix<Scalar>]
-    do {
-      embeddings = try network.embeddings(of: inputs, batchSize: options.batchSize)
-    } catch { throw .network(error) }
-    let (dataLoss, full) = try dataGradients(
-      network: network, inputs: inputs, targets: y, loss: loss, batchSize: options.batchSize)
+    let y = Matrix<Double>(targets.matrix(classes: network.outputSize))
+    let layers = network.layers.map(BoundedLayer.init)
     let sample = sampleIndices(
       count: n, size: options.curvatureSampleSize, seed: options.seed)
-    let backprop = backpropErrors(network: network, samples: n)
     let unmet = unmetAssumptions(network: network)
+    let full = fullPass(
+      layers: layers, inputs: Matrix<Double>(inputs), targets: y, loss: loss,
+      partition: partition, sample: sample, batchSize: options.batchSize)
+    typealias B = RoundingBound
+    // Segments shorter than 1e3·ε (of the network's scalar) relative to the point are rounding
+    // noise of the centroid (a point equal to its centroid): skipped.
+    let threshold = 1e3 * Double(Scalar.ulpOfOne)
+    let targetMeans = boundedMeans(points: y, errorSums: nil, partition: partition)
 
-    // pairTerms[l − 1][j]
-    var pairTerms = [[LayerPairTerms]](repeating: [], count: depth)
+    var pairBounds = [[PairBounds]](repeating: [], count: depth)
     for j in 0..<depth {
-      let wcss: Double
-      do {
-        wcss = try partition.withinClusterSumOfSquares(points: embeddings[j], targets: y)
-      } catch { throw .clustering(error) }
-      let centroid = try CentroidBasedLoss(
-        network: network, embedding: embeddings[j], targets: y, loss: loss,
-        partition: partition, layer: j)
-      let tail: Network<Scalar>
-      do { tail = try Network(layers: Array(network.layers[j...])) } catch {
-        throw .network(error)
-      }
-      let curvatures = try segmentCurvatures(
-        tail: tail, embedding: embeddings[j], targets: y, partition: partition,
-        centroids: centroid.centroids, centroidTargets: centroid.centroidTargets,
+      let points = full.embeddings[j]
+      let means = boundedMeans(
+        points: points, errorSums: full.clusterErrorSums[j], partition: partition)
+      let wcss = boundedWCSS(
+        points: points, targets: y, centroids: means.means,
+        centroidTargets: targetMeans.means, partition: partition,
+        pointErrorNorm: full.embeddingErrorNorms[j], rounding: means.rounding,
+        targetRounding: targetMeans.rounding)
+      let tail = layers[j...]
+      let centroid = centroidGradients(
+        tail: tail, centroids: means.means, centroidErrors: means.errors,
+        centroidTargets: targetMeans.means, centroidTargetErrors: targetMeans.errors,
+        weights: means.weights, loss: loss)
+      let curvatures = segmentCurvatures(
+        tail: tail, embedding: points, sampleErrors: full.sampleErrors[j], targets: y,
+        partition: partition, centroids: means.means, centroidErrors: means.errors,
+        centroidTargets: targetMeans.means, centroidTargetErrors: targetMeans.errors,
         sample: sample, steps: options.segmentSteps, loss: loss, batchSize: options.batchSize,
-        backpropError: Array(backprop[j...]))
+        threshold: threshold)
       for l in (j + 1)...depth {
-        let g = full[l - 1]
-        let gc = centroid.weightGradient(layer: l)
-        let r = Double((g - gc).frobeniusNorm)
+        let g = full.gradients[l - 1]
+        let gc = centroid.gradients[l - j - 1]
+        let r = (g - gc).frobeniusNorm
         let twoLambda = 2 * lambdas[l - 1]
-        let w = network.layers[l - 1].weight * Scalar(twoLambda)
-        let distance = Double((w + gc).frobeniusNorm) / twoLambda
+        let distance = (layers[l - 1].weight * twoLambda + gc).frobeniusNorm / twoLambda
         let curvature = curvatures[l - j - 1]
-        pairTerms[l - 1].append(
-          LayerPairTerms(
-            layer: l, clusteredLayer: j, fullGradientNorm: Double(g.frobeniusNorm),
-            centroidGradientNorm: Double(gc.frobeniusNorm), residualNorm: r, wcss: wcss,
-            curvature: curvature.value, impliedConstant: wcss > 0 ? r / wcss : nil,
-            centroidDistance: distance, curvaturePoint: curvature.point,
-            curvatureError: curvature.error))
+        pairBounds[l - 1].append(
+          PairBounds(
+            terms: LayerPairTerms(
+              layer: l, clusteredLayer: j, fullGradientNorm: g.frobeniusNorm,
+              centroidGradientNorm: gc.frobeniusNorm, residualNorm: r, wcss: wcss.value,
+              curvature: curvature.value, impliedConstant: wcss.value > 0 ? r / wcss.value : nil,
+              centroidDistance: distance, curvaturePoint: curvature.point,
+              curvatureError: curvature.error),
+            centroidGradient: gc, centroidGradientError: centroid.errors[l - j - 1],
+            wcss: wcss, curvature: B(curvature.value, error: curvature.error)))
       }
     }
 
@@ -381,48 +387,58 @@ public enum NetworkBounds {
       + "report's sampleIndices) and \(options.segmentSteps - 1) interior stencil points of "
       + "‖second difference of ∇_{W_l}ℓ along the segment centroid→point‖/(h²‖Δ‖²), "
       + "h = 1/\(options.segmentSteps)"
-    let scalarUnit = Double(Scalar.ulpOfOne) / 2
-    typealias B = RoundingBound
+    let unit = ErrorPass.unit
     var pairs: [LayerPairTerms] = []
     var lemma: [BoundReport] = []
     var chains: [BoundReport] = []
     var theorem: [BoundReport] = []
     for l in 1...depth {
-      let w = network.layers[l - 1].weight
-      let spectrum: Spectrum<Scalar>
+      let w = layers[l - 1].weight
+      let spectrum: Spectrum<Double>
       do { spectrum = try w.spectrum() } catch { throw .linearAlgebra(error) }
-      let weightNorm = Double(w.frobeniusNorm)
-      let distanceValue = Double(spectrum.distanceToRank(k))
-      // Mirsky: the computed singular values are those of W + E, ‖E‖_F ≤ p(n)u‖W‖_F.
-      let sizeOfW = Swift.max(w.rows, w.columns)
+      let weightNorm = w.frobeniusNorm
+      let distanceValue = spectrum.distanceToRank(k)
+      // Mirsky: the computed singular values are those of W + E, ‖E‖_F ≤ p(n)u‖W‖_F, so the
+      // norm of the tail moves by at most ‖E‖_F; an empty tail is exactly 0.
+      let smaller = Swift.min(w.rows, w.columns)
       let distance = B(
         distanceValue,
-        error: 10 * Double(sizeOfW) * scalarUnit * weightNorm + 2 * scalarUnit * distanceValue)
+        error: k >= smaller
+          ? 0
+          : B.decompositionError(Swift.max(w.rows, w.columns)) * weightNorm
+            + B.gamma(smaller + 3) * distanceValue)
       let lambda = lambdas[l - 1]
       let twoLambda = 2 * lambda
-      let s = full[l - 1] + w * Scalar(twoLambda)
-      let stationarityValue = Double(s.frobeniusNorm) / twoLambda
+      let bt = B.exact(twoLambda)
+      let g = full.gradients[l - 1]
+      let gradientError = full.gradientErrors[l - 1]
+      let scaledWeight = w * twoLambda
+      let scaledWeightNorm = scaledWeight.frobeniusNorm
+      // Entries ĝ + fl(2λw): errors E_G + u|2λw| + u|sum|.
+      let sum = g + scaledWeight
+      let stationarityNorm = ErrorPass.norm(
+        sum,
+        entryErrorNorm: gradientError + unit * scaledWeightNorm + unit * sum.frobeniusNorm)
+      let stationarity = stationarityNorm / bt
       var best: BoundReport?
-      for terms in pairTerms[l - 1] {
+      for bounds in pairBounds[l - 1] {
+        let terms = bounds.terms
         let j = terms.clusteredLayer
         pairs.append(terms)
-        // Rounding estimates of the two gradients (see backpropErrors) and of 2λW.
-        let gradientError = backprop[l - 1] * terms.fullGradientNorm
-        let centroidError = backprop[l - 1] * terms.centroidGradientNorm
-        let weightError = 2 * scalarUnit * twoLambda * weightNorm
-        let residual = B(
-          terms.residualNorm,
-          error: gradientError + centroidError + 2 * scalarUnit * terms.residualNorm)
-        let stationarity = B(
-          stationarityValue,
-          error: (gradientError + weightError) / twoLambda + 2 * scalarUnit * stationarityValue)
-        let eckartYoung = B(
-          terms.centroidDistance,
-          error: (centroidError + weightError) / twoLambda + 2 * scalarUnit
-            * terms.centroidDistance)
-        let curvature = B(terms.curvature, error: terms.curvatureError ?? 0)
-        let width = j == 0 ? network.inputSize : network.layers[j - 1].outputSize
-        let wcss = B(terms.wcss, error: B.gamma(n * (width + y.columns) + 4) * terms.wcss)
+        let gc = bounds.centroidGradient
+        let difference = g - gc
+        let residual = ErrorPass.norm(
+          difference,
+          entryErrorNorm: gradientError + bounds.centroidGradientError + unit
+            * difference.frobeniusNorm)
+        let centroidSum = gc + scaledWeight
+        let eckartYoung =
+          ErrorPass.norm(
+            centroidSum,
+            entryErrorNorm: bounds.centroidGradientError + unit * scaledWeightNorm + unit
+              * centroidSum.frobeniusNorm) / bt
+        let curvature = bounds.curvature
+        let wcss = bounds.wcss
         let mw = curvature * wcss
         let half = mw / B.exact(2)
         var lemmaTerms = [
@@ -434,6 +450,8 @@ public enum NetworkBounds {
           BoundReport.Term("M̂·WCSS (statement's form)", mw.value),
           BoundReport.Term("‖∇L_0‖", terms.fullGradientNorm),
           BoundReport.Term("‖∇L_0^{j,C}‖", terms.centroidGradientNorm),
+          BoundReport.Term("error bound of ‖R‖", residual.error),
+          BoundReport.Term("error bound of WCSS", wcss.error),
         ]
         if let point = terms.curvaturePoint {
           lemmaTerms.append(
@@ -449,7 +467,6 @@ public enum NetworkBounds {
             terms: lemmaTerms, estimators: ["M": how], tolerance: options.tolerance,
             allowances: B.allowances([residual, half]), unmetAssumptions: unmet,
             partition: partition.assignment, sampleIndices: sample))
-        let bt = B.exact(twoLambda)
         let link2 = stationarity + residual / bt
         let link3 = stationarity + mw / (B.exact(2) * bt)
         let right = stationarity + mw / bt
@@ -466,7 +483,7 @@ public enum NetworkBounds {
               "‖S‖/(2λ) + M̂·WCSS/(2·2λ)", link3.value, note: "Lemma 3.3 with the proof's ½"),
           ],
           terms: [
-            BoundReport.Term("stationarity ‖∇L_0 + 2λW‖/(2λ)", stationarityValue),
+            BoundReport.Term("stationarity ‖∇L_0 + 2λW‖/(2λ)", stationarity.value),
             BoundReport.Term(
               "sampled-M right side M̂·WCSS/(2λ)", mw.value / twoLambda,
               note: "the paper's M·TCV/(2λ) uses the sup-norm M ≥ M̂"),
@@ -487,6 +504,7 @@ public enum NetworkBounds {
         theorem.append(best)
       }
     }
+    let dataLoss = full.loss
     let uniform = lambdas.allSatisfy { $0 == lambdas[0] }
     return NetworkBoundsEvaluation(
       lambda: uniform ? lambdas[0] : .nan, layerLambdas: lambdas, clusters: k,
@@ -512,36 +530,6 @@ public enum NetworkBounds {
       case .identity, .tanh, .sigmoid, .gelu: nil
       }
     }
-  }
-
-  /// A relative error estimate of each layer's weight gradient from the manual backprop in
-  /// `Scalar` (element l − 1 for layer l): `γ_m·a_l` with `m = N + 3·Σ_l (d_l + 2)` (one
-  /// rounding per term of the batch mean and of every layer's products) and
-  /// `a_l = Π_{m>l} max(1, L_σ‖W_m‖_F)` the amplification of relative errors by the later
-  /// layers (`L_σ` = sup|σ'|).
-  ///
-  /// This is a first-order a-priori estimate, not a rigorous bound: a rigorous one needs the
-  /// componentwise products `|δ||z|ᵀ`, which the evaluator does not form.
-  static func backpropErrors<Scalar: MatrixScalar>(network: Network<Scalar>, samples: Int)
-    -> [Double]
-  {
-    let unit = Double(Scalar.ulpOfOne) / 2
-    let operations = samples + 3 * network.layers.reduce(0) { $0 + $1.outputSize + 2 }
-    let gamma = Double(operations) * unit / Swift.max(1 - Double(operations) * unit, 0.5)
-    var errors = [Double](repeating: 0, count: network.depth)
-    var amplification = 1.0
-    for index in stride(from: network.depth - 1, through: 0, by: -1) {
-      errors[index] = gamma * amplification
-      let layer = network.layers[index]
-      let lipschitz: Double =
-        switch layer.activation {
-        case .sigmoid: 0.25
-        case .gelu: 1.13
-        case .identity, .tanh, .relu, .leakyReLU: 1
-        }
-      amplification *= Swift.max(1, lipschitz * Double(layer.weight.frobeniusNorm))
-    }
-    return errors
   }
 
   /// Checks the targets' count and width (labels in 0 ..< d_L) before they become a matrix.
