@@ -47,9 +47,9 @@ public struct LayerPairTerms: Sendable, Hashable, Codable {
   public var layer: Int
   /// j ∈ 0…l−1, the layer whose embedding is clustered.
   public var clusteredLayer: Int
-  /// ‖∇_{W_l} L_0‖ (full data, manual backprop).
+  /// ‖∇_{W_l} L_0‖ (full data, backprop in `Double` with forward error bounds).
   public var fullGradientNorm: Double
-  /// ‖∇_{W_l} L_0^{j,𝒞}‖ (centroid-based loss of equation 8, manual backprop).
+  /// ‖∇_{W_l} L_0^{j,𝒞}‖ (centroid-based loss of equation 8, the same backprop).
   public var centroidGradientNorm: Double
   /// ‖R‖ = ‖∇_{W_l} L_0 − ∇_{W_l} L_0^{j,𝒞}‖, exact up to rounding (Lemma 3.3).
   public var residualNorm: Double
@@ -65,8 +65,9 @@ public struct LayerPairTerms: Sendable, Hashable, Codable {
   /// The sample index i whose segment gave the largest second difference, that is the point
   /// behind ``curvature`` (`nil` when no segment was measured; absent in older JSON).
   public var curvaturePoint: Int?
-  /// A bound on the rounding error of ``curvature`` (the cancellation in the second
-  /// difference; see ``NetworkBounds``); `nil` in older JSON.
+  /// A bound on `|curvature − M̂_exact|`, M̂_exact the same maximum in exact arithmetic (same
+  /// parameters, points, sample and stencil; see ``NetworkBounds``); infinite when rounding
+  /// cannot tell whether a sampled point equals its centroid; `nil` in older JSON.
   public var curvatureError: Double?
 }
 
@@ -121,10 +122,13 @@ public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
 ///
 ///     max over sampled i and s = 1…T−1 of ‖G(t_{s−1}) − 2G(t_s) + G(t_{s+1})‖ / (h² ‖Δ_i‖²),
 ///
-/// with t_s = s/T, h = 1/T, G evaluated by the manual backprop at c_k + t_s Δ_i (inputs and
-/// targets both interpolated). Each G is the rank-one matrix δ z^{l−1ᵀ}, so the norm of the
-/// second difference comes from the Gram identity ‖Σ_a c_a δ_a z_aᵀ‖² =
-/// Σ_{a,b} c_a c_b (δ_a·δ_b)(z_a·z_b) in `Double` without forming the matrices. A second difference
+/// with t_s = s/T, h = 1/T, G evaluated by the backprop at c_k + t_s Δ_i (inputs and targets
+/// both interpolated). Each G is the rank-one matrix δ z^{l−1ᵀ}, so the second difference is the
+/// sum of three rank-one terms whose vectors are themselves differences,
+/// (δ₊ − 2δ₀ + δ₋)z₊ᵀ + (δ₀ − δ₋)(z₊ − z₋)ᵀ + δ₀(z₊ − 2z₀ + z₋)ᵀ, and its norm comes from their
+/// Gram identity ‖Σ_a p_a q_aᵀ‖² = Σ_{a,b} (p_a·p_b)(q_a·q_b) without forming the matrices (the
+/// Gram sum then cancels only as much as the three terms do, not down from ‖G‖² to the size of
+/// the difference). A second difference
 /// is a weighted average of D²G[Δ, Δ] over [t − h, t + h], so the estimate never exceeds the
 /// supremum over the convex hull; being a sample, it can also fall short of it. It is therefore
 /// named M̂ in the reports ("sampled"), never the paper's M, which is a supremum of the second
@@ -133,9 +137,8 @@ public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
 /// The reports carry the sampled indices (``BoundReport/sampleIndices``,
 /// ``NetworkBoundsEvaluation/curvatureSample``), the point attaining M̂
 /// (``LayerPairTerms/curvaturePoint``) and the partition (``BoundReport/partition``), so an
-/// outside check can recompute everything. Segments of length below 1e3·ε relative to the point
-/// (a point equal to its centroid up to rounding) are skipped. Use `Double` networks: with
-/// `Float` the second differences drown in rounding.
+/// outside check can recompute everything. Segments of length at most 10³ε·max(‖(z_i, y_i)‖, 1)
+/// (ε of the network's scalar type: a point equal to its centroid up to rounding) are skipped.
 ///
 /// ## Hypotheses
 ///
@@ -146,15 +149,34 @@ public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
 ///
 /// ## Rounding allowance
 ///
-/// Each link's allowance adds error estimates of its two sides: for the gradients a first-order
-/// a-priori estimate of the manual backprop's rounding, `γ_m·a_l` relative with
-/// `m = N + 3·Σ_l (d_l + 2)` and `a_l = Π_{m>l} max(1, sup|σ'|·‖W_m‖_F)` (not a rigorous bound:
-/// that needs the componentwise products |δ||z|ᵀ, which are not formed); for dist(W_l, rank ≤ K)
-/// the SVD's backward error `10·max(d_l, d_{l−1})·u‖W_l‖_F` (Mirsky); for M̂ the cancellation in
-/// the Gram identity of each second difference, `√ε·Σ_a |c_a|‖G_a‖/(h²‖Δ‖²)`, which is why M̂ is
-/// only resolved to about `√u` relative to the gradients it differences. On degenerate data
-/// (every point equal to its centroid) ‖R‖ is a rounding residue against M̂·WCSS = 0: the
-/// verdict is then ``BoundReport/Verdict/undecided``, not "fails".
+/// Every quantity is computed in `Double` from the network's parameters (exact in `Double` for
+/// `Float` and `Double` networks) by one bounded forward and backward pass (running error
+/// analysis, Higham, *Accuracy and Stability of Numerical Algorithms*, ch. 3): next to each
+/// computed embedding Ẑ^m, pre-activation and backpropagated δ^m it carries a componentwise bound
+/// E on its distance to the exact value, propagated with `|fl(AB) − AB| ≤ γ_n|A||B|` through the
+/// products with |W| (a second pass on absolute values, about the cost of one more gradient).
+/// Each link's allowance is the sum of the two sides' forward error bounds, built from:
+/// - ∇_{W_l} L_0 and ∇_{W_l} L_0^{j,𝒞} = δᵀZ: the Frobenius norm of the componentwise bound
+///   `(γ_{n+B}|δ̂| + E_δ)ᵀ(|Ẑ| + E_Z) + |δ̂|ᵀE_Z` (n rows per batch, B batches); for the centroid
+///   gradient the centroids' own bound (their rounding plus the mean of the points' bounds) enters
+///   as the input error of the pass;
+/// - ‖R‖, ‖S‖/(2λ), ‖2λW + ∇L^{j,𝒞}‖/(2λ): those norms plus `u` per rounded sum or product and
+///   `γ` for the sum of squares;
+/// - dist(W_l, rank ≤ K): the SVD's backward error `p(n)u‖W_l‖_F` with `p(n) = 10n` (Mirsky; the
+///   assumption of ``RoundingBound/decompositionError(_:)``), 0 when K ≥ min(d_l, d_{l−1});
+/// - WCSS_j: √(N·WCSS) = ‖(I − Π)P‖_F is 1-Lipschitz in the points P = (Z^j, Y), so the points'
+///   bound ‖E^j‖_F, the centroids' rounding `√(Σ_k N_k‖ε_k‖²)` and `γ` of the sum of squares;
+/// - M̂: per stencil point the propagated bounds of the three rank-one terms and the Gram
+///   rounding `γ·(Σ_a‖p_a‖‖q_a‖)²` through the square root, divided by h²‖Δ‖² with the bound of
+///   ‖Δ‖²; the maximum's bound is the largest bound over the candidates (|max x̂ − max x| ≤
+///   max|x̂ − x|), infinite when a point's skip decision is not certain.
+///
+/// These are rigorous bounds under two stated assumptions: LAPACK's `p(n)` and the activation's
+/// measured accuracy (tanh within 4 ulp, counted as 16u; see ``ErrorPass``). On degenerate data
+/// (every point equal to its centroid) ‖R‖ is a rounding residue against M̂·WCSS = 0: the verdict
+/// is then ``BoundReport/Verdict/undecided``, not "fails". Where a sampled segment is only a few
+/// ulps long relative to its point (near-duplicates, jitter 10⁻⁹), the second differences are
+/// below `Double`'s resolution: M̂'s bound is then larger than M̂ and its links carry it.
 public enum NetworkBounds {
   /// Proposition 3.1: the numerical rank of ∇_{W_l} Σ_{i=1}^K ℓ(f(Θ, x_i), y_i) for a batch of
   /// K samples is at most K.
@@ -218,7 +240,7 @@ public enum NetworkBounds {
   /// included here, since Lemma 3.3 holds for it too and it is the only choice for l = 1.
   ///
   /// - Parameters:
-  ///   - network: Θ (use `Double`).
+  ///   - network: Θ (`Float` or `Double`; everything is evaluated in `Double`).
   ///   - inputs: X, N × d_0.
   ///   - targets: N targets (labels become one-hot rows).
   ///   - loss: ℓ.
@@ -228,9 +250,11 @@ public enum NetworkBounds {
   /// - Returns: The pair terms and the reports of Lemma 3.3 and Theorem 3.4.
   /// - Throws: ``NetworkBoundError`` when the data does not fit, λ ≤ 0, or an option is out of
   ///   range.
-  /// - Complexity: One forward pass and one backward pass over N samples, K small passes per j,
-  ///   and for each j one forward/backward pass of layers j+1…L over
-  ///   min(N, curvatureSampleSize)·(T + 1) interpolated points; one SVD per layer.
+  /// - Complexity: One bounded forward/backward pass over N samples (about twice a plain
+  ///   gradient: the products with W are repeated with |W| on the error bounds), one bounded
+  ///   pass over the K centroids per j, and for each j one bounded forward/backward pass of layers
+  ///   j+1…L over min(N, curvatureSampleSize)·(T + 1) interpolated points (without weight
+  ///   gradients); one SVD per layer.
   public static func evaluate<Scalar: MatrixScalar>(
     network: Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>, loss: Loss,
     lambda: Double, partition: Partition, options: NetworkBoundOptions = NetworkBoundOptions()
@@ -256,7 +280,7 @@ public enum NetworkBounds {
   /// ``evaluate(network:inputs:targets:loss:lambda:partition:options:)``.
   ///
   /// - Parameters:
-  ///   - network: Θ (use `Double`).
+  ///   - network: Θ (`Float` or `Double`; everything is evaluated in `Double`).
   ///   - inputs: X, N × d_0.
   ///   - targets: N targets (labels become one-hot rows).
   ///   - loss: ℓ.

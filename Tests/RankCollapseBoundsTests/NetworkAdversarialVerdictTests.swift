@@ -238,7 +238,8 @@ enum NetworkFamily: String, CaseIterable, CustomTestStringConvertible {
     let lambda = AdversarialFamily.lambda(&g)
     let d = Int.random(in: 2...4, using: &g)
     let c = Int.random(in: 1...3, using: &g)
-    let hidden = (0..<Int.random(in: 1...2, using: &g)).map { _ in Int.random(in: 2...5, using: &g) }
+    let hidden = (0..<Int.random(in: 1...2, using: &g)).map { _ in Int.random(in: 2...5, using: &g)
+    }
     let widths = [d] + hidden + [c]
     let outputTanh = Bool.random(using: &g)
     var layers: [Dense<Double>] = []
