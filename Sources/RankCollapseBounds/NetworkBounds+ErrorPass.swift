@@ -235,40 +235,54 @@ enum ErrorPass {
     var d = g
     var ed = eg
     let g2 = gamma(2)
-    let count = g.rows * g.columns
-    for t in 0..<count {
-      let (i, c) = (t / g.columns, t % g.columns)
-      let zv = z[i, c]
-      let ze = ez[i, c]
-      let slope: Double
-      let slopeError: Double
-      switch activation {
-      case .identity:
-        (slope, slopeError) = (1, 0)
-      case .tanh:
-        slope = 1 - zv * zv
-        slopeError = (2 * Swift.abs(zv) + ze) * ze + g2
-      case .relu:
-        slope = zv > 0 ? 1 : 0
-        slopeError = ze > 0 && zv <= ze ? 1 : 0
-      case .leakyReLU(let s):
-        slope = zv > 0 ? 1 : s
-        slopeError = ze > 0 && Swift.abs(zv) <= ze ? Swift.abs(1 - s) : 0
-      case .sigmoid:
-        slope = zv * (1 - zv)
-        slopeError = ze * (Swift.abs(1 - 2 * zv) + ze) + g2 * Swift.abs(slope)
-      case .gelu:
-        let (a, ea) = preActivation.unsafelyUnwrapped
-        slope = activation.derivative(at: a[i, c])
-        // sup|σ″| = 2φ(0) < 0.8.
-        slopeError = 0.8 * ea[i, c] + 32 * unit * (1 + Swift.abs(a[i, c]))
+    let pre = preActivation ?? (.zeros(rows: 0, columns: 0), .zeros(rows: 0, columns: 0))
+    g.withUnsafeBufferPointer { gp in
+      eg.withUnsafeBufferPointer { egp in
+        z.withUnsafeBufferPointer { zp in
+          ez.withUnsafeBufferPointer { ezp in
+            pre.0.withUnsafeBufferPointer { ap in
+              pre.1.withUnsafeBufferPointer { eap in
+                d.withUnsafeMutableBufferPointer { dp in
+                  ed.withUnsafeMutableBufferPointer { edp in
+                    for t in 0..<gp.count {
+                      let zv = zp[t]
+                      let ze = ezp[t]
+                      let slope: Double
+                      let slopeError: Double
+                      switch activation {
+                      case .identity:
+                        (slope, slopeError) = (1, 0)
+                      case .tanh:
+                        slope = 1 - zv * zv
+                        slopeError = (2 * Swift.abs(zv) + ze) * ze + g2
+                      case .relu:
+                        slope = zv > 0 ? 1 : 0
+                        slopeError = ze > 0 && zv <= ze ? 1 : 0
+                      case .leakyReLU(let s):
+                        slope = zv > 0 ? 1 : s
+                        slopeError = ze > 0 && Swift.abs(zv) <= ze ? Swift.abs(1 - s) : 0
+                      case .sigmoid:
+                        slope = zv * (1 - zv)
+                        slopeError = ze * (Swift.abs(1 - 2 * zv) + ze) + g2 * Swift.abs(slope)
+                      case .gelu:
+                        slope = activation.derivative(at: ap[t])
+                        // sup|σ″| = 2φ(0) < 0.8.
+                        slopeError = 0.8 * eap[t] + 32 * unit * (1 + Swift.abs(ap[t]))
+                      }
+                      let gv = gp[t]
+                      let value = gv * slope
+                      dp[t] = value
+                      edp[t] =
+                        egp[t] * (Swift.abs(slope) + slopeError) + Swift.abs(gv) * slopeError
+                        + unit * Swift.abs(value)
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
-      let gv = g[i, c]
-      let value = gv * slope
-      d[i, c] = value
-      ed[i, c] =
-        eg[i, c] * (Swift.abs(slope) + slopeError) + Swift.abs(gv) * slopeError + unit
-        * Swift.abs(value)
     }
     return (d, ed)
   }
