@@ -38,22 +38,8 @@ enum AdversarialFamily: String, CaseIterable, CustomTestStringConvertible {
       let copies = Int.random(in: 2...10, using: &g)
       let d = Int.random(in: k...8, using: &g)
       let c = Int.random(in: k...6, using: &g)
-      // Decimal-looking values whose plain means round (0.1 repeated 10 times sums to
-      // 0.9999999999999999).
-      let xs = Matrix<Double>.randomNormal(rows: k, columns: d, using: &g)
-        .map { ($0 * 10).rounded() / 10 }
-      let ys = Matrix<Double>.randomNormal(rows: k, columns: c, using: &g)
-        .map { ($0 * 10).rounded() / 10 }
-      var labels = (0..<(k * copies)).map { $0 % k }
-      labels.shuffle(using: &g)
-      var x = xs.rows(at: labels)
-      var y = ys.rows(at: labels)
-      if self == .nearDuplicates {
-        x += Matrix<Double>.randomNormal(
-          rows: x.rows, columns: d, standardDeviation: 1e-9, using: &g)
-        y += Matrix<Double>.randomNormal(
-          rows: y.rows, columns: c, standardDeviation: 1e-9, using: &g)
-      }
+      let (x, y, labels) = Self.duplicates(
+        k: k, copies: copies, d: d, c: c, jitter: self == .nearDuplicates ? 1e-9 : 0, using: &g)
       return AdversarialInstance(x: x, y: y, labels: labels, lambda: lambda, rank: k)
     case .kDistinctTargets, .scaledUp, .scaledDown:
       let k = Int.random(in: 1...4, using: &g)
@@ -92,6 +78,31 @@ enum AdversarialFamily: String, CaseIterable, CustomTestStringConvertible {
       return AdversarialInstance(
         x: x, y: y, labels: labels, lambda: lambda, rank: Set(labels).count)
     }
+  }
+
+  /// K distinct points (d columns) and targets (c columns) repeated `copies` times in shuffled
+  /// order, plus Gaussian jitter of standard deviation `jitter` when it is not 0.
+  ///
+  /// The values are decimal-looking, so their plain means round (0.1 repeated 10 times sums to
+  /// 0.9999999999999999).
+  static func duplicates(
+    k: Int, copies: Int, d: Int, c: Int, jitter: Double, using g: inout SeededGenerator
+  ) -> (x: Matrix<Double>, y: Matrix<Double>, labels: [Int]) {
+    let xs = Matrix<Double>.randomNormal(rows: k, columns: d, using: &g)
+      .map { ($0 * 10).rounded() / 10 }
+    let ys = Matrix<Double>.randomNormal(rows: k, columns: c, using: &g)
+      .map { ($0 * 10).rounded() / 10 }
+    var labels = (0..<(k * copies)).map { $0 % k }
+    labels.shuffle(using: &g)
+    var x = xs.rows(at: labels)
+    var y = ys.rows(at: labels)
+    if jitter != 0 {
+      x += Matrix<Double>.randomNormal(
+        rows: x.rows, columns: d, standardDeviation: jitter, using: &g)
+      y += Matrix<Double>.randomNormal(
+        rows: y.rows, columns: c, standardDeviation: jitter, using: &g)
+    }
+    return (x, y, labels)
   }
 
   /// Labels renumbered 0..<K in order of first appearance.

@@ -260,22 +260,8 @@ enum NetworkFamily: String, CaseIterable, CustomTestStringConvertible {
     switch self {
     case .exactDuplicates, .nearDuplicates:
       let copies = Int.random(in: 2...5, using: &g)
-      // Decimal-looking values whose plain means round.
-      let xs = Matrix<Double>.randomNormal(rows: k, columns: d, using: &g)
-        .map { ($0 * 10).rounded() / 10 }
-      let ys = Matrix<Double>.randomNormal(rows: k, columns: c, using: &g)
-        .map { ($0 * 10).rounded() / 10 }
-      var assignment = (0..<(k * copies)).map { $0 % k }
-      assignment.shuffle(using: &g)
-      var xr = xs.rows(at: assignment)
-      var yr = ys.rows(at: assignment)
-      if self == .nearDuplicates {
-        xr += Matrix<Double>.randomNormal(
-          rows: xr.rows, columns: d, standardDeviation: 1e-9, using: &g)
-        yr += Matrix<Double>.randomNormal(
-          rows: yr.rows, columns: c, standardDeviation: 1e-9, using: &g)
-      }
-      (x, y, labels) = (xr, yr, assignment)
+      (x, y, labels) = AdversarialFamily.duplicates(
+        k: k, copies: copies, d: d, c: c, jitter: self == .nearDuplicates ? 1e-9 : 0, using: &g)
     case .kDistinctTargets, .scaledUp, .scaledDown:
       let n = Int.random(in: 6...16, using: &g)
       var xr = Matrix<Double>.randomNormal(rows: n, columns: d, using: &g)
