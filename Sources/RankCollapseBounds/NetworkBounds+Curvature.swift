@@ -334,7 +334,7 @@ extension NetworkBounds {
   }
 
   /// ‖δ₊z₊ᵀ − 2δ₀z₀ᵀ + δ₋z₋ᵀ‖_F for rows (−, 0, +) with its error bound (see
-  /// ``segmentCurvatures(tail:embedding:sampleErrors:targets:partition:centroids:centroidErrors:centroidTargets:centroidTargetErrors:sample:steps:loss:batchSize:threshold:)``).
+  /// `segmentCurvatures`).
   static func secondDifference(
     delta: Matrix<Double>, deltaError: Matrix<Double>, input: Matrix<Double>,
     inputError: Matrix<Double>, rows: (Int, Int, Int)

@@ -53,8 +53,9 @@ struct BoundedPass {
 /// `E_A = (γ_{n+1}|Ẑ| + E)|W|ᵀ + γ_{n+1}|b|`, and `Ẑ' = σ(Â)` with error
 /// `L_σ·E_A + c_σ u|Ẑ'|` (`L_σ` = sup|σ′|; `c_σ u` the activation's own relative error: 16u for
 /// tanh, whose implementation is measured within 4 ulp, that is 8u, 32u for the logistic
-/// function, exact for ReLU). The loss gradient `ĝ = 2w(f̂ − y)` has error `2w(E_f + E_y) + γ_4|ĝ|`
-/// (softmax cross-entropy: `w·mass·p̂(e^{2m} − 1) + …`, m the row's largest output error). Backward,
+/// function, exact for ReLU). The loss gradient `ĝ = 2w(f̂ − y)` has error
+/// `2w(E_f + E_y) + γ_4|ĝ|` (softmax cross-entropy: `w·mass·p̂(e^{2m} − 1) + …`, m the row's
+/// largest output error). Backward,
 /// `D̂ = Ĝ ⊙ σ̂′` has error `E_G(|σ̂′| + E_σ′) + |Ĝ|E_σ′ + u|D̂|` (for tanh, σ′ = 1 − z² and
 /// `E_σ′ = (2|ẑ| + E_z)E_z + γ_2`; for ReLU a derivative whose sign is not certain counts as
 /// wrong by 1), and `Ĝ^{m−1} = D̂W` has error `(E_D + γ_{d_m}|D̂|)|W|`. The weight gradient

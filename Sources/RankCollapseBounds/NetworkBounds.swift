@@ -162,8 +162,8 @@ public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
 ///   as the input error of the pass;
 /// - ‖R‖, ‖S‖/(2λ), ‖2λW + ∇L^{j,𝒞}‖/(2λ): those norms plus `u` per rounded sum or product and
 ///   `γ` for the sum of squares;
-/// - dist(W_l, rank ≤ K): the SVD's backward error `p(n)u‖W_l‖_F` with `p(n) = 10n` (Mirsky; the
-///   assumption of ``RoundingBound/decompositionError(_:)``), 0 when K ≥ min(d_l, d_{l−1});
+/// - dist(W_l, rank ≤ K): the SVD's backward error `p(n)u‖W_l‖_F` with `p(n) = 10n` (Mirsky;
+///   LAPACK leaves p(n) as "a modestly growing function"), 0 when K ≥ min(d_l, d_{l−1});
 /// - WCSS_j: √(N·WCSS) = ‖(I − Π)P‖_F is 1-Lipschitz in the points P = (Z^j, Y), so the points'
 ///   bound ‖E^j‖_F, the centroids' rounding `√(Σ_k N_k‖ε_k‖²)` and `γ` of the sum of squares;
 /// - M̂: per stencil point the propagated bounds of the three rank-one terms and the Gram
@@ -172,7 +172,7 @@ public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
 ///   max|x̂ − x|), infinite when a point's skip decision is not certain.
 ///
 /// These are rigorous bounds under two stated assumptions: LAPACK's `p(n)` and the activation's
-/// measured accuracy (tanh within 4 ulp, counted as 16u; see ``ErrorPass``). On degenerate data
+/// measured accuracy (tanh within 4 ulp, counted as 16u). On degenerate data
 /// (every point equal to its centroid) ‖R‖ is a rounding residue against M̂·WCSS = 0: the verdict
 /// is then ``BoundReport/Verdict/undecided``, not "fails". Where a sampled segment is only a few
 /// ulps long relative to its point (near-duplicates, jitter 10⁻⁹), the second differences are
