@@ -27,8 +27,12 @@ extension NetworkBounds {
     var embeddingErrorNorms: [Double]
     /// Σ_{i∈𝒞_k} E^j_i (K × d_j): the error bounds of Z^j summed per set.
     var clusterErrorSums: [Matrix<Double>]
+    /// Σ_{i∈𝒞_k} r^j_i: the row error bounds (2-norms) of Z^j summed per set.
+    var clusterRowErrorSums: [[Double]]
     /// The error bounds of Z^j at the sampled points (one row per sample index).
     var sampleErrors: [Matrix<Double>]
+    /// The row error bounds (2-norms) of Z^j at the sampled points.
+    var sampleRowErrors: [[Double]]
   }
 
   /// The bounded forward and backward pass (``ErrorPass``) over all N samples, in batches.
@@ -48,8 +52,13 @@ extension NetworkBounds {
       gradients: layers.map { .zeros(rows: $0.outputSize, columns: $0.inputSize) },
       gradientErrors: [], embeddingErrorNorms: [Double](repeating: 0, count: depth),
       clusterErrorSums: (0..<depth).map { .zeros(rows: partition.count, columns: widths[$0]) },
-      sampleErrors: (0..<depth).map { .zeros(rows: sample.count, columns: widths[$0]) })
+      clusterRowErrorSums: [[Double]](
+        repeating: [Double](repeating: 0, count: partition.count), count: depth),
+      sampleErrors: (0..<depth).map { .zeros(rows: sample.count, columns: widths[$0]) },
+      sampleRowErrors: [[Double]](
+        repeating: [Double](repeating: 0, count: sample.count), count: depth))
     var errors = layers.map { Matrix<Double>.zeros(rows: $0.outputSize, columns: $0.inputSize) }
+    var normwise = [Double](repeating: 0, count: depth)
     let weight = 1 / Double(n)
     var start = 0
     while start < n {
@@ -59,37 +68,43 @@ extension NetworkBounds {
       let pass = ErrorPass.run(
         layers: layers[...], inputs: whole ? inputs : inputs.rows(start..<end),
         inputErrors: .zeros(rows: rows, columns: inputs.columns),
+        inputRowErrors: [Double](repeating: 0, count: rows),
         targets: whole ? targets : targets.rows(start..<end),
         targetErrors: .zeros(rows: rows, columns: targets.columns),
+        targetRowErrors: [Double](repeating: 0, count: rows),
         rowWeights: [Double](repeating: weight, count: rows), loss: loss)
       result.loss += pass.loss
       for m in 1...depth {
-        ErrorPass.accumulateGradient(
-          delta: pass.deltas[m - 1], deltaError: pass.deltaErrors[m - 1],
-          input: pass.outputs[m - 1], inputError: pass.outputErrors[m - 1], batches: batches,
-          into: &result.gradients[m - 1], error: &errors[m - 1])
+        normwise[m - 1] += ErrorPass.accumulateGradient(
+          pass: pass, layer: m - 1, batches: batches, into: &result.gradients[m - 1],
+          error: &errors[m - 1])
       }
       for j in 0..<depth {
         let z = pass.outputs[j]
         let e = pass.outputErrors[j]
+        let rowErrors = pass.outputRowErrors[j]
         let d = widths[j]
-        result.embeddingErrorNorms[j] += e.squaredFrobeniusNorm
         for r in 0..<rows {
           let i = start + r
           let k = partition.assignment[i]
+          result.embeddingErrorNorms[j] += rowErrors[r] * rowErrors[r]
+          result.clusterRowErrorSums[j][k] += rowErrors[r]
           for t in 0..<d {
             result.embeddings[j][i, t] = z[r, t]
             result.clusterErrorSums[j][k, t] += e[r, t]
           }
           if position[i] >= 0 {
             for t in 0..<d { result.sampleErrors[j][position[i], t] = e[r, t] }
+            result.sampleRowErrors[j][position[i]] = rowErrors[r]
           }
         }
       }
       start = end
     }
     result.embeddingErrorNorms = result.embeddingErrorNorms.map { $0.squareRoot() }
-    result.gradientErrors = errors.map(ErrorPass.frobenius)
+    result.gradientErrors = zip(errors.map(ErrorPass.frobenius), normwise).map {
+      Swift.min($0, $1)
+    }
     return result
   }
 
@@ -99,9 +114,12 @@ extension NetworkBounds {
   /// `errors`, the distance to the exact means of the exact points (rounding plus the mean of
   /// the points' error bounds, `errorSums` / N_k).
   static func boundedMeans(
-    points: Matrix<Double>, errorSums: Matrix<Double>?, partition: Partition
-  ) -> (means: Matrix<Double>, weights: [Double], rounding: Matrix<Double>, errors: Matrix<Double>)
-  {
+    points: Matrix<Double>, errorSums: Matrix<Double>?, rowErrorSums: [Double]?,
+    partition: Partition
+  ) -> (
+    means: Matrix<Double>, weights: [Double], rounding: Matrix<Double>, errors: Matrix<Double>,
+    rowErrors: [Double]
+  ) {
     let (means, weights) = partition.means(of: points)
     let k = partition.count
     let d = points.columns
@@ -124,7 +142,14 @@ extension NetworkBounds {
         errors[c, t] = value + (errorSums.map { $0[c, t] / size } ?? 0)
       }
     }
-    return (means, weights, rounding, errors)
+    // Row bounds: ‖ε_k‖ plus the mean of the points' row bounds, capped by the componentwise.
+    let roundingRows = ErrorPass.rowNorms(rounding)
+    let componentwiseRows = ErrorPass.rowNorms(errors)
+    let rowErrors = (0..<k).map { c in
+      let size = Double(Swift.max(sizes[c], 1))
+      return Swift.min(componentwiseRows[c], roundingRows[c] + (rowErrorSums?[c] ?? 0) / size)
+    }
+    return (means, weights, rounding, errors, rowErrors)
   }
 
   /// WCSS_j(𝒞) of equation (6) from the computed points and centroids, with its error bound.
@@ -170,22 +195,24 @@ extension NetworkBounds {
   /// bounded pass over the K centroids), with the Frobenius norms of their error bounds.
   static func centroidGradients(
     tail: ArraySlice<BoundedLayer>, centroids: Matrix<Double>, centroidErrors: Matrix<Double>,
-    centroidTargets: Matrix<Double>, centroidTargetErrors: Matrix<Double>, weights: [Double],
+    centroidRowErrors: [Double], centroidTargets: Matrix<Double>,
+    centroidTargetErrors: Matrix<Double>, centroidTargetRowErrors: [Double], weights: [Double],
     loss: Loss
   ) -> (gradients: [Matrix<Double>], errors: [Double]) {
     let pass = ErrorPass.run(
-      layers: tail, inputs: centroids, inputErrors: centroidErrors, targets: centroidTargets,
-      targetErrors: centroidTargetErrors, rowWeights: weights, loss: loss)
+      layers: tail, inputs: centroids, inputErrors: centroidErrors,
+      inputRowErrors: centroidRowErrors, targets: centroidTargets,
+      targetErrors: centroidTargetErrors, targetRowErrors: centroidTargetRowErrors,
+      rowWeights: weights, loss: loss)
     var gradients: [Matrix<Double>] = []
     var errors: [Double] = []
     for (m, layer) in tail.enumerated() {
       var gradient = Matrix<Double>.zeros(rows: layer.outputSize, columns: layer.inputSize)
       var error = gradient
-      ErrorPass.accumulateGradient(
-        delta: pass.deltas[m], deltaError: pass.deltaErrors[m], input: pass.outputs[m],
-        inputError: pass.outputErrors[m], batches: 1, into: &gradient, error: &error)
+      let normwise = ErrorPass.accumulateGradient(
+        pass: pass, layer: m, batches: 1, into: &gradient, error: &error)
       gradients.append(gradient)
-      errors.append(ErrorPass.frobenius(error))
+      errors.append(Swift.min(ErrorPass.frobenius(error), normwise))
     }
     return (gradients, errors)
   }
@@ -225,10 +252,11 @@ extension NetworkBounds {
   /// bound is infinite.
   static func segmentCurvatures(
     tail: ArraySlice<BoundedLayer>, embedding: Matrix<Double>, sampleErrors: Matrix<Double>,
-    targets: Matrix<Double>, partition: Partition, centroids: Matrix<Double>,
-    centroidErrors: Matrix<Double>, centroidTargets: Matrix<Double>,
-    centroidTargetErrors: Matrix<Double>, sample: [Int], steps: Int, loss: Loss,
-    batchSize: Int, threshold relative: Double
+    sampleRowErrors: [Double], targets: Matrix<Double>, partition: Partition,
+    centroids: Matrix<Double>, centroidErrors: Matrix<Double>, centroidRowErrors: [Double],
+    centroidTargets: Matrix<Double>, centroidTargetErrors: Matrix<Double>,
+    centroidTargetRowErrors: [Double], sample: [Int], steps: Int, loss: Loss, batchSize: Int,
+    threshold relative: Double
   ) -> [(value: Double, error: Double, point: Int?)] {
     let dz = embedding.columns
     let dy = targets.columns
@@ -257,10 +285,14 @@ extension NetworkBounds {
         errorSquared += e * e
         scale += targets[i, t] * targets[i, t]
       }
-      let length = RoundingBound.norm(
-        squaredSum: squared, terms: dz + dy, normError: errorSquared.squareRoot())
+      let lengthError = Swift.min(
+        errorSquared.squareRoot(),
+        sampleRowErrors[position] + centroidRowErrors[k] + centroidTargetRowErrors[k] + unit
+          * squared.squareRoot())
+      let length = RoundingBound.norm(squaredSum: squared, terms: dz + dy, normError: lengthError)
       let size = RoundingBound.norm(
-        squaredSum: scale, terms: dz + dy, normError: scaleError.squareRoot())
+        squaredSum: scale, terms: dz + dy,
+        normError: Swift.min(scaleError.squareRoot(), sampleRowErrors[position]))
       // The exact rule: measured iff ‖Δ_i‖ > relative·max(‖(z_i, y_i)‖, 1).
       let high = relative * Swift.max(size.value + size.error, 1) * (1 + 4 * unit)
       let low = relative * Swift.max(size.value - size.error, 1) * (1 - 4 * unit)
@@ -284,6 +316,8 @@ extension NetworkBounds {
       var ez = z
       var y = Matrix<Double>.zeros(rows: rows, columns: dy)
       var ey = y
+      var zRows = [Double](repeating: 0, count: rows)
+      var yRows = [Double](repeating: 0, count: rows)
       for p in start..<end {
         let segment = segments[p]
         let i = segment.index
@@ -291,9 +325,15 @@ extension NetworkBounds {
         for s in 0...steps {
           let t = Double(s) / Double(steps)
           let row = (p - start) * stencil + s
+          var centerNorm = 0.0
+          var differenceNorm = 0.0
+          var targetCenterNorm = 0.0
+          var targetDifferenceNorm = 0.0
           for c in 0..<dz {
             let center = centroids[k, c]
             let difference = embedding[i, c] - center
+            centerNorm += center * center
+            differenceNorm += difference * difference
             z[row, c] = center + t * difference
             ez[row, c] =
               (1 - t) * centroidErrors[k, c] + t * sampleErrors[segment.position, c]
@@ -302,23 +342,31 @@ extension NetworkBounds {
           for c in 0..<dy {
             let center = centroidTargets[k, c]
             let difference = targets[i, c] - center
+            targetCenterNorm += center * center
+            targetDifferenceNorm += difference * difference
             y[row, c] = center + t * difference
             ey[row, c] =
               (1 - t) * centroidTargetErrors[k, c]
               + g4 * (Swift.abs(center) + t * Swift.abs(difference))
           }
+          zRows[row] =
+            (1 - t) * centroidRowErrors[k] + t * sampleRowErrors[segment.position] + g4
+            * (centerNorm.squareRoot() + t * differenceNorm.squareRoot())
+          yRows[row] =
+            (1 - t) * centroidTargetRowErrors[k] + g4
+            * (targetCenterNorm.squareRoot() + t * targetDifferenceNorm.squareRoot())
         }
       }
       let pass = ErrorPass.run(
-        layers: tail, inputs: z, inputErrors: ez, targets: y, targetErrors: ey,
-        rowWeights: [Double](repeating: 1, count: rows), loss: loss)
+        layers: tail, inputs: z, inputErrors: ez, inputRowErrors: zRows, targets: y,
+        targetErrors: ey, targetRowErrors: yRows, rowWeights: [Double](repeating: 1, count: rows),
+        loss: loss)
       for m in 0..<tail.count {
         for p in start..<end {
           let base = (p - start) * stencil
           for s in 1..<steps {
             let norm = secondDifference(
-              delta: pass.deltas[m], deltaError: pass.deltaErrors[m], input: pass.outputs[m],
-              inputError: pass.outputErrors[m], rows: (base + s - 1, base + s, base + s + 1))
+              pass: pass, layer: m, rows: (base + s - 1, base + s, base + s + 1))
             let value = norm * curvatureScale / segments[p].squaredLength
             errors[m] = Swift.max(errors[m], value.error)
             if value.value > maxima[m] || value.value.isNaN {
@@ -335,19 +383,23 @@ extension NetworkBounds {
 
   /// ‖δ₊z₊ᵀ − 2δ₀z₀ᵀ + δ₋z₋ᵀ‖_F for rows (−, 0, +) with its error bound (see
   /// `segmentCurvatures`).
-  static func secondDifference(
-    delta: Matrix<Double>, deltaError: Matrix<Double>, input: Matrix<Double>,
-    inputError: Matrix<Double>, rows: (Int, Int, Int)
-  ) -> RoundingBound {
-    let (p, ep) = threeTerms(delta, deltaError, rows: rows, secondFirst: true)
-    let (q, eq) = threeTerms(input, inputError, rows: rows, secondFirst: false)
+  static func secondDifference(pass: BoundedPass, layer m: Int, rows: (Int, Int, Int))
+    -> RoundingBound
+  {
+    let delta = pass.deltas[m]
+    let input = pass.outputs[m]
+    let (p, ep) = threeTerms(delta, pass.deltaErrors[m], rows: rows, secondFirst: true)
+    let (q, eq) = threeTerms(input, pass.outputErrors[m], rows: rows, secondFirst: false)
+    let ap = rowNormTerms(p, pass.deltaRowErrors[m], rows: rows, secondFirst: true)
+    let aq = rowNormTerms(q, pass.outputRowErrors[m], rows: rows, secondFirst: false)
     var squared = 0.0
     var spread = 0.0
     var propagated = 0.0
     for a in 0..<3 {
       for b in 0..<3 { squared += dot(p[a], p[b]) * dot(q[a], q[b]) }
       let (pn, qn) = (dot(p[a], p[a]).squareRoot(), dot(q[a], q[a]).squareRoot())
-      let (epn, eqn) = (dot(ep[a], ep[a]).squareRoot(), dot(eq[a], eq[a]).squareRoot())
+      let epn = Swift.min(dot(ep[a], ep[a]).squareRoot(), ap[a])
+      let eqn = Swift.min(dot(eq[a], eq[a]).squareRoot(), aq[a])
       spread += pn * qn
       propagated += epn * qn + pn * eqn + epn * eqn
     }
@@ -392,6 +444,31 @@ extension NetworkBounds {
       }
     }
     return (values, errors)
+  }
+
+  /// Bounds on the 2-norms of the three vectors' errors from the rows' error norms r: for δ
+  /// (`secondFirst`) r₊ + 2r₀ + r₋ + γ_2(‖δ₊‖ + 2‖δ₀‖ + ‖δ₋‖), r₀ + r₋ + u‖δ₀ − δ₋‖, r₀; for z:
+  /// r₊, r₊ + r₋ + u‖z₊ − z₋‖, r₊ + 2r₀ + r₋ + γ_2(‖z₊‖ + 2‖z₀‖ + ‖z₋‖), the norms of the rows
+  /// bounded through the three vectors.
+  static func rowNormTerms(
+    _ values: [[Double]], _ r: [Double], rows: (Int, Int, Int), secondFirst: Bool
+  ) -> [Double] {
+    let (minus, zero, plus) = rows
+    let g2 = RoundingBound.gamma(2)
+    let unit = ErrorPass.unit
+    let (rm, r0, rp) = (r[minus], r[zero], r[plus])
+    let norms = values.map { dot($0, $0).squareRoot() }
+    if secondFirst {
+      // values = [second, δ₀ − δ₋, δ₀]: ‖δ₋‖ ≤ ‖δ₀‖ + ‖δ₀ − δ₋‖, δ₊ = second + 2δ₀ − δ₋.
+      let spread = norms[0] + 6 * norms[2] + 2 * norms[1]
+      return [rp + 2 * r0 + rm + g2 * spread, r0 + rm + unit * norms[1], r0]
+    } else {
+      // values = [z₊, z₊ − z₋, second]: ‖z₋‖ ≤ ‖z₊‖ + ‖z₊ − z₋‖, z₀ = (z₊ + z₋ − second)/2.
+      let zMinus = norms[0] + norms[1]
+      let zZero = (norms[2] + norms[0] + zMinus) / 2
+      let spread = norms[0] + 2 * zZero + zMinus
+      return [rp, rp + rm + unit * norms[1], rp + 2 * r0 + rm + g2 * spread]
+    }
   }
 
   /// x·y.

@@ -1,4 +1,5 @@
 import RankCollapseNetwork
+import RankCollapseSpectral
 import RankCollapseTensor
 
 /// One layer of the evaluated network in `Double`, with the absolute values the error pass
@@ -12,12 +13,30 @@ struct BoundedLayer {
   let bias: [Double]
   /// σ_l.
   let activation: Activation
+  /// An upper bound on ‖W_l‖₂: the computed largest singular value plus the SVD's backward
+  /// error `p(n)u‖W_l‖_F` (Weyl), or ‖W_l‖_F when that is smaller or the SVD fails.
+  let spectralBound: Double
+  /// An upper bound on ‖|W_l|‖₂: √(‖|W_l|‖₁‖|W_l|‖_∞).
+  let absoluteSpectralBound: Double
+  /// ‖b_l‖.
+  let biasNorm: Double
 
   init<Scalar: MatrixScalar>(_ layer: Dense<Scalar>) {
-    weight = Matrix<Double>(layer.weight)
-    absoluteWeight = weight.map { Swift.abs($0) }
-    bias = (0..<layer.outputSize).map { layer.hasBias ? Double(layer.bias[0, $0]) : 0 }
+    let w = Matrix<Double>(layer.weight)
+    let absolute = w.map { Swift.abs($0) }
+    let b = (0..<layer.outputSize).map { layer.hasBias ? Double(layer.bias[0, $0]) : 0 }
+    let frobenius = w.frobeniusNorm
+    let backward = RoundingBound.decompositionError(Swift.max(w.rows, w.columns)) * frobenius
+    let largest = (try? w.spectrum()).map { $0.spectralNorm + backward }
+    let rowSums = absolute.rowSums().max() ?? 0
+    let columnSums = absolute.columnSums().max() ?? 0
+    weight = w
+    absoluteWeight = absolute
+    bias = b
     activation = layer.activation
+    spectralBound = Swift.min(frobenius, largest ?? frobenius)
+    absoluteSpectralBound = (rowSums * columnSums).squareRoot()
+    biasNorm = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
   }
 
   var inputSize: Int { weight.columns }
@@ -37,6 +56,11 @@ struct BoundedPass {
   var deltas: [Matrix<Double>]
   /// Componentwise bounds on `|deltas[m − 1] − exact|`.
   var deltaErrors: [Matrix<Double>]
+  /// Bounds on the 2-norm of each row's error of `outputs[m]` (never above the norm of the
+  /// componentwise bound's row; see ``ErrorPass``).
+  var outputRowErrors: [[Double]]
+  /// Bounds on the 2-norm of each row's error of `deltas[m − 1]`.
+  var deltaRowErrors: [[Double]]
   /// Σ_i w_i ℓ_i.
   var loss: Double
 }
@@ -60,6 +84,18 @@ struct BoundedPass {
 /// `E_σ′ = (2|ẑ| + E_z)E_z + γ_2`; for ReLU a derivative whose sign is not certain counts as
 /// wrong by 1), and `Ĝ^{m−1} = D̂W` has error `(E_D + γ_{d_m}|D̂|)|W|`. The weight gradient
 /// `D̂ᵀẐ` summed over B batches has error `(γ_{n_b+B}|D̂| + E_D)ᵀ(|Ẑ| + E_Z) + |D̂|ᵀE_Z`.
+///
+/// The componentwise bounds assume the errors aligned with |W| in every layer, which for wide
+/// layers overstates them by about the ratio of |W|'s row sums to ‖W‖₂ per layer. The pass
+/// therefore also carries a second bound per row, on the 2-norm of the row's error, propagated
+/// with ‖W‖₂ (an upper bound from the SVD): `r_A = ‖W‖₂r_Z + γ_{n+1}(‖ẑ‖‖|W|‖₂ + ‖b‖)`,
+/// `r_Z' = sup|σ′|r_A + c_σu‖ẑ'‖`, for tanh
+/// `r_δ = r_G(1 + (2 + r_Z)r_Z + γ_2) + max_c |ĝ_c|(2|ẑ_c| + r_Z)·r_Z + γ_2‖ĝ‖ + u‖δ̂‖`,
+/// `r_G ← ‖W‖₂r_δ + γ_{d_l}‖δ̂‖‖|W|‖₂`, each capped by the norm of the componentwise bound's row;
+/// the weight gradient's error is then also at most
+/// `γ_{n+B}‖δ̂‖_F‖Ẑ‖_F + Σ_i (r_{δ,i}(‖ẑ_i‖ + r_{Z,i}) + ‖δ̂_i‖r_{Z,i})`, and the smaller of the
+/// two bounds is used. Both are rigorous; for other activations than tanh and identity the row
+/// bound is the componentwise one's.
 ///
 /// Every bound is a product of non-negative factors evaluated in `Double`, so its own rounding
 /// is a relative `γ_n` of at most about 10⁻¹², which the 10⁻⁶ margin of
@@ -90,7 +126,8 @@ enum ErrorPass {
   /// exact weight).
   static func run(
     layers: ArraySlice<BoundedLayer>, inputs: Matrix<Double>, inputErrors: Matrix<Double>,
-    targets: Matrix<Double>, targetErrors: Matrix<Double>, rowWeights: [Double], loss: Loss
+    inputRowErrors: [Double], targets: Matrix<Double>, targetErrors: Matrix<Double>,
+    targetRowErrors: [Double], rowWeights: [Double], loss: Loss
   ) -> BoundedPass {
     let rows = inputs.rows
     precondition(
@@ -99,10 +136,12 @@ enum ErrorPass {
       "ErrorPass.run: \(rows) inputs, \(targets.rows) targets, \(rowWeights.count) weights")
     var outputs = [inputs]
     var outputErrors = [inputErrors]
+    var rowErrors = [zip(rowNorms(inputErrors), inputRowErrors).map { Swift.min($0, $1) }]
     var preActivations: [(Matrix<Double>, Matrix<Double>)?] = []
     for layer in layers {
       let z = outputs[outputs.count - 1]
       let e = outputErrors[outputErrors.count - 1]
+      let r = rowErrors[rowErrors.count - 1]
       let g = gamma(layer.inputSize + 1)
       var a = z.matmul(layer.weight, transposeOther: true)
       a.addRowVector(layer.bias)
@@ -128,6 +167,20 @@ enum ErrorPass {
           }
         }
       }
+      // The row bounds: ‖W‖₂ on the inherited error, this layer's rounding through ‖|W|‖₂.
+      let zNorms = rowNorms(z)
+      let aNorms = rowNorms(a)
+      let outNorms = rowNorms(out)
+      let componentwise = rowNorms(outError)
+      var next = [Double](repeating: 0, count: rows)
+      for i in 0..<rows {
+        let rA =
+          layer.spectralBound * r[i] + g
+          * (zNorms[i] * layer.absoluteSpectralBound + layer.biasNorm)
+        let rZ = lipschitz * rA + unit * (relative * outNorms[i] + onInput * aNorms[i])
+        next[i] = Swift.min(componentwise[i], rZ)
+      }
+      rowErrors.append(next)
       preActivations.append(activation.needsPreActivation ? (a, ea) : nil)
       outputs.append(out)
       outputErrors.append(outError)
@@ -135,9 +188,20 @@ enum ErrorPass {
     var (upstream, upstreamError, total) = lossGradient(
       outputs: outputs[outputs.count - 1], errors: outputErrors[outputErrors.count - 1],
       targets: targets, targetErrors: targetErrors, rowWeights: rowWeights, loss: loss)
+    var upstreamRows = rowNorms(upstreamError)
+    if case .squaredError = loss {
+      let fRows = rowErrors[rowErrors.count - 1]
+      let gNorms = rowNorms(upstream)
+      for i in 0..<rows {
+        let normwise =
+          2 * rowWeights[i] * (fRows[i] + targetRowErrors[i]) + gamma(4) * gNorms[i]
+        upstreamRows[i] = Swift.min(upstreamRows[i], normwise)
+      }
+    }
     let depth = layers.count
     var deltas = [Matrix<Double>](repeating: .zeros(rows: 0, columns: 0), count: depth)
     var deltaErrors = deltas
+    var deltaRowErrors = [[Double]](repeating: [], count: depth)
     for m in stride(from: depth, through: 1, by: -1) {
       let layer = layers[layers.startIndex + m - 1]
       let (d, ed) = multiplyByDerivative(
@@ -145,15 +209,57 @@ enum ErrorPass {
         preActivation: preActivations[m - 1], activation: layer.activation)
       deltas[m - 1] = d
       deltaErrors[m - 1] = ed
+      var dRows = rowNorms(ed)
+      switch layer.activation {
+      case .identity:
+        dRows = zip(dRows, upstreamRows).map { Swift.min($0, $1) }
+      case .tanh:
+        let z = outputs[m]
+        let rZ = rowErrors[m]
+        let dNorms = rowNorms(d)
+        let gNorms = rowNorms(upstream)
+        let g2 = gamma(2)
+        for i in 0..<rows {
+          var largest = 0.0
+          for c in 0..<d.columns {
+            largest = Swift.max(
+              largest, Swift.abs(upstream[i, c]) * (2 * Swift.abs(z[i, c]) + rZ[i]))
+          }
+          let normwise =
+            upstreamRows[i] * (1 + (2 + rZ[i]) * rZ[i] + g2) + largest * rZ[i] + g2 * gNorms[i]
+            + unit * dNorms[i]
+          dRows[i] = Swift.min(dRows[i], normwise)
+        }
+      default: break
+      }
+      deltaRowErrors[m - 1] = dRows
       if m > 1 {
         let g = gamma(layer.outputSize)
         upstream = d.matmul(layer.weight)
         upstreamError = ed.zipMap(d) { $0 + g * Swift.abs($1) }.matmul(layer.absoluteWeight)
+        let componentwise = rowNorms(upstreamError)
+        let dNorms = rowNorms(d)
+        upstreamRows = (0..<rows).map { i in
+          Swift.min(
+            componentwise[i],
+            layer.spectralBound * dRows[i] + g * dNorms[i] * layer.absoluteSpectralBound)
+        }
       }
     }
     return BoundedPass(
       outputs: outputs, outputErrors: outputErrors, deltas: deltas, deltaErrors: deltaErrors,
-      loss: total)
+      outputRowErrors: rowErrors, deltaRowErrors: deltaRowErrors, loss: total)
+  }
+
+  /// The 2-norm of each row.
+  static func rowNorms(_ m: Matrix<Double>) -> [Double] {
+    m.withUnsafeBufferPointer { p in
+      (0..<m.rows).map { i in
+        var sum = 0.0
+        for t in 0..<m.columns { sum += p[i * m.columns + t] * p[i * m.columns + t] }
+        return sum.squareRoot()
+      }
+    }
   }
 
   /// `∂(Σ_i w_i ℓ_i)/∂f` with its error bound, and `Σ_i w_i ℓ_i`.
@@ -288,12 +394,17 @@ enum ErrorPass {
     return (d, ed)
   }
 
-  /// Adds `δᵀZ` to `gradient` and the bound on its error to `error` (one batch of `batches`).
+  /// Adds `δᵀZ` to `gradient` and the componentwise bound on its error to `error` (one batch of
+  /// `batches`); returns this batch's share of the normwise bound on the error's Frobenius norm.
+  @discardableResult
   static func accumulateGradient(
-    delta d: Matrix<Double>, deltaError ed: Matrix<Double>, input z: Matrix<Double>,
-    inputError ez: Matrix<Double>, batches: Int, into gradient: inout Matrix<Double>,
+    pass: BoundedPass, layer m: Int, batches: Int, into gradient: inout Matrix<Double>,
     error: inout Matrix<Double>
-  ) {
+  ) -> Double {
+    let d = pass.deltas[m]
+    let ed = pass.deltaErrors[m]
+    let z = pass.outputs[m]
+    let ez = pass.outputErrors[m]
     gradient.gemm(d, z, transposeA: true, beta: 1)
     let g = gamma(d.rows + batches + 1)
     let left = d.zipMap(ed) { g * Swift.abs($0) + $1 }
@@ -302,6 +413,13 @@ enum ErrorPass {
     if ez.maxAbsoluteValue > 0 {
       error.gemm(d.map { Swift.abs($0) }, ez, transposeA: true, beta: 1)
     }
+    let dNorms = rowNorms(d)
+    let zNorms = rowNorms(z)
+    let rD = pass.deltaRowErrors[m]
+    let rZ = pass.outputRowErrors[m]
+    var normwise = g * d.frobeniusNorm * z.frobeniusNorm
+    for i in 0..<d.rows { normwise += rD[i] * (zNorms[i] + rZ[i]) + dNorms[i] * rZ[i] }
+    return normwise
   }
 
   /// `‖X̂‖_F` with its error: `terms` squares summed (relative `γ_{terms+2}` on the root) plus

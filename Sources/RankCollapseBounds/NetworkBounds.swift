@@ -171,6 +171,14 @@ public struct NetworkBoundsEvaluation: Sendable, Hashable, Codable {
 ///   ‖Δ‖²; the maximum's bound is the largest bound over the candidates (|max x̂ − max x| ≤
 ///   max|x̂ − x|), infinite when a point's skip decision is not certain.
 ///
+/// The componentwise bounds assume the errors aligned with |W| in every layer; for wide layers
+/// that overstates them by roughly the ratio of |W|'s row sums to ‖W‖₂ per layer. The pass
+/// therefore also propagates a bound on the 2-norm of each sample's error with ‖W‖₂ (an upper
+/// bound from the SVD plus its backward error), the local rounding through ‖|W|‖₂ ≤
+/// √(‖|W|‖₁‖|W|‖_∞), and bounds the weight gradient's error by
+/// `γ‖δ̂‖_F‖Ẑ‖_F + Σ_i (r_{δ,i}(‖ẑ_i‖ + r_{Z,i}) + ‖δ̂_i‖r_{Z,i})`; every quantity uses the
+/// smaller of the two rigorous bounds.
+///
 /// These are rigorous bounds under two stated assumptions: LAPACK's `p(n)` and the activation's
 /// measured accuracy (tanh within 4 ulp, counted as 16u). On degenerate data
 /// (every point equal to its centroid) ‖R‖ is a rounding residue against M̂·WCSS = 0: the verdict
@@ -361,13 +369,15 @@ public enum NetworkBounds {
     // Segments shorter than 1e3·ε (of the network's scalar) relative to the point are rounding
     // noise of the centroid (a point equal to its centroid): skipped.
     let threshold = 1e3 * Double(Scalar.ulpOfOne)
-    let targetMeans = boundedMeans(points: y, errorSums: nil, partition: partition)
+    let targetMeans = boundedMeans(
+      points: y, errorSums: nil, rowErrorSums: nil, partition: partition)
 
     var pairBounds = [[PairBounds]](repeating: [], count: depth)
     for j in 0..<depth {
       let points = full.embeddings[j]
       let means = boundedMeans(
-        points: points, errorSums: full.clusterErrorSums[j], partition: partition)
+        points: points, errorSums: full.clusterErrorSums[j],
+        rowErrorSums: full.clusterRowErrorSums[j], partition: partition)
       let wcss = boundedWCSS(
         points: points, targets: y, centroids: means.means,
         centroidTargets: targetMeans.means, partition: partition,
@@ -376,13 +386,16 @@ public enum NetworkBounds {
       let tail = layers[j...]
       let centroid = centroidGradients(
         tail: tail, centroids: means.means, centroidErrors: means.errors,
-        centroidTargets: targetMeans.means, centroidTargetErrors: targetMeans.errors,
+        centroidRowErrors: means.rowErrors, centroidTargets: targetMeans.means,
+        centroidTargetErrors: targetMeans.errors, centroidTargetRowErrors: targetMeans.rowErrors,
         weights: means.weights, loss: loss)
       let curvatures = segmentCurvatures(
-        tail: tail, embedding: points, sampleErrors: full.sampleErrors[j], targets: y,
-        partition: partition, centroids: means.means, centroidErrors: means.errors,
+        tail: tail, embedding: points, sampleErrors: full.sampleErrors[j],
+        sampleRowErrors: full.sampleRowErrors[j], targets: y, partition: partition,
+        centroids: means.means, centroidErrors: means.errors, centroidRowErrors: means.rowErrors,
         centroidTargets: targetMeans.means, centroidTargetErrors: targetMeans.errors,
-        sample: sample, steps: options.segmentSteps, loss: loss, batchSize: options.batchSize,
+        centroidTargetRowErrors: targetMeans.rowErrors, sample: sample, steps: options.segmentSteps,
+        loss: loss, batchSize: options.batchSize,
         threshold: threshold)
       for l in (j + 1)...depth {
         let g = full.gradients[l - 1]
