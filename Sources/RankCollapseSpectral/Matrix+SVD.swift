@@ -150,7 +150,7 @@ extension Matrix {
   {
     guard matrix.isFinite else { throw .nonFiniteInput(operation: "singularValues") }
     let (rows, columns) = (matrix.rows, matrix.columns)
-    var work = matrix
+    var work = consume matrix
     let (values, factor) = try Matrix.scaledSingularValues(destroying: &work)
     return Spectrum(sortedSingularValues: values, factor: factor, rows: rows, columns: columns)
   }

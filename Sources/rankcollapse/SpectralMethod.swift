@@ -108,11 +108,16 @@ struct SpectralMethodOptions: ParsableArguments {
           + "missed --top-k-accuracy \(accuracy) after \(result.powerIterations) power "
           + "iterations; computing the full SVD")
     }
-    let shuffles = baseline == .shuffle || baseline == .both
-    var spectrum =
-      shuffles ? try matrix.spectrum() : try Matrix.spectrum(consuming: matrix)
+    var spectrum: Spectrum<Double>
     var shuffle: ShuffleComparison?
-    if shuffles { shuffle = try matrix.shuffleComparison(spectrum: spectrum, seed: seed) }
+    if baseline == .shuffle || baseline == .both {
+      spectrum = try matrix.spectrum()
+      shuffle = try matrix.shuffleComparison(spectrum: spectrum, seed: seed)
+    } else {
+      // `consume` ends `matrix` here, so the SVD overwrites the only copy in memory (a copy
+      // would double the peak: issue 15's 2.5× the file size of a float32 matrix).
+      spectrum = try Matrix.spectrum(consuming: consume matrix)
+    }
     if input.isTransposed { spectrum = spectrum.transposed() }
     var report = SpectralReport(name: input.name, spectrum: spectrum, rank: rank, epsilon: epsilon)
     if baseline != .none {
