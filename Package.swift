@@ -238,6 +238,13 @@ let package = Package(
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),
+    // The README's and the DocC catalogs' Swift examples, compiled (Scripts/extract-doc-examples.py).
+    .testTarget(
+      name: "DocumentationExamplesTests",
+      dependencies: [
+        "RankCollapse", "RankCollapseExperiments", "RankCollapsePlots", "RankCollapseSweep",
+      ]
+    ),
     .testTarget(
       name: "RankCollapseExperimentsTests",
       dependencies: [
