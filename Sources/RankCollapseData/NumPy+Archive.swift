@@ -1,3 +1,5 @@
+import RankCollapseTensor
+
 extension NumPy {
   /// How the members of a written `.npz` archive are compressed.
   public enum ArchiveCompression: Sendable, Equatable {
@@ -124,6 +126,50 @@ extension NumPy {
       }
     }
     return try result.get()
+  }
+
+  /// Reads the floating-point arrays of any number of dimensions of a `.npz` archive as
+  /// ``readFlattened(contentsOf:)`` reads a `.npy` file: each as the `Double` matrix
+  /// `d₀ × (d₁·…)` of its C-order elements.
+  ///
+  /// Members that `including` leaves out are never inflated; included members that are not
+  /// `float32` or `float64`, or are scalars, are inflated up to their header and skipped.
+  ///
+  /// - Parameters:
+  ///   - path: The path of the file.
+  ///   - including: Decides by name which members to read.
+  /// - Returns: Name, shape and matrix of each floating-point member read, in
+  ///   central-directory order.
+  /// - Throws: As ``readArchive(contentsOf:including:)``, except that no shape is refused for its
+  ///   number of dimensions.
+  /// - Complexity: O(central directory size + the uncompressed size of the members read).
+  public static func readFlattenedArchive(
+    contentsOf path: String, including: (String) -> Bool = { _ in true }
+  ) throws(NumPyError) -> [(name: String, shape: [Int], matrix: Matrix<Double>)] {
+    try withArchiveFile(path) { source throws(NumPyError) in
+      var result: [(name: String, shape: [Int], matrix: Matrix<Double>)] = []
+      for (name, member) in try includedMembers(source, including: including) {
+        let reader = try ZipMemberReader(member: member, source: source)
+        let header = try memberHeader(reader, anyDimensions: true)
+        guard header.dataType.isFloatingPoint, !header.shape.isEmpty else { continue }
+        let matrix: Matrix<Double>
+        do throws(NumPyError) {
+          matrix = try flattenedMatrix(header) { destination in
+            do throws(NumPyError) {
+              try reader.read(into: destination)
+              return nil
+            } catch {
+              return error
+            }
+          }
+        } catch {
+          throw wrap(error, member)
+        }
+        try reader.finish()
+        result.append((name, header.shape, matrix))
+      }
+      return result
+    }
   }
 
   // MARK: Members

@@ -22,7 +22,7 @@ extension NumPy {
   public static func readWidenedMatrix(
     contentsOf path: String
   ) throws(NumPyError) -> (matrix: Matrix<Double>, dataType: NumPyDataType, isTransposed: Bool)? {
-    let (file, size, preamble, header) = try openFile(path)
+    let (file, size, preamble, header) = try openFile(path, anyDimensions: true)
     defer { file.close() }
     guard header.shape.count == 2, header.dataType == .float32 || header.dataType == .float64
     else { return nil }
@@ -99,7 +99,8 @@ extension NumPy {
         throw NumPyError(failure)
       }
       let header = try headerBytes.withUnsafeBufferPointer { buffer throws(NumPyError) in
-        try NumPyHeader.parse(buffer, majorVersion: preamble.majorVersion)
+        try NumPyHeader.parse(
+          buffer, majorVersion: preamble.majorVersion, anyDimensions: anyDimensions)
       }
       return (file, size, preamble, header)
     } catch {
