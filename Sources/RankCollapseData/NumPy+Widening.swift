@@ -72,11 +72,13 @@ extension NumPy {
 
   /// Opens a `.npy` file and reads its preamble and header, checking the file's size first.
   ///
-  /// - Parameter path: The file.
+  /// - Parameters:
+  ///   - path: The file.
+  ///   - anyDimensions: Accept a shape of any number of dimensions (not only one or two).
   /// - Returns: The open file (the caller closes it), its size, the preamble and the header.
   /// - Throws: As ``read(contentsOf:)``; the file is closed on failure.
   static func openFile(
-    _ path: String
+    _ path: String, anyDimensions: Bool = false
   ) throws(NumPyError) -> (
     file: ReadableFile, size: Int, preamble: NumPyPreamble, header: NumPyHeader
   ) {

@@ -23,8 +23,9 @@ extension Matrix {
   /// (`γ_m = m u / (1 − m u)`, `u = 2⁻⁵³`, any summation order), so
   /// `‖Ĝ − G‖₂ ≤ γ_m ‖A‖_F²`; LAPACK's `?syevd` returns eigenvalues of `Ĝ + E` with
   /// `‖E‖₂ ≤ p(n) u ‖Ĝ‖₂`, taken here as `p(n) = 3n`. By Weyl's inequality each `λ̂_j` is within
-  /// `δ = γ_m ‖A‖_F² + 3n u λ̂_1` of `s_j²`, so `T̂ = ‖A‖_F² − Σ_{j≤K} λ̂_j` is within
-  /// `K δ + γ_{mn} ‖A‖_F²` of the tail (the last term for the sum of squares). The result
+  /// `δ = γ_m ‖A‖_F² + 3n u λ̂_1` of `s_j²`, so `T̂ = trace(Ĝ) − Σ_{j≤K} λ̂_j` is within
+  /// `K δ + γ_{mn} ‖A‖_F²` of the tail (the last term for the trace, whose entries are sums of
+  /// squares in `Double`). The result
   /// reports `T̂` raised by that amount with twice it as the bound, so that the documented
   /// interval `[tailSquares − Δ, tailSquares]` holds, and singular values `sqrt(λ̂_j − δ)`
   /// (lower bounds). The subtraction loses digits when the tail is small against `‖A‖_F²`;
@@ -33,12 +34,11 @@ extension Matrix {
   /// - Parameters:
   ///   - wanted: The number of leading singular values to return, `≤ n`.
   ///   - rank: `K`.
-  ///   - squaredNorm: `‖A‖_F²`, summed in `Double`.
   ///   - accuracy: The requested relative accuracy of the tail.
   /// - Returns: The result, `subspaceDimension == n`, no power iterations, failure probability 0.
   /// - Throws: `LinearAlgebraError/noConvergence(routine:info:)` from `?syevd`.
   func gramTopSingularValues(
-    _ wanted: Int, rank: Int, squaredNorm: Double, accuracy: Double
+    _ wanted: Int, rank: Int, accuracy: Double
   ) throws(LinearAlgebraError) -> TopSingularValues {
     let transposed = rows < columns
     let m = Swift.max(rows, columns)
@@ -57,6 +57,11 @@ extension Matrix {
         start = range.upperBound
       }
     }
+    // ‖A‖_F² as the trace of Ĝ: its diagonal is summed in Double, where the caller's sum of
+    // squares accumulates in the matrix's own precision (blocks of Float for a Float matrix).
+    var trace = 0.0
+    for index in 0..<n { trace += gram[index, index] }
+    let squaredNorm = trace
     let eigenvalues = try gram.symmetricEigenvalues().sorted(by: >)
     let u = Double.ulpOfOne / 2
     func gamma(_ count: Int) -> Double {

@@ -110,8 +110,7 @@ extension Matrix {
     case .rangeFinder: gram = false
     }
     if gram {
-      return try gramTopSingularValues(
-        wanted, rank: rank, squaredNorm: squaredNorm, accuracy: options.relativeAccuracy)
+      return try gramTopSingularValues(wanted, rank: rank, accuracy: options.relativeAccuracy)
     }
     var engine = TopSingularValuesEngine(matrix: self, options: options)
     return try engine.run(wanted: wanted, rank: rank, squaredNorm: squaredNorm)
