@@ -152,20 +152,7 @@ extension NumPy {
         let reader = try ZipMemberReader(member: member, source: source)
         let header = try memberHeader(reader, anyDimensions: true)
         guard header.dataType.isFloatingPoint, !header.shape.isEmpty else { continue }
-        let matrix: Matrix<Double>
-        do throws(NumPyError) {
-          matrix = try flattenedMatrix(header) { destination in
-            do throws(NumPyError) {
-              try reader.read(into: destination)
-              return nil
-            } catch {
-              return error
-            }
-          }
-        } catch {
-          throw wrap(error, member)
-        }
-        try reader.finish()
+        let matrix = try decodeMember(reader, header: header, flattenedMatrix)
         result.append((name, header.shape, matrix))
       }
       return result
@@ -231,23 +218,35 @@ extension NumPy {
     for (name, member) in members {
       let reader = try ZipMemberReader(member: member, source: source)
       let header = try memberHeader(reader, anyDimensions: false)
-      let array: NumPyArray
-      do throws(NumPyError) {
-        array = try makeArray(header: header) { destination in
-          do throws(NumPyError) {
-            try reader.read(into: destination)
-            return nil
-          } catch {
-            return error
-          }
-        }
-      } catch {
-        throw wrap(error, member)
+      archive[name] = try decodeMember(reader, header: header) { header, fill throws(NumPyError) in
+        try makeArray(header: header, fill: fill)
       }
-      try reader.finish()
-      archive[name] = array
     }
     return archive
+  }
+
+  /// Decodes a member's data with `decode`, which gets the header and a function inflating the
+  /// payload into a buffer, names the member in a format error, and checks the member's end.
+  private static func decodeMember<Value>(
+    _ reader: ZipMemberReader, header: NumPyHeader,
+    _ decode: (NumPyHeader, (UnsafeMutableRawBufferPointer) -> NumPyError?) throws(NumPyError) ->
+      Value
+  ) throws(NumPyError) -> Value {
+    let value: Value
+    do throws(NumPyError) {
+      value = try decode(header) { destination in
+        do throws(NumPyError) {
+          try reader.read(into: destination)
+          return nil
+        } catch {
+          return error
+        }
+      }
+    } catch {
+      throw wrap(error, reader.member)
+    }
+    try reader.finish()
+    return value
   }
 
   /// Reads a member's `.npy` preamble and header and checks the size they declare against the

@@ -24,8 +24,8 @@ extension Matrix {
   /// `‖Ĝ − G‖₂ ≤ γ_m ‖A‖_F²`; LAPACK's `?syevd` returns eigenvalues of `Ĝ + E` with
   /// `‖E‖₂ ≤ p(n) u ‖Ĝ‖₂`, taken here as `p(n) = 3n`. By Weyl's inequality each `λ̂_j` is within
   /// `δ = γ_m ‖A‖_F² + 3n u λ̂_1` of `s_j²`, so `T̂ = trace(Ĝ) − Σ_{j≤K} λ̂_j` is within
-  /// `K δ + γ_{mn} ‖A‖_F²` of the tail (the last term for the trace, whose entries are sums of
-  /// squares in `Double`). The result
+  /// `K δ + γ_{m+n} ‖A‖_F²` of the tail (the last term for the trace: diagonal entries of `Ĝ`,
+  /// each within `γ_m` relative, summed). The result
   /// reports `T̂` raised by that amount with twice it as the bound, so that the documented
   /// interval `[tailSquares − Δ, tailSquares]` holds, and singular values `sqrt(λ̂_j − δ)`
   /// (lower bounds). The subtraction loses digits when the tail is small against `‖A‖_F²`;
@@ -72,7 +72,7 @@ extension Matrix {
     let delta = gamma(m) * squaredNorm + 3 * Double(n) * u * top
     let kept = Swift.min(rank, n)
     let captured = eigenvalues.prefix(kept).reduce(0, +)
-    let rounding = Double(kept) * delta + gamma(m * n) * squaredNorm
+    let rounding = Double(kept) * delta + gamma(m + n) * squaredNorm
     let tail = Swift.max(squaredNorm - captured + rounding, 0)
     let bound = Swift.min(2 * rounding, tail)
     let lower = tail - bound

@@ -51,7 +51,7 @@ extension Matrix {
   /// operations, a `Float` matrix widened a block of rows at a time) and diagonalised by
   /// `?syevd`: on a slowly decaying spectrum such as a word embedding's this is several times
   /// cheaper than the range finder, and deterministic. Its bound is the rounding error:
-  /// `K (γ_m ‖A‖_F² + 3n u λ̂_1) + γ_{mn} ‖A‖_F²` (`u = 2⁻⁵³`, `γ_k = ku/(1 − ku)`; Weyl's
+  /// `K (γ_m ‖A‖_F² + 3n u λ̂_1) + γ_{m+n} ‖A‖_F²` (`u = 2⁻⁵³`, `γ_k = ku/(1 − ku)`; Weyl's
   /// inequality, the entrywise error of a sum of products, and `p(n) = 3n` for `?syevd`'s
   /// backward error), with ``TopSingularValues/failureProbability`` 0.
   ///
