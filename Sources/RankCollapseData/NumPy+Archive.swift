@@ -1,3 +1,5 @@
+import RankCollapseTensor
+
 extension NumPy {
   /// How the members of a written `.npz` archive are compressed.
   public enum ArchiveCompression: Sendable, Equatable {
@@ -126,6 +128,37 @@ extension NumPy {
     return try result.get()
   }
 
+  /// Reads the floating-point arrays of any number of dimensions of a `.npz` archive as
+  /// ``readFlattened(contentsOf:)`` reads a `.npy` file: each as the `Double` matrix
+  /// `d₀ × (d₁·…)` of its C-order elements.
+  ///
+  /// Members that `including` leaves out are never inflated; included members that are not
+  /// `float32` or `float64`, or are scalars, are inflated up to their header and skipped.
+  ///
+  /// - Parameters:
+  ///   - path: The path of the file.
+  ///   - including: Decides by name which members to read.
+  /// - Returns: Name, shape and matrix of each floating-point member read, in
+  ///   central-directory order.
+  /// - Throws: As ``readArchive(contentsOf:including:)``, except that no shape is refused for its
+  ///   number of dimensions.
+  /// - Complexity: O(central directory size + the uncompressed size of the members read).
+  public static func readFlattenedArchive(
+    contentsOf path: String, including: (String) -> Bool = { _ in true }
+  ) throws(NumPyError) -> [(name: String, shape: [Int], matrix: Matrix<Double>)] {
+    try withArchiveFile(path) { source throws(NumPyError) in
+      var result: [(name: String, shape: [Int], matrix: Matrix<Double>)] = []
+      for (name, member) in try includedMembers(source, including: including) {
+        let reader = try ZipMemberReader(member: member, source: source)
+        let header = try memberHeader(reader, anyDimensions: true)
+        guard header.dataType.isFloatingPoint, !header.shape.isEmpty else { continue }
+        let matrix = try decodeMember(reader, header: header, flattenedMatrix)
+        result.append((name, header.shape, matrix))
+      }
+      return result
+    }
+  }
+
   // MARK: Members
 
   /// Opens a regular file as a zip source for `body`.
@@ -185,23 +218,35 @@ extension NumPy {
     for (name, member) in members {
       let reader = try ZipMemberReader(member: member, source: source)
       let header = try memberHeader(reader, anyDimensions: false)
-      let array: NumPyArray
-      do throws(NumPyError) {
-        array = try makeArray(header: header) { destination in
-          do throws(NumPyError) {
-            try reader.read(into: destination)
-            return nil
-          } catch {
-            return error
-          }
-        }
-      } catch {
-        throw wrap(error, member)
+      archive[name] = try decodeMember(reader, header: header) { header, fill throws(NumPyError) in
+        try makeArray(header: header, fill: fill)
       }
-      try reader.finish()
-      archive[name] = array
     }
     return archive
+  }
+
+  /// Decodes a member's data with `decode`, which gets the header and a function inflating the
+  /// payload into a buffer, names the member in a format error, and checks the member's end.
+  private static func decodeMember<Value>(
+    _ reader: ZipMemberReader, header: NumPyHeader,
+    _ decode: (NumPyHeader, (UnsafeMutableRawBufferPointer) -> NumPyError?) throws(NumPyError) ->
+      Value
+  ) throws(NumPyError) -> Value {
+    let value: Value
+    do throws(NumPyError) {
+      value = try decode(header) { destination in
+        do throws(NumPyError) {
+          try reader.read(into: destination)
+          return nil
+        } catch {
+          return error
+        }
+      }
+    } catch {
+      throw wrap(error, reader.member)
+    }
+    try reader.finish()
+    return value
   }
 
   /// Reads a member's `.npy` preamble and header and checks the size they declare against the

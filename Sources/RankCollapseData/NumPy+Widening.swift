@@ -22,7 +22,7 @@ extension NumPy {
   public static func readWidenedMatrix(
     contentsOf path: String
   ) throws(NumPyError) -> (matrix: Matrix<Double>, dataType: NumPyDataType, isTransposed: Bool)? {
-    let (file, size, preamble, header) = try openFile(path)
+    let (file, size, preamble, header) = try openFile(path, anyDimensions: true)
     defer { file.close() }
     guard header.shape.count == 2, header.dataType == .float32 || header.dataType == .float64
     else { return nil }
@@ -72,11 +72,13 @@ extension NumPy {
 
   /// Opens a `.npy` file and reads its preamble and header, checking the file's size first.
   ///
-  /// - Parameter path: The file.
+  /// - Parameters:
+  ///   - path: The file.
+  ///   - anyDimensions: Accept a shape of any number of dimensions (not only one or two).
   /// - Returns: The open file (the caller closes it), its size, the preamble and the header.
   /// - Throws: As ``read(contentsOf:)``; the file is closed on failure.
   static func openFile(
-    _ path: String
+    _ path: String, anyDimensions: Bool = false
   ) throws(NumPyError) -> (
     file: ReadableFile, size: Int, preamble: NumPyPreamble, header: NumPyHeader
   ) {
@@ -99,7 +101,8 @@ extension NumPy {
         throw NumPyError(failure)
       }
       let header = try headerBytes.withUnsafeBufferPointer { buffer throws(NumPyError) in
-        try NumPyHeader.parse(buffer, majorVersion: preamble.majorVersion)
+        try NumPyHeader.parse(
+          buffer, majorVersion: preamble.majorVersion, anyDimensions: anyDimensions)
       }
       return (file, size, preamble, header)
     } catch {

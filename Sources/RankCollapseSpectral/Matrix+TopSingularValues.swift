@@ -43,6 +43,18 @@ extension Matrix {
   /// error of `T̂` (`ε` of `Scalar`), the same as for the full SVD's
   /// ``Spectrum/relativeTail(afterRank:)``, and less on the explicit-residual path.
   ///
+  /// ## Thin matrices
+  ///
+  /// When `n = min(m, n) ≤ 24 (k + p)` (``TopSingularValuesOptions/Method/automatic``), or with
+  /// ``TopSingularValuesOptions/Method/gram``, the values come instead from the eigenvalues of the
+  /// Gram matrix `AᵀA` of the thinner side, formed in `Double` by one `?syrk` (`m·n²`
+  /// operations, a `Float` matrix widened a block of rows at a time) and diagonalised by
+  /// `?syevd`: on a slowly decaying spectrum such as a word embedding's this is several times
+  /// cheaper than the range finder, and deterministic. Its bound is the rounding error:
+  /// `K (γ_m ‖A‖_F² + 3n u λ̂_1) + γ_{m+n} ‖A‖_F²` (`u = 2⁻⁵³`, `γ_k = ku/(1 − ku)`; Weyl's
+  /// inequality, the entrywise error of a sum of products, and `p(n) = 3n` for `?syevd`'s
+  /// backward error), with ``TopSingularValues/failureProbability`` 0.
+  ///
   /// A matrix with `k + p ≥ min(m, n) / 2`, or with at most one row or column, gets the full
   /// SVD (``TopSingularValues/isExact``). The heavy work is BLAS `?gemm` with `Scalar`
   /// arithmetic; the small factorisations and the bound are in `Double`.
@@ -90,6 +102,15 @@ extension Matrix {
     let wanted = Swift.min(Swift.max(count, rank), smaller)
     if smaller <= 1 || 2 * (wanted + options.oversampling) >= smaller || extreme {
       return try exactTopSingularValues(wanted, rank: rank)
+    }
+    let gram: Bool
+    switch options.method {
+    case .automatic: gram = Self.prefersGram(n: smaller, subspace: wanted + options.oversampling)
+    case .gram: gram = true
+    case .rangeFinder: gram = false
+    }
+    if gram {
+      return try gramTopSingularValues(wanted, rank: rank, accuracy: options.relativeAccuracy)
     }
     var engine = TopSingularValuesEngine(matrix: self, options: options)
     return try engine.run(wanted: wanted, rank: rank, squaredNorm: squaredNorm)

@@ -144,6 +144,21 @@ public struct TopSingularValuesOptions: Sendable, Equatable {
   /// The seed of the Gaussian test matrices (default 0): same seed, same numbers.
   public var seed: UInt64
 
+  /// Which algorithm computes the values (default ``Method/automatic``).
+  public var method: Method
+
+  /// The algorithms of
+  /// ``RankCollapseTensor/Matrix/topSingularValues(_:tailAfterRank:options:)``.
+  public enum Method: Sendable, Equatable, CaseIterable {
+    /// The Gram matrix when `min(m, n) ≤ 24 (k + p)`, the range finder otherwise.
+    case automatic
+    /// The eigenvalues of the `Double` Gram matrix of the thinner side (`m·n²` operations,
+    /// deterministic, with a rounding bound).
+    case gram
+    /// The randomised range finder with power iterations and an a-posteriori bound.
+    case rangeFinder
+  }
+
   /// Creates options.
   ///
   /// - Parameters:
@@ -151,9 +166,10 @@ public struct TopSingularValuesOptions: Sendable, Equatable {
   ///   - oversampling: The initial oversampling, `≥ 0`.
   ///   - initialPowerIterations: The power iterations before the first check, `≥ 0`.
   ///   - seed: The random seed.
+  ///   - method: The algorithm.
   public init(
     relativeAccuracy: Double = 1e-6, oversampling: Int = 10, initialPowerIterations: Int = 2,
-    seed: UInt64 = 0
+    seed: UInt64 = 0, method: Method = .automatic
   ) {
     precondition(
       relativeAccuracy > 0 && relativeAccuracy.isFinite,
@@ -166,5 +182,6 @@ public struct TopSingularValuesOptions: Sendable, Equatable {
     self.oversampling = oversampling
     self.initialPowerIterations = initialPowerIterations
     self.seed = seed
+    self.method = method
   }
 }

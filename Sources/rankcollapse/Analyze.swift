@@ -35,11 +35,13 @@ struct Analyze: ParsableCommand {
       tensor[i,j]. --layout pytorch (the default: out, in, k₁, k₂, …, as PyTorch and its \
       safetensors files store Conv1d/2d/3d weights) or keras (k₁, k₂, …, in, out, as \
       Keras/TensorFlow store kernels) says where the channels are; it is not guessed from the \
-      shape. It applies to safetensors inputs (the .npy and .npz readers hold 1-D and 2-D arrays \
-      only). 1-D arrays (biases, norms) are always skipped with a note.
+      shape. It applies to .safetensors, .npy and .npz inputs alike (a .npy or .npz array of \
+      shape (d₀, d₁, …) is its C-order elements; Fortran-ordered files are read in the same \
+      order). 1-D arrays (biases, norms) are always skipped with a note.
 
       Large matrices: --svd top-k computes only the leading --top-k singular values (default \
-      --rank) with a randomised range finder and power iterations, and reports τ_K and the \
+      --rank) with a randomised range finder and power iterations (for thin matrices, \
+      min(m, n) ≤ 24·(K + 10), from the double-precision Gram matrix instead), and reports τ_K and the \
       distance to rank K with a computed error bound (JSON key topK) until the bound meets \
       --top-k-accuracy (default 1e-6 relative); the nuclear norm, effective, numerical and soft \
       ranks and e(r) need every singular value and are left out. --svd auto (the default) does \

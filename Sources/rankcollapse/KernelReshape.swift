@@ -3,7 +3,8 @@ import Foundation
 import RankCollapse
 
 /// `--reshape conv=VIEW`: how `analyze` turns a convolution kernel (a 3-D, 4-D or 5-D
-/// floating-point tensor of a safetensors input) into matrices.
+/// floating-point tensor of a safetensors input, or array of a `.npy` or `.npz` input, read in C
+/// order) into matrices.
 ///
 /// A kernel has `out` output channels, `in` input channels and a spatial window of
 /// `P = k₁·k₂·…` positions. ``KernelLayout`` says where they are in the array.
@@ -192,13 +193,13 @@ final class SharedMatrix: @unchecked Sendable {
 struct KernelOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Also analyse convolution kernels (3-D to 5-D float safetensors tensors): conv=flatten (one out × in·k… matrix each) or conv=per-position (one out × in matrix per window position).",
+      "Also analyse convolution kernels (3-D to 5-D float arrays of .safetensors, .npy and .npz files): conv=flatten (one out × in·k… matrix each) or conv=per-position (one out × in matrix per window position).",
       valueName: "conv=view"))
   var reshape: KernelReshape?
 
   @Option(
     help: ArgumentHelp(
-      "Where --reshape finds the channels: pytorch (out, in, k…; safetensors from PyTorch) or keras (k…, in, out; Keras/TensorFlow kernels).",
+      "Where --reshape finds the channels: pytorch (out, in, k…; safetensors from PyTorch) or keras (k…, in, out; Keras/TensorFlow kernels, as np.save writes them).",
       valueName: "layout"))
   var layout: KernelLayout?
 

@@ -45,8 +45,10 @@ final class HandOver {
 /// Finds the matrices of the files given to `analyze`.
 ///
 /// The format follows the extension: `.npz` is a NumPy archive, `.safetensors` a safetensors
-/// file, anything else a `.npy` file. Every 2-D floating-point array or tensor is a matrix; the
-/// others (1-D biases, N-D kernels, integer ids) are skipped with one note per file. `filter`
+/// file, anything else a `.npy` file. Every 2-D floating-point array or tensor is a matrix, and
+/// with `reshape` (`--reshape`, `--layout`) so are the 3-D to 5-D floating-point kernels of every
+/// format; the others (1-D biases, kernels without `--reshape`, integer ids) are skipped with one
+/// note per file. `filter`
 /// keeps the arrays whose name (the archive member or tensor name; for a `.npy` file, its path)
 /// contains a match.
 enum MatrixInputs {
@@ -61,7 +63,7 @@ enum MatrixInputs {
       return try CheckpointInputs.load(file, keep: keep, reshape: reshape)
     }
     if file.hasSuffix(".npz") {
-      return try loadArchive(file, keep: keep)
+      return try loadArchive(file, keep: keep, reshape: reshape)
     }
     guard keep(file) else { return [] }
     // A 2-D floating-point file is read straight into the Double matrix the SVD overwrites: the
@@ -76,48 +78,81 @@ enum MatrixInputs {
             shape: transposed ? shape.reversed() : shape, isTransposed: transposed)
         ]
       }
+      let info = try NumPy.arrayInfo(contentsOf: file)
+      if info.dataType.isFloatingPoint && reshape.applies(to: info.shape) {
+        // A kernel: read when its first matrix is analysed.
+        return reshape.inputs(
+          name: file, shape: info.shape, readsOnDemand: true,
+          stored: { try readFlattened(file) })
+      }
+      let hint = info.dataType.isFloatingPoint ? reshape.hint(forSkipped: [info.shape]) : nil
+      printToStandardError(
+        "note: \(file) holds a \(info.shape.count)-D \(info.dataType) array of shape "
+          + "\(describe(info.shape)); analyze reports 2-D floating-point arrays only, "
+          + "skipping it\(hint.map { " (\($0))" } ?? "")")
+      return []
     } catch {
-      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
-    }
-    let array: NumPyArray
-    do { array = try NumPy.read(contentsOf: file) } catch {
       // File-system errors name their path already; format errors do not.
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
     }
-    guard array.isMatrix, array.dataType.isFloatingPoint else {
-      printToStandardError(
-        "note: \(file) holds a \(array.shape.count)-D \(array.dataType) array of shape "
-          + "\(describe(array.shape)); analyze reports 2-D floating-point arrays only, "
-          + "skipping it")
-      return []
-    }
-    return [
-      MatrixInput(
-        name: file, matrix: { array.matrix(as: Double.self) }, shape: array.shape)
-    ]
   }
 
-  /// The 2-D floating-point arrays of a `.npz` archive, reading only those: the others' headers
-  /// are inflated to describe them, and the members `keep` leaves out are never read.
+  /// The `d₀ × (d₁·…)` matrix of the N-D floating-point `.npy` file `file`.
+  private static func readFlattened(_ file: String) throws -> Matrix<Double> {
+    do {
+      guard let (_, matrix) = try NumPy.readFlattened(contentsOf: file) else {
+        throw CommandFailure("\(file): no longer holds a floating-point array")
+      }
+      return matrix
+    } catch let error as NumPyError {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
+  /// The 2-D floating-point arrays of a `.npz` archive, and with `reshape` the kernels it
+  /// applies to, reading only those: the others' headers are inflated to describe them, and the
+  /// members `keep` leaves out are never read.
   private static func loadArchive(
-    _ file: String, keep: (String) -> Bool
+    _ file: String, keep: (String) -> Bool, reshape: KernelReshape
   ) throws(CommandFailure) -> [MatrixInput] {
     do {
       var wanted = Set<String>()
+      var kernels = Set<String>()
       var skipped: [String] = []
-      for info in try NumPy.archiveInfo(contentsOf: file, including: keep) {
+      var skippedShapes: [[Int]] = []
+      let infos = try NumPy.archiveInfo(contentsOf: file, including: keep)
+      for info in infos {
         if info.isMatrix && info.dataType.isFloatingPoint {
           wanted.insert(info.name)
+        } else if info.dataType.isFloatingPoint && reshape.applies(to: info.shape) {
+          kernels.insert(info.name)
         } else {
+          if info.dataType.isFloatingPoint { skippedShapes.append(info.shape) }
           skipped.append("\(terminalSafe(info.name)) (\(describe(info.shape)) \(info.dataType))")
         }
       }
-      noteSkipped(file, skipped)
+      noteSkipped(file, skipped, hint: reshape.hint(forSkipped: skippedShapes))
       let archive = try NumPy.readArchive(contentsOf: file) { wanted.contains($0) }
-      return archive.elements.map { name, array in
-        MatrixInput(
-          name: "\(file):\(name)", matrix: { array.matrix(as: Double.self) }, shape: array.shape)
+      var kernelMatrices: [String: Matrix<Double>] = [:]
+      if !kernels.isEmpty {
+        for (name, _, matrix) in try NumPy.readFlattenedArchive(
+          contentsOf: file, including: kernels.contains)
+        {
+          kernelMatrices[name] = matrix
+        }
       }
+      var inputs: [MatrixInput] = []
+      for info in infos {
+        let name = "\(file):\(info.name)"
+        if let array = archive[info.name] {
+          inputs.append(
+            MatrixInput(name: name, matrix: { array.matrix(as: Double.self) }, shape: array.shape))
+        } else if let matrix = kernelMatrices[info.name] {
+          inputs += reshape.inputs(
+            name: name, shape: info.shape, readsOnDemand: false, stored: { matrix })
+        }
+      }
+      return inputs
     } catch {
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
     }

@@ -101,6 +101,142 @@ struct CheckpointAnalyzeCommandTests {
     return Float(residue - 5) / 4
   }
 
+  // numpy.linalg.svd(w.reshape(4, -1)) and of w[:, :, i, j], in float64.
+  static let flatten = [
+    5.642277310088157, 3.7886465157455014, 2.5018734923446138, 2.2195705357336966,
+  ]
+  static let positions: [[Double]] = [
+    [2.4856673670880496, 1.8176294393802312, 1.0088017452858968],
+    [2.3280948762166855, 1.5966116002910813, 1.015285991802097],
+    [2.7646664602513376, 1.2979358430934285, 1.082581133575999],
+    [2.1976900252112044, 1.8419621337139023, 0.9822596657968313],
+    [2.4362912125185168, 1.414915236968298, 1.0307764064044151],
+    [2.1976900252112044, 1.8419621337139032, 0.982259665796831],
+  ]
+
+  /// Equal to 1e-13 relative: LAPACK and NumPy's LAPACK on matrices this small agree to a few
+  /// ulps.
+  static func close(_ a: [Double], _ b: [Double]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-13 * max(abs($1), 1) }
+  }
+
+  /// The kernel in `layout` (`pytorch`: (out, in, kh, kw); `keras`: (kh, kw, in, out)): its
+  /// shape and C-order elements.
+  func kernel(layout: String) -> (shape: [Int], elements: [Float]) {
+    guard layout == "keras" else { return ([4, 3, 2, 3], kernel) }
+    // (kh, kw, in, out): element [i, j, c, o] = PyTorch's [o, c, i, j].
+    return (
+      [2, 3, 3, 4],
+      (0..<72).map { n in
+        let (i, j, c, o) = (n / 36, n / 12 % 3, n / 4 % 3, n % 4)
+        return kernel[((o * 3 + c) * 2 + i) * 3 + j]
+      }
+    )
+  }
+
+  /// Little-endian bytes of `elements`, in C order or permuted to Fortran order for `shape`.
+  func bytes(_ elements: [Float], shape: [Int], fortranOrder: Bool) -> [UInt8] {
+    var ordered = elements
+    if fortranOrder {
+      // C position p has multi-index (i₀, …, i_k); its Fortran position is Σ i_a·d₀·…·d_{a−1}.
+      var strides: [Int] = []
+      var stride = 1
+      for size in shape {
+        strides.append(stride)
+        stride *= size
+      }
+      for position in elements.indices {
+        var rest = position
+        var fortran = 0
+        for axis in shape.indices.reversed() {
+          fortran += rest % shape[axis] * strides[axis]
+          rest /= shape[axis]
+        }
+        ordered[fortran] = elements[position]
+      }
+    }
+    return ordered.flatMap { value in (0..<4).map { UInt8((value.bitPattern >> (8 * $0)) & 0xFF) } }
+  }
+
+  @Test(
+    "--reshape reads N-D kernels of .npy (C and Fortran order) and .npz files as of safetensors",
+    arguments: ["pytorch", "keras"])
+  func kernelsInNumPyFiles(layout: String) throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let (shape, elements) = kernel(layout: layout)
+    let cOrder = folder.appendingPathComponent("conv.npy").path
+    let fortran = folder.appendingPathComponent("conv-fortran.npy").path
+    let archive = folder.appendingPathComponent("model.npz").path
+    let vector = folder.appendingPathComponent("bias.npy").path
+    try Data(npyBytes(shape: shape, data: bytes(elements, shape: shape, fortranOrder: false)))
+      .write(to: URL(fileURLWithPath: cOrder))
+    try Data(
+      npyBytes(
+        shape: shape, fortranOrder: true, data: bytes(elements, shape: shape, fortranOrder: true))
+    ).write(to: URL(fileURLWithPath: fortran))
+    try Data(npyBytes(shape: [3], data: bytes([1, 2, 3], shape: [3], fortranOrder: false)))
+      .write(to: URL(fileURLWithPath: vector))
+    let identity = bytes([1, 0, 0, 1], shape: [2, 2], fortranOrder: false)
+    try Data(
+      storedZipBytes([
+        ("w.npy", npyBytes(shape: [2, 2], data: identity)),
+        (
+          "conv.npy",
+          npyBytes(shape: shape, data: bytes(elements, shape: shape, fortranOrder: false))
+        ),
+        (
+          "bias.npy", npyBytes(shape: [3], data: bytes([1, 2, 3], shape: [3], fortranOrder: false))
+        ),
+      ])
+    ).write(to: URL(fileURLWithPath: archive))
+
+    // Without --reshape: the kernel is skipped with the hint, the archive's matrix analysed.
+    let skipped = try runTool(["analyze", cOrder])
+    #expect(skipped.status == 1 && skipped.error.contains("--reshape conv=flatten"))
+    let skippedArchive = try runTool(["analyze", "--format", "json", archive])
+    #expect(skippedArchive.status == 0, "\(skippedArchive.error)")
+    #expect(
+      try matrices(skippedArchive.output).compactMap { $0["name"] as? String } == ["\(archive):w"])
+    #expect(skippedArchive.error.contains("--reshape conv=flatten"))
+
+    let flat = try runTool(
+      ["analyze", "--format", "json", "--reshape", "conv=flatten", "--layout", layout]
+        + [cOrder, fortran, archive, vector])
+    #expect(flat.status == 0, "\(flat.error)")
+    let flatReports = try matrices(flat.output)
+    #expect(
+      flatReports.compactMap { $0["name"] as? String }
+        == [cOrder, fortran, "\(archive):w", "\(archive):conv"])
+    for report in flatReports where (report["name"] as? String) != "\(archive):w" {
+      #expect(report["shape"] as? [Int] == [4, 18], "\(report["name"] ?? "")")
+      #expect(
+        Self.close(report["singularValues"] as? [Double] ?? [], Self.flatten),
+        "\(report["name"] ?? "")")
+    }
+    // 1-D arrays stay skipped, with their own note.
+    #expect(flat.error.contains("\(vector) holds a 1-D float32 array"))
+    #expect(flat.error.contains("1-D arrays such as biases and norms have no singular values"))
+
+    let split = try runTool(
+      ["analyze", "--format", "json", "--reshape", "conv=per-position", "--layout", layout]
+        + [fortran, archive])
+    #expect(split.status == 0, "\(split.error)")
+    let reports = try matrices(split.output)
+    let labels = ["0,0", "0,1", "0,2", "1,0", "1,1", "1,2"]
+    #expect(
+      reports.compactMap { $0["name"] as? String }
+        == labels.map { "\(fortran)[\($0)]" } + ["\(archive):w"]
+        + labels.map { "\(archive):conv[\($0)]" })
+    let kernelReports = reports.filter { ($0["name"] as? String) != "\(archive):w" }
+    for (report, expected) in zip(kernelReports, Self.positions + Self.positions) {
+      #expect(report["shape"] as? [Int] == [4, 3])
+      #expect(
+        Self.close(report["singularValues"] as? [Double] ?? [], expected),
+        "\(report["name"] ?? "")")
+    }
+  }
+
   @Test(
     "--reshape conv=flatten and conv=per-position match NumPy (PyTorch and Keras layouts)",
     arguments: ["pytorch", "keras"])
@@ -108,33 +244,13 @@ struct CheckpointAnalyzeCommandTests {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("conv.safetensors").path
-    var elements = kernel
-    var shape = [4, 3, 2, 3]
-    if layout == "keras" {
-      // (kh, kw, in, out): element [i, j, c, o] = PyTorch's [o, c, i, j].
-      shape = [2, 3, 3, 4]
-      elements = (0..<72).map { n in
-        let (i, j, c, o) = (n / 36, n / 12 % 3, n / 4 % 3, n % 4)
-        return kernel[((o * 3 + c) * 2 + i) * 3 + j]
-      }
-    }
+    let (shape, elements) = kernel(layout: layout)
     try SafeTensors.write(
       SafeTensorsFile(tensors: [SafeTensor(name: "conv.weight", elements: elements, shape: shape)]),
       to: path)
-    // numpy.linalg.svd(w.reshape(4, -1)) and of w[:, :, i, j], in float64.
-    let flatten = [5.642277310088157, 3.7886465157455014, 2.5018734923446138, 2.2195705357336966]
-    let positions: [[Double]] = [
-      [2.4856673670880496, 1.8176294393802312, 1.0088017452858968],
-      [2.3280948762166855, 1.5966116002910813, 1.015285991802097],
-      [2.7646664602513376, 1.2979358430934285, 1.082581133575999],
-      [2.1976900252112044, 1.8419621337139023, 0.9822596657968313],
-      [2.4362912125185168, 1.414915236968298, 1.0307764064044151],
-      [2.1976900252112044, 1.8419621337139032, 0.982259665796831],
-    ]
-    // 1e-13 relative: LAPACK and NumPy's LAPACK on matrices this small agree to a few ulps.
-    func close(_ a: [Double], _ b: [Double]) -> Bool {
-      a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-13 * max(abs($1), 1) }
-    }
+    let flatten = Self.flatten
+    let positions = Self.positions
+    let close = Self.close
 
     let skipped = try runTool(["analyze", path])
     #expect(skipped.status == 1 && skipped.error.contains("--reshape conv=flatten"))

@@ -11,16 +11,8 @@ func runTool(_ arguments: [String]) throws -> (status: Int32, output: String, er
 func runProgram(
   _ name: String, _ arguments: [String]
 ) throws -> (status: Int32, output: String, error: String) {
-  let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  let candidates = [
-    bundleFolder.appendingPathComponent(name),
-    bundleFolder.deletingLastPathComponent().appendingPathComponent(name),
-  ]
-  let executable = try #require(
-    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-    "the \(name) executable is built next to the tests")
   let process = Process()
-  process.executableURL = executable
+  process.executableURL = try builtExecutable(name)
   process.arguments = arguments
   let output = Pipe()
   let error = Pipe()
@@ -34,6 +26,18 @@ func runProgram(
     process.terminationStatus, String(decoding: outputData, as: UTF8.self),
     String(decoding: errorData, as: UTF8.self)
   )
+}
+
+/// The built executable `name` of the package, beside the test bundle.
+func builtExecutable(_ name: String) throws -> URL {
+  let bundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  let candidates = [
+    bundleFolder.appendingPathComponent(name),
+    bundleFolder.deletingLastPathComponent().appendingPathComponent(name),
+  ]
+  return try #require(
+    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+    "the \(name) executable is built next to the tests")
 }
 
 /// A fresh folder for one test's files.

@@ -55,9 +55,10 @@ enum SpectrumShape: CaseIterable, Sendable {
 @Suite("Top-k singular values: randomised range finder with an error bound")
 struct TopSingularValuesTests {
   @Test(
-    "The reported bound contains the true tail, over many random spectra",
-    arguments: SpectrumShape.allCases)
-  func boundHolds(shape: SpectrumShape) async {
+    "The reported bound contains the true tail, over many random spectra (both algorithms)",
+    arguments: SpectrumShape.allCases,
+    [TopSingularValuesOptions.Method.rangeFinder, .gram])
+  func boundHolds(shape: SpectrumShape, method: TopSingularValuesOptions.Method) async {
     await propertyCheck(
       count: 25, input: Gen.int(in: 80...160), Gen.int(in: 40...90), Gen.int(in: 0...12),
       Gen.uint64()
@@ -67,7 +68,8 @@ struct TopSingularValuesTests {
       let values = shape.values(count: n, generator: &generator)
       let a = matrix(values: values, rows: rows, columns: columns, seed: seed)
       let options = TopSingularValuesOptions(
-        relativeAccuracy: 1e-6, oversampling: 4, initialPowerIterations: 1, seed: seed)
+        relativeAccuracy: 1e-6, oversampling: 4, initialPowerIterations: 1, seed: seed,
+        method: method)
       guard let result = try? a.topSingularValues(rank, tailAfterRank: rank, options: options)
       else {
         Issue.record("a finite matrix has top singular values")
@@ -135,12 +137,55 @@ struct TopSingularValuesTests {
   func exactLowRank() throws {
     let values = [5.0, 4, 3, 2, 1]
     let a = matrix(values: values, rows: 400, columns: 150, seed: 11)
-    let result = try a.topSingularValues(5, tailAfterRank: 5)
+    let options = TopSingularValuesOptions(method: .rangeFinder)
+    let result = try a.topSingularValues(5, tailAfterRank: 5, options: options)
     #expect(result.meetsAccuracy)
     // The tail is rounding: ‖A‖_F² = 55, so below 1e-12 · 55.
     #expect(result.tailSquares <= 1e-12 * 55)
-    let smaller = try a.topSingularValues(3, tailAfterRank: 3)
+    let smaller = try a.topSingularValues(3, tailAfterRank: 3, options: options)
     #expect(abs(smaller.tailSquares - 5) <= 1e-9)
+    // The Gram matrix resolves a tail only down to its rounding (about K·m·u·‖A‖_F²): the
+    // interval contains 0 and the accuracy is not claimed.
+    let gram = try a.topSingularValues(5, tailAfterRank: 5)
+    #expect(gram.subspaceDimension == 150 && gram.powerIterations == 0)
+    #expect(gram.tailSquares - gram.tailSquaresErrorBound <= 1e-13 * 55)
+    #expect(gram.tailSquares <= 1e-9 * 55)
+    #expect(!gram.meetsAccuracy)
+  }
+
+  @Test(
+    "Gram path: Float matrices (widened in blocks, tall and wide) agree with the full SVD",
+    arguments: [false, true])
+  func gramOfFloatMatrix(wide: Bool) throws {
+    // 6000 × 100: the widening takes 2^19 / 100 = 5242 rows at a time, so two blocks.
+    let values = (0..<100).map { 1 / Double($0 + 1) }
+    let tall = Matrix<Float>(matrix(values: values, rows: 6000, columns: 100, seed: 21))
+    let a = wide ? tall.transposed() : tall
+    let result = try a.topSingularValues(12, tailAfterRank: 10)
+    #expect(result.subspaceDimension == 100 && result.failureProbability == 0)
+    #expect(result.rows == a.rows && result.columns == a.columns)
+    #expect(result.meetsAccuracy)
+    #expect(result.relativeErrorBound <= 1e-6)
+    // The reference: the full SVD of the same (Float) values in Double.
+    let full = try Matrix<Double>(a).spectrum()
+    let tau = full.relativeTail(afterRank: 10)
+    // The tail lies in [tailSquares − Δ, tailSquares] up to the full SVD's own rounding.
+    let truth = full.distanceToRank(10) * full.distanceToRank(10)
+    let slack = 1e-13 * full.frobeniusNorm * full.frobeniusNorm
+    #expect(result.tailSquares >= truth - slack)
+    #expect(result.tailSquares - result.tailSquaresErrorBound <= truth + slack)
+    #expect(abs(result.relativeTail - tau) <= 1e-6 * tau)
+    #expect(result.singularValues.count == 12)
+    for (estimate, exact) in zip(result.singularValues, full.singularValues) {
+      #expect(estimate <= exact * (1 + 1e-12))
+      #expect(exact - estimate <= 1e-9 * exact)
+    }
+    // Explicitly asking for the range finder on the same matrix still works and agrees, up to
+    // its bound plus Float rounding (about ε_Float ‖A‖_F² / T ≈ 2e-6 relative here).
+    let ranged = try a.topSingularValues(
+      12, tailAfterRank: 10, options: TopSingularValuesOptions(method: .rangeFinder))
+    #expect(ranged.subspaceDimension < 100)
+    #expect(abs(ranged.relativeTail - tau) <= (ranged.relativeErrorBound + 1e-5) * tau)
   }
 
   @Test("Edge cases: empty, 1×1, zero matrix, K ≥ min(m, n), non-finite entries")

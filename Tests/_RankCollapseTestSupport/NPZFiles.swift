@@ -6,13 +6,17 @@
 /// - Parameters:
 ///   - shape: The dimensions, any number of them.
 ///   - descriptor: The dtype, such as `"<f4"`.
+///   - fortranOrder: The header's `fortran_order` (the caller orders `data` accordingly).
 ///   - data: The elements' bytes (not checked against the shape).
 /// - Returns: The file's bytes.
-public func npyBytes(shape: [Int], descriptor: String = "<f4", data: [UInt8]) -> [UInt8] {
+public func npyBytes(
+  shape: [Int], descriptor: String = "<f4", fortranOrder: Bool = false, data: [UInt8]
+) -> [UInt8] {
   let tuple =
     shape.count == 1
     ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-  var text = "{'descr': '\(descriptor)', 'fortran_order': False, 'shape': \(tuple), }"
+  let order = fortranOrder ? "True" : "False"
+  var text = "{'descr': '\(descriptor)', 'fortran_order': \(order), 'shape': \(tuple), }"
   text += String(repeating: " ", count: 128 - 10 - text.utf8.count - 1) + "\n"
   let length = UInt16(text.utf8.count)
   return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
