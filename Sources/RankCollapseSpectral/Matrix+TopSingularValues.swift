@@ -14,8 +14,8 @@ extension Matrix {
   /// interlacing). The tail is estimated as `T̂ = ‖A‖_F² − Σ_{j≤K} ‖A v̂_j‖²`, with `‖A‖_F²`
   /// summed from the entries; by Ky Fan's maximum principle `T̂ ≥ T`. When `T̂` is below
   /// `10⁻³ ‖A‖_F²` (where the subtraction would lose digits), it is computed instead from the
-  /// explicit residual `‖A − A V̂_K V̂_Kᵀ‖_F²` (the same quantity without cancellation; one copy
-  /// of the matrix).
+  /// explicit residual `‖A − A V̂_K V̂_Kᵀ‖_F²` (the same quantity without cancellation; one more
+  /// pass over the matrix, in blocks of rows, so no copy of it).
   ///
   /// The error bound `Δ ≥ T̂ − T` uses the residuals `R_s = M V̂_s − V̂_s Θ_s` of the top `s`
   /// Ritz pairs (`K ≤ s ≤ l`) and the quadratic residual bound for Hermitian matrices
@@ -34,7 +34,9 @@ extension Matrix {
   /// checks the bound (a check reads the matrix five times and leaves the next iteration's range
   /// behind); then it runs plain iterations, tracking `Σ_{j≤K} θ_j`, until its geometric
   /// convergence predicts the accuracy (or the budget leaves room for one last check), checks
-  /// again, and grows the subspace by half when the Ritz values are not separated, until `Δ ≤ accuracy · (T̂ − Δ)` (so that `|τ̂_K − τ_K| ≤ accuracy · τ_K`) or
+  /// again, and grows the subspace by half when the Ritz values are not separated (up to
+  /// `l = mn / (24(m + n))`, so that its blocks take at most about a quarter of the matrix's
+  /// memory), until `Δ ≤ accuracy · (T̂ − Δ)` (so that `|τ̂_K − τ_K| ≤ accuracy · τ_K`) or
   /// the work reaches about two thirds of that of a full SVD; then
   /// ``TopSingularValues/meetsAccuracy`` is `false` and a
   /// caller wanting the accuracy computes the full spectrum.
@@ -354,21 +356,39 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
   }
 
   /// `‖A − A V̂ V̂ᵀ‖_F²`, in the orientation of the stored matrix.
+  ///
+  /// Computed over blocks of rows of the stored matrix (at most about 4 MB each), so that the
+  /// residual never needs a second copy of the whole matrix: the memory of `analyze` stays the
+  /// matrix plus thin blocks (issue 15's bound of 2.5 times a `Float` file).
   func explicitTail(v: Matrix<Scalar>, av: Matrix<Scalar>) -> Double {
-    var residual = a
-    if transposed {
-      // Stored matrix = Aᵀ: Aᵀ − V̂ (A V̂)ᵀ.
-      residual.gemm(v, av, transposeB: true, alpha: -1, beta: 1)
-    } else {
-      residual.gemm(av, v, transposeB: true, alpha: -1, beta: 1)
+    // Stored matrix S = A: S − (A V̂) V̂ᵀ; stored S = Aᵀ: S − V̂ (A V̂)ᵀ. Row block r of S minus
+    // row block r of the left factor times the right factor transposed.
+    let (left, right) = transposed ? (v, av) : (av, v)
+    let blockRows = Swift.max(1, (1 << 19) / Swift.max(a.columns, 1))
+    var total = 0.0
+    var start = 0
+    while start < a.rows {
+      let range = start..<Swift.min(start + blockRows, a.rows)
+      var residual = a.rows(range)
+      residual.gemm(left.rows(range), right, transposeB: true, alpha: -1, beta: 1)
+      total += residual.squaredFrobeniusNorm
+      start = range.upperBound
     }
-    return residual.squaredFrobeniusNorm
+    return total
+  }
+
+  /// The largest subspace dimension the range finder may grow to: its blocks (the basis, the
+  /// products with `A` and `Aᵀ`, their factorisations; about six `m × l` blocks) stay within a
+  /// quarter of the matrix's own size, but never below the starting `k + p`.
+  func maximumSubspace(starting l: Int) -> Int {
+    Swift.max(l, Swift.min(n, (m * n) / (24 * (m + n))))
   }
 
   mutating func run(
     wanted: Int, rank: Int, squaredNorm: Double
   ) throws(LinearAlgebraError) -> TopSingularValues {
     var l = Swift.min(wanted + options.oversampling, n)
+    let l0 = l
     var q = try Self.orthonormalBasis(applyA(gaussian(rows: n, columns: l, generator: &generator)))
     var iterations = 0
     // Cost model: a product of A with a thin block reads A once ("a pass"); a full SVD (values
@@ -418,7 +438,10 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
       let result = try check(q, rank: rank, squaredNorm: squaredNorm, passes: &passes)
       let meets = result.bound <= options.relativeAccuracy * (result.tail - result.bound)
       let zeroTail = result.tail == 0 && result.bound == 0
-      if meets || zeroTail || Double(passes + 5) > budget || q.columns < l {
+      // Ritz values that are not separated in a subspace that may not grow any more (a flat
+      // spectrum, such as noise) will not give a bound: stop and leave it to the full SVD.
+      let stuck = !result.separated && l >= maximumSubspace(starting: l0)
+      if meets || zeroTail || stuck || Double(passes + 5) > budget || q.columns < l {
         return TopSingularValues(
           rows: a.rows, columns: a.columns, singularValues: Array(result.values.prefix(wanted)),
           rank: rank, frobeniusNorm: squaredNorm.squareRoot(), tailSquares: result.tail,
@@ -432,7 +455,7 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
       iterations += 1
       if !result.separated {
         // Grow the subspace by half: new Gaussian directions, refined with the rest.
-        let extra = Swift.min(Swift.max(l / 2, 4), n - l)
+        let extra = Swift.min(Swift.max(l / 2, 4), maximumSubspace(starting: l0) - l)
         guard extra > 0 else { continue }
         let fresh = applyA(gaussian(rows: n, columns: extra, generator: &generator))
         q = try Self.orthonormalBasis(Matrix(horizontallyStacking: [q, fresh]))
