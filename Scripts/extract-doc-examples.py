@@ -24,6 +24,7 @@ OUTPUT = ROOT / "Tests" / "DocumentationExamplesTests" / "DocumentationExamples.
 # Blocks that are not Swift code of the package's modules (e.g. a manifest excerpt).
 SKIP = {
     ("Sources/RankCollapse/RankCollapse.docc/GettingStarted.md", 0): "a Package.swift excerpt",
+    ("README.md", 0): "compiled and run by Tests/RankCollapseCLITests/ReadmeExampleTests.swift",
 }
 
 # The values a fragment uses without declaring them: (file, block index) -> parameter list.

@@ -10,21 +10,7 @@ import RankCollapseExperiments
 import RankCollapsePlots
 import RankCollapseSweep
 
-func example_README_0() throws {
-  // BEGIN README.md #0
-  // import RankCollapse
-
-  var generator = SeededGenerator(seed: 7)
-  let a = Matrix<Double>.randomNormal(rows: 400, columns: 10, using: &generator)
-  let b = Matrix<Double>.randomNormal(rows: 10, columns: 784, using: &generator)
-  let noise = Matrix<Double>.randomNormal(
-    rows: 400, columns: 784, standardDeviation: 1e-3, using: &generator)
-  let spectrum = try (a.matmul(b) + noise).spectrum()  // LAPACK gesdd, no vectors
-  print(spectrum.relativeTail(afterRank: 10))  // τ_10: the noise's tiny share
-  print(spectrum.softRank(epsilon: 0.1))  // rk(0.1): at most 10 values kept
-  print(spectrum.numericalRank())  // 400: the noise is full rank
-  // END
-}
+// SKIPPED README.md #0: compiled and run by Tests/RankCollapseCLITests/ReadmeExampleTests.swift
 
 func example_README_1(generator: inout SeededGenerator) throws {
   // BEGIN README.md #1
