@@ -81,33 +81,10 @@ struct Analyze: ParsableCommand {
   )
   var files: [String]
 
-  @Option(
-    help: ArgumentHelp(
-      "Analyse only arrays whose name contains a match of this regular expression.",
-      discussion: "The name is the member or tensor name inside a .npz or .safetensors file, "
-        + "and the path of a .npy file.",
-      valueName: "regex"))
-  var filter: String?
-
-  @Option(
-    name: [.customShort("k"), .long], parsing: .unconditional,
-    help: "K for the relative tail τ_K and the distance to rank K (0…2147483647).")
-  var rank: Int = 10
-
-  @Option(
-    parsing: .unconditional,
-    help: "ε for the soft rank rk(ε), a finite number ≥ 0 (rk(ε) = 0 for ε ≥ 1).")
-  var epsilon: Double = 0.1
+  @OptionGroup var options: SpectralOptions
 
   @Option(help: "Output format: table, json or csv.")
   var format: OutputFormat = .table
-
-  @Option(
-    parsing: .unconditional,
-    help: "Number of BLAS threads, 1…1024 (default: OPENBLAS_NUM_THREADS, else one per core).")
-  var threads: Int?
-
-  @OptionGroup var memory: MemoryBudgetOption
 
   @OptionGroup var kernels: KernelOptions
 
@@ -121,9 +98,6 @@ struct Analyze: ParsableCommand {
   @OptionGroup(title: "Large matrices and noise baselines") var spectralMethod:
     SpectralMethodOptions
 
-  @Flag(help: "Do not print the progress line of long singular value computations.")
-  var quiet = false
-
   @Option(
     help: ArgumentHelp(
       "Also write spectra.svg, the spectra and e(r) curves of the matrices, into this folder.",
@@ -134,7 +108,6 @@ struct Analyze: ParsableCommand {
     guard !files.isEmpty else {
       throw ValidationError("Give at least one .npy, .npz or .safetensors file.")
     }
-    try SpectralOptions.check(filter: filter, rank: rank, epsilon: epsilon, threads: threads)
     if let plot { try validateOutputFolder(plot, option: "--plot") }
   }
 
@@ -191,13 +164,12 @@ struct Analyze: ParsableCommand {
   }
 
   func run() throws {
-    memory.apply()
-    if let threads { BLAS.threadCount = threads }
-    let pattern = try filter.map { try Regex($0) }
+    let pattern = try options.apply()
+    let (rank, epsilon, filter) = (options.rank, options.epsilon, options.filter)
     var reports: [SpectralReport] = []
     var spectra: [Spectrum<Double>] = []
     var origins: [(model: String, arrayRank: Int)] = []
-    let progress = quiet ? nil : SVDProgress()
+    let progress = options.progress()
     for file in files {
       let inputs = try MatrixInputs.load(file, filter: pattern, reshape: kernels.rule)
       progress?.beginBatch(of: inputs, in: file)

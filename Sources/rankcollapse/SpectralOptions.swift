@@ -2,12 +2,14 @@ import ArgumentParser
 import RankCollapse
 import RankCollapseExperiments
 
-/// The options `diff` and `evolution` share with `analyze`: which matrices, `K`, `ε`, threads
-/// and the memory budget.
+/// The options `analyze`, `diff` and `evolution` share: which matrices, `K`, `ε`, threads, the
+/// memory budget and the progress display.
 struct SpectralOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "Use only matrices whose name contains a match of this regular expression.",
+      discussion: "The name is the member or tensor name inside a .npz or .safetensors file, "
+        + "and the path of a .npy file.",
       valueName: "regex"))
   var filter: String?
 
@@ -16,7 +18,9 @@ struct SpectralOptions: ParsableArguments {
     help: "K for the relative tail τ_K and the distance to rank K (0…2147483647).")
   var rank: Int = 10
 
-  @Option(parsing: .unconditional, help: "ε for the soft rank rk(ε), a finite number ≥ 0.")
+  @Option(
+    parsing: .unconditional,
+    help: "ε for the soft rank rk(ε), a finite number ≥ 0 (rk(ε) = 0 for ε ≥ 1).")
   var epsilon: Double = 0.1
 
   @Option(
@@ -26,14 +30,14 @@ struct SpectralOptions: ParsableArguments {
 
   @OptionGroup var memory: MemoryBudgetOption
 
-  @Flag(help: "Do not print progress on standard error.")
+  @Flag(help: "Do not print the progress of long singular value computations on standard error.")
   var quiet = false
 
   func validate() throws {
     try Self.check(filter: filter, rank: rank, epsilon: epsilon, threads: threads)
   }
 
-  /// The checks of `--filter`, `--rank`, `--epsilon` and `--threads`, shared with `analyze`.
+  /// The checks of `--filter`, `--rank`, `--epsilon` and `--threads`.
   static func check(filter: String?, rank: Int, epsilon: Double, threads: Int?) throws {
     if let filter {
       do { _ = try Regex(filter) } catch {
