@@ -65,16 +65,15 @@ struct CommittedResultsTests {
   /// Above this τ₁₀ a layer has not collapsed (the transition test's "far from rank 10").
   static let plateau = 0.1
 
-  /// How far τ₁₀ may move against the trend between two cells both on the uncollapsed plateau.
-  ///
-  /// There τ₁₀ (0.45–0.67 in the default-scale run) varies without a trend, by up to
-  /// 37 % between neighbouring converged cells, rising just before the transition; the
-  /// monotone claim of section 6.1 is about where collapse sets in, which every pair with at
-  /// least one cell below the plateau is held to strictly.
-  static let plateauSlack = 1.5
+  // Between two cells that are both on the uncollapsed plateau τ₁₀ is not ordered: in the
+  // default-scale run (every cell but one converged) it ranges over 0.15–0.67 there, e.g. 0.26 at
+  // λ = 0.001 and 0.53 at λ = 0.003 for W₂ at σ = 0.5. The monotone claim of section 6.1 is about
+  // where collapse sets in, so every pair with at least one cell below the plateau is held to it
+  // strictly, and plateau pairs are left out (the transition test checks that they are far from
+  // rank 10).
 
   @Test(
-    "Figure 1 (section 6.1): among converged cells, τ₁₀ falls as λ grows at fixed σ and rises with σ at fixed λ, in every layer (within a factor 1.5 on the uncollapsed plateau)"
+    "Figure 1 (section 6.1): among converged cells, τ₁₀ falls as λ grows at fixed σ and rises with σ at fixed λ, in every layer, wherever a cell is collapsed"
   )
   func figure1Trends() throws {
     let tables = try Self.figure1Tables()
@@ -91,10 +90,10 @@ struct CommittedResultsTests {
           for (a, b) in zip(table.lambdas, table.lambdas.dropFirst()) {
             guard let ta = tau(a, sigma), let tb = tau(b, sigma), max(ta, tb) > Self.floor
             else { continue }
+            guard min(ta, tb) <= Self.plateau else { continue }
             compared += 1
-            let slack = min(ta, tb) > Self.plateau ? Self.plateauSlack : 1
             #expect(
-              tb <= slack * ta,
+              tb <= ta,
               "\(run), W_\(layer), σ = \(sigma): τ₁₀ \(ta) at λ = \(a), \(tb) at λ = \(b)")
           }
         }
@@ -102,10 +101,10 @@ struct CommittedResultsTests {
           for (a, b) in zip(table.sigmas, table.sigmas.dropFirst()) {
             guard let ta = tau(lambda, a), let tb = tau(lambda, b), max(ta, tb) > Self.floor
             else { continue }
+            guard min(ta, tb) <= Self.plateau else { continue }
             compared += 1
-            let slack = min(ta, tb) > Self.plateau ? Self.plateauSlack : 1
             #expect(
-              slack * tb >= ta,
+              tb >= ta,
               "\(run), W_\(layer), λ = \(lambda): τ₁₀ \(ta) at σ = \(a), \(tb) at σ = \(b)")
           }
         }
