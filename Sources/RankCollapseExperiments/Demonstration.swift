@@ -50,6 +50,7 @@ extension Experiments {
       var experiment = BlobsAutoencoderExperiment.small
       experiment.gradientTolerance = 1e-3
       experiment.stationarityTolerance = nil
+      experiment.maximumSteps = 20_000
       return Demonstration(
         experiment: experiment, sigma: 0.1, lambdas: [1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
     }
