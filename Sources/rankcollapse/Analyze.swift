@@ -124,42 +124,63 @@ struct Analyze: ParsableCommand {
   static func spectra(
     of inputs: [MatrixInput], progress: SVDProgress? = nil
   ) throws -> [Spectrum<Double>] {
-    let threads = BLAS.threading == .partitionOutput ? min(BLAS.threadCount, inputs.count) : 1
+    var results = [Result<Spectrum<Double>, any Error>?](repeating: nil, count: inputs.count)
+    results.withUnsafeMutableBufferPointer { slots in
+      // Each index is handed out once, so the calls write disjoint slots.
+      let shared = UncheckedSendable((inputs, slots))
+      schedule(inputs, indices: Array(inputs.indices), progress: progress) { index in
+        let (inputs, slots) = shared.value
+        slots[index] = Result {
+          let spectrum = try Matrix.spectrum(consuming: inputs[index].matrix())
+          return inputs[index].isTransposed ? spectrum.transposed() : spectrum
+        }
+      }
+    }
+    return try inputs.indices.map { try outcome(of: results[$0], for: inputs[$0]) }
+  }
+
+  /// Calls `work` once for each of `indices`, spread over up to `BLAS.threadCount` threads.
+  ///
+  /// The inputs go largest first, each to the least loaded thread; an input read on demand
+  /// starts only while ``MemoryGate`` (for all of `inputs`) lets it in, and the progress display
+  /// runs around each call. This is the one scheduler of `analyze`, `diff` and `evolution`; the
+  /// results do not depend on the thread count. In `BLAS.threading == .openBLAS` mode the calls
+  /// run one after another, each with OpenBLAS' own threads.
+  static func schedule(
+    _ inputs: [MatrixInput], indices: [Int], progress: SVDProgress?,
+    work: @escaping @Sendable (Int) -> Void
+  ) {
+    let threads = BLAS.threading == .partitionOutput ? min(BLAS.threadCount, indices.count) : 1
     var assignment = [[Int]](repeating: [], count: max(threads, 1))
     var load = [Int](repeating: 0, count: max(threads, 1))
-    for index in inputs.indices.sorted(by: { inputs[$0].cost > inputs[$1].cost }) {
+    for index in indices.sorted(by: { inputs[$0].cost > inputs[$1].cost }) {
       let least = load.indices.min { load[$0] < load[$1] } ?? 0
       assignment[least].append(index)
       load[least] = load[least].addingReportingOverflow(inputs[index].cost).partialValue
     }
-    var results = [Result<Spectrum<Double>, any Error>?](repeating: nil, count: inputs.count)
     let gate = MemoryGate(inputs)
-    results.withUnsafeMutableBufferPointer { slots in
-      // Each index belongs to exactly one block, so the blocks write disjoint slots; each
-      // input's loader reads its own bytes of an immutable file mapping, and the progress
-      // display serialises its own state.
-      let shared = UncheckedSendable((inputs, assignment, slots, progress))
-      Parallel.run(blocks: assignment.count) { block in
-        let (inputs, assignment, slots, progress) = shared.value
-        for index in assignment[block] {
-          slots[index] = Result {
-            let bytes = gate.enter(inputs[index])
-            defer { gate.leave(bytes) }
-            let progress = progress?.start(inputs[index])
-            defer { progress?.finish() }
-            let spectrum = try Matrix.spectrum(consuming: inputs[index].matrix())
-            return inputs[index].isTransposed ? spectrum.transposed() : spectrum
-          }
-        }
+    // The inputs and the progress display are only read (the display serialises its own
+    // state); each input's loader reads its own bytes of an immutable file mapping.
+    let shared = UncheckedSendable((inputs, assignment, progress))
+    Parallel.run(blocks: assignment.count) { block in
+      let (inputs, assignment, progress) = shared.value
+      for index in assignment[block] {
+        let bytes = gate.enter(inputs[index])
+        let token = progress?.start(inputs[index])
+        work(index)
+        token?.finish()
+        gate.leave(bytes)
       }
     }
-    return try zip(inputs, results).map { input, result in
-      do {
-        guard let result else { throw CommandFailure("not computed") }
-        return try result.get()
-      } catch {
-        throw CommandFailure("\(input.name): \(error)")
-      }
+  }
+
+  /// The value of a scheduled result, or a ``CommandFailure`` naming the input.
+  static func outcome<T>(of result: Result<T, any Error>?, for input: MatrixInput) throws -> T {
+    do {
+      guard let result else { throw CommandFailure("not computed") }
+      return try result.get()
+    } catch {
+      throw CommandFailure("\(input.name): \(error)")
     }
   }
 

@@ -149,38 +149,15 @@ struct SpectralMethodOptions: ParsableArguments {
       }
     }
     let rest = inputs.indices.filter { !usesTopK(inputs[$0]) }
-    let threads = BLAS.threading == .partitionOutput ? min(BLAS.threadCount, rest.count) : 1
-    var assignment = [[Int]](repeating: [], count: max(threads, 1))
-    var load = [Int](repeating: 0, count: max(threads, 1))
-    for index in rest.sorted(by: { inputs[$0].cost > inputs[$1].cost }) {
-      let least = load.indices.min { load[$0] < load[$1] } ?? 0
-      assignment[least].append(index)
-      load[least] = load[least].addingReportingOverflow(inputs[index].cost).partialValue
-    }
     results.withUnsafeMutableBufferPointer { slots in
-      // As in Analyze.spectra(of:progress:): disjoint slots, immutable inputs, and the options
-      // are plain values.
-      let shared = UncheckedSendable((inputs, assignment, slots, progress, self))
-      Parallel.run(blocks: assignment.count) { block in
-        let (inputs, assignment, slots, progress, options) = shared.value
-        for index in assignment[block] {
-          slots[index] = Result {
-            let bytes = gate.enter(inputs[index])
-            defer { gate.leave(bytes) }
-            let token = progress?.start(inputs[index])
-            defer { token?.finish() }
-            return try options.analyse(inputs[index], rank: rank, epsilon: epsilon)
-          }
-        }
+      // Each index is handed out once, so the calls write disjoint slots; the options are
+      // plain values.
+      let shared = UncheckedSendable((inputs, slots, self))
+      Analyze.schedule(inputs, indices: rest, progress: progress) { index in
+        let (inputs, slots, options) = shared.value
+        slots[index] = Result { try options.analyse(inputs[index], rank: rank, epsilon: epsilon) }
       }
     }
-    return try zip(inputs, results).map { input, result in
-      do {
-        guard let result else { throw CommandFailure("not computed") }
-        return try result.get()
-      } catch {
-        throw CommandFailure("\(input.name): \(error)")
-      }
-    }
+    return try inputs.indices.map { try Analyze.outcome(of: results[$0], for: inputs[$0]) }
   }
 }
