@@ -128,7 +128,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
   /// steps (about 1 step per second on 2 cores: hours per grid point).
   public static var paper: BlobsAutoencoderExperiment { BlobsAutoencoderExperiment() }
 
-  /// A small setting that shows the same effect in seconds per (λ, σ): 64-48-32-48-64,
+  /// A small setting that shows the same effect in seconds for most (λ, σ): 64-48-32-48-64,
   /// K = 10, N = 1000, up to 150000 L-BFGS iterations to max_l ρ_l ≤ 0.01 (η_0 = 0.05 for
   /// `gd` and `adam`).
   ///
