@@ -52,7 +52,7 @@ let package = Package(
     .target(
       name: "RankCollapseNetwork",
       dependencies: [
-        "RankCollapseTensor", "RankCollapseData", "_RankCollapseKernels",
+        "RankCollapseTensor", "_RankCollapseKernels",
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
@@ -76,16 +76,20 @@ let package = Package(
         "RankCollapseBounds", "RankCollapseTraining", "RankCollapseCompression",
       ]
     ),
-    // Training strategies built on the theory (centroid warm-up, Lemma 3.3).
+    // Training around the network module: checkpoint files, progress on standard error, and
+    // strategies built on the theory (centroid warm-up, Lemma 3.3).
     .target(
       name: "RankCollapseTraining",
-      dependencies: ["RankCollapseTensor", "RankCollapseClustering", "RankCollapseNetwork"]
+      dependencies: [
+        "RankCollapseTensor", "RankCollapseClustering", "RankCollapseNetwork", "RankCollapseData",
+      ]
     ),
     // Low-rank compression of trained networks (factored layers W ≈ U V).
     .target(
       name: "RankCollapseCompression",
       dependencies: [
         "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseNetwork", "RankCollapseData",
+        "RankCollapseTraining",
       ]
     ),
 
@@ -207,7 +211,7 @@ let package = Package(
       name: "RankCollapseNetworkTests",
       dependencies: [
         "RankCollapseNetwork", "RankCollapseRegularization", "RankCollapseSpectral",
-        "RankCollapseData",
+        "RankCollapseData", "RankCollapseTraining",
         "_RankCollapseTestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]

@@ -1,6 +1,7 @@
 import RankCollapseData
 import RankCollapseNetwork
 import RankCollapseTensor
+import RankCollapseTraining
 
 extension CompressedNetwork {
   /// The checkpoint metadata key holding the layout: one `0` (dense) or `1` (factored) per

@@ -6,7 +6,8 @@ import Musl
 import Darwin
 #endif
 
-/// Prints training progress on standard error as ``ProgressStyle`` asks.
+/// Formats training progress and hands it to the ``ProgressOutput`` of a ``ProgressStyle``
+/// (this module does no terminal I/O itself).
 @usableFromInline
 struct ProgressReporter {
   @usableFromInline let style: ProgressStyle
@@ -20,8 +21,8 @@ struct ProgressReporter {
   @usableFromInline
   init(style: ProgressStyle) {
     self.style = style
-    if case .automatic = style {
-      inPlace = isatty(STDERR_FILENO) != 0
+    if case .seconds = style.cadence, let output = style.output {
+      inPlace = output.isTerminal
     } else {
       inPlace = false
     }
@@ -34,13 +35,15 @@ struct ProgressReporter {
     step: Int, epoch: Int, objective: Double, gradientNorm: Double, learningRate: Double?
   ) {
     if firstStep == nil { firstStep = step }
-    switch style {
-    case .silent: return
-    case .lines(let steps):
+    guard !style.isSilent else { return }
+    switch style.cadence {
+    case .never: return
+    case .steps(let steps):
       guard step % Swift.max(steps, 1) == 0 else { return }
-    case .automatic(let seconds):
+    case .seconds(let seconds):
       let now = clock.now
-      guard now - lastPrint >= .milliseconds(Int64(seconds * 1000)) else { return }
+      let interval = Swift.min(Swift.max(seconds.isNaN ? 0 : seconds, 0), 86_400)
+      guard now - lastPrint >= .milliseconds(Int64(interval * 1000)) else { return }
       lastPrint = now
     }
     let line = describe(
@@ -58,7 +61,7 @@ struct ProgressReporter {
   mutating func finish(
     step: Int, epoch: Int, objective: Double, gradientNorm: Double, reason: StopReason?
   ) {
-    if case .silent = style { return }
+    if style.isSilent { return }
     let prefix = inPlace && dirty ? "\r\u{1B}[K" : ""
     let outcome = reason.map { "stopped: \($0.rawValue)" } ?? "diverged"
     emit(
@@ -92,9 +95,6 @@ struct ProgressReporter {
   }
 
   func emit(_ text: String) {
-    var text = text
-    text.withUTF8 { bytes in
-      _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count)
-    }
+    style.output?.write(text)
   }
 }

@@ -142,7 +142,7 @@ where Regularizer.Scalar == Scalar {
         NetworkObjective<Scalar, Regularizer>.unpack($0, into: &network)
       }
       if let policy = configuration.checkpoint {
-        try saveCheckpoint(of: network, to: policy.path)
+        try policy.writer.write(checkpoint(of: network))
       }
       let penaltyValue = point.withUnsafeBufferPointer { objective.penaltyValue(at: $0) }
       let ratio = stationarity()
@@ -228,7 +228,7 @@ where Regularizer.Scalar == Scalar {
         point.withUnsafeBufferPointer {
           NetworkObjective<Scalar, Regularizer>.unpack($0, into: &current)
         }
-        try saveCheckpoint(of: current, to: policy.path)
+        try policy.writer.write(checkpoint(of: current))
       }
     }
   }
@@ -247,16 +247,6 @@ extension QuasiNewtonTrainer {
       previousObjective: previousObjective, epochObjectiveSum: 0, epochBatches: 0,
       configuration: Checkpoint<Scalar>.describe(configuration), evaluations: evaluations,
       recentProgress: recentProgress)
-  }
-
-  /// Writes the trainer's state with `network` to a checkpoint file, atomically.
-  ///
-  /// - Parameters:
-  ///   - network: The parameters to save.
-  ///   - path: The file to create or replace.
-  /// - Throws: ``TrainingError/checkpointFile(path:reason:)`` when it cannot be written.
-  public func saveCheckpoint(of network: Network<Scalar>, to path: String) throws(TrainingError) {
-    try checkpoint(of: network).write(to: path)
   }
 
   /// Restores the curvature pairs and counters from a checkpoint and returns its network, so
@@ -280,14 +270,5 @@ extension QuasiNewtonTrainer {
     previousObjective = checkpoint.previousObjective
     recentProgress = checkpoint.recentProgress
     return checkpoint.network
-  }
-
-  /// Reads a checkpoint file and resumes from it; see ``resume(from:)``.
-  ///
-  /// - Parameter path: A checkpoint file.
-  /// - Returns: The saved network.
-  /// - Throws: ``TrainingError`` when the file cannot be read or does not fit.
-  public mutating func resume(fromFile path: String) throws(TrainingError) -> Network<Scalar> {
-    try resume(from: Checkpoint<Scalar>.read(from: path))
   }
 }

@@ -133,7 +133,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
     func finish(_ reason: StopReason) throws(TrainingError) -> TrainingSummary {
       network = current
       if let policy = configuration.checkpoint {
-        try saveCheckpoint(of: current, to: policy.path)
+        try policy.writer.write(checkpoint(of: current))
       }
       let ratio = stationarity()
       if fullBatch {
@@ -271,7 +271,7 @@ where Rule.Scalar == Scalar, Regularizer.Scalar == Scalar {
         }
       }
       if let policy = configuration.checkpoint, currentStep % policy.everySteps == 0 {
-        try saveCheckpoint(of: current, to: policy.path)
+        try policy.writer.write(checkpoint(of: current))
       }
     }
   }

@@ -36,7 +36,7 @@ public struct TrainingConfiguration: Sendable, Hashable {
   public var maximumEpochs: Int?
   /// How often the observer is called, in steps (≥ 1).
   public var observerInterval: Int
-  /// What progress to print on standard error.
+  /// What progress to report, and where.
   public var progress: ProgressStyle
   /// Where and how often to write a ``Checkpoint`` (also written when training stops).
   public var checkpoint: CheckpointPolicy?
@@ -115,10 +115,18 @@ public struct TrainingConfiguration: Sendable, Hashable {
         "set maximumSteps, maximumEpochs or maximumEvaluations: a tolerance alone may never be reached"
       )
     }
-    if let checkpoint, checkpoint.everySteps < 1 || checkpoint.path.isEmpty {
+    if let checkpoint, checkpoint.everySteps < 1 || checkpoint.destination.isEmpty {
       throw .invalidConfiguration(
-        "checkpoints need a path and everySteps ≥ 1, got '\(checkpoint.path)' every \(checkpoint.everySteps)"
+        "checkpoints need a destination and everySteps ≥ 1, got '\(checkpoint.destination)' every \(checkpoint.everySteps)"
       )
+    }
+    switch progress.cadence {
+    case .seconds(let seconds) where !(seconds >= 0 && seconds <= 86_400):
+      throw .invalidConfiguration(
+        "progress every \(seconds) seconds: the interval must be in 0…86400 seconds")
+    case .steps(let steps) where steps < 1:
+      throw .invalidConfiguration("progress every \(steps) steps: the interval must be ≥ 1")
+    default: break
     }
     if observerInterval < 1 {
       throw .invalidConfiguration("observerInterval must be at least 1, got \(observerInterval)")
@@ -146,33 +154,119 @@ extension TrainingConfiguration {
   }
 }
 
+/// Where a trainer's checkpoints go.
+///
+/// `RankCollapseNetwork` does no file I/O: a trainer hands each ``Checkpoint`` to the writer of
+/// its ``CheckpointPolicy``. `RankCollapseTraining` provides the safetensors file writer
+/// (`CheckpointFile`, and `CheckpointPolicy(path:everySteps:)` for it).
+public protocol CheckpointWriter: Sendable {
+  /// Where the checkpoints go (a file path, for instance); two policies are equal when their
+  /// destinations and intervals are.
+  var destination: String { get }
+
+  /// Stores `checkpoint`, replacing the one stored before.
+  ///
+  /// - Parameter checkpoint: The trainer's complete state.
+  /// - Throws: ``TrainingError/checkpointFile(path:reason:)`` when it cannot be stored.
+  func write<Scalar: MatrixScalar>(_ checkpoint: Checkpoint<Scalar>) throws(TrainingError)
+}
+
 /// Where a ``Trainer`` writes checkpoints, and how often.
 public struct CheckpointPolicy: Sendable, Hashable {
-  /// The checkpoint file (replaced atomically each time).
-  public var path: String
+  /// Receives the checkpoints.
+  public var writer: any CheckpointWriter
   /// Steps between checkpoints.
   public var everySteps: Int
 
   /// A policy.
   ///
   /// - Parameters:
-  ///   - path: The checkpoint file.
+  ///   - writer: Receives the checkpoints (`CheckpointFile` from `RankCollapseTraining` writes
+  ///     safetensors files).
   ///   - everySteps: Steps between checkpoints (≥ 1).
-  public init(path: String, everySteps: Int) {
-    self.path = path
+  public init(writer: some CheckpointWriter, everySteps: Int) {
+    self.writer = writer
     self.everySteps = everySteps
+  }
+
+  /// The writer's destination.
+  public var destination: String { writer.destination }
+
+  /// Whether two policies write to the same destination at the same interval.
+  public static func == (lhs: CheckpointPolicy, rhs: CheckpointPolicy) -> Bool {
+    lhs.destination == rhs.destination && lhs.everySteps == rhs.everySteps
+  }
+
+  /// Hashes the destination and the interval.
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(destination)
+    hasher.combine(everySteps)
   }
 }
 
-/// What a ``Trainer`` prints on standard error while it runs.
-public enum ProgressStyle: Sendable, Hashable {
+/// Where a trainer's progress lines go.
+///
+/// `RankCollapseNetwork` does no terminal I/O: a trainer formats its progress lines and hands
+/// them to the output of its ``ProgressStyle``. `RankCollapseTraining` provides standard error
+/// (`StandardErrorProgress`, and the styles `.automatic(seconds:)` and `.lines(steps:)` that
+/// write there).
+public protocol ProgressOutput: Sendable {
+  /// Names the output (two styles are equal when their cadences and destinations are).
+  var destination: String { get }
+  /// Whether the output is an interactive terminal, where one line is rewritten in place.
+  var isTerminal: Bool { get }
+
+  /// Writes `text` as it is (it carries its own line ends and carriage returns).
+  ///
+  /// - Parameter text: The text to write.
+  func write(_ text: String)
+}
+
+/// What progress a trainer reports while it runs, how often, and where.
+public struct ProgressStyle: Sendable, Hashable {
+  /// How often a line is written.
+  public enum Cadence: Sendable, Hashable {
+    /// Never.
+    case never
+    /// One line updated in place on a terminal (at most every `seconds`), plain lines every
+    /// `seconds` otherwise (logs, CI), and a final line.
+    case seconds(Double)
+    /// A plain line every `steps` steps, and a final line.
+    case steps(Int)
+  }
+
+  /// How often a line is written.
+  public var cadence: Cadence
+  /// Where the lines go; `nil` writes nothing.
+  public var output: (any ProgressOutput)?
+
+  /// A style.
+  ///
+  /// - Parameters:
+  ///   - cadence: How often a line is written.
+  ///   - output: Where the lines go (`StandardErrorProgress` from `RankCollapseTraining` writes
+  ///     to standard error).
+  public init(cadence: Cadence, output: (any ProgressOutput)?) {
+    self.cadence = cadence
+    self.output = output
+  }
+
   /// Nothing.
-  case silent
-  /// One line updated in place on a terminal (at most every `seconds`), plain lines every
-  /// `seconds` otherwise (logs, CI), and a final line.
-  case automatic(seconds: Double)
-  /// A plain line every `steps` steps, and a final line.
-  case lines(steps: Int)
+  public static var silent: ProgressStyle { ProgressStyle(cadence: .never, output: nil) }
+
+  /// Whether the style writes anything.
+  public var isSilent: Bool { cadence == .never || output == nil }
+
+  /// Whether two styles have the same cadence and destination.
+  public static func == (lhs: ProgressStyle, rhs: ProgressStyle) -> Bool {
+    lhs.cadence == rhs.cadence && lhs.output?.destination == rhs.output?.destination
+  }
+
+  /// Hashes the cadence and the destination.
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(cadence)
+    hasher.combine(output?.destination)
+  }
 }
 
 /// Why training stopped.

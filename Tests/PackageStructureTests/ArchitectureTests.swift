@@ -122,4 +122,32 @@ struct ArchitectureTests {
       declared.subtracting(documented).isEmpty,
       "declared but not drawn: \(declared.subtracting(documented).sorted())")
   }
+
+  @Test(
+    "The numerical modules below the I/O layer do no file or terminal I/O",
+    arguments: ["RankCollapseTensor", "RankCollapseSpectral", "RankCollapseNetwork"])
+  func noInputOutput(module: String) throws {
+    let folder = root.appendingPathComponent("Sources/\(module)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+      .filter { $0.hasSuffix(".swift") }
+    #expect(!files.isEmpty, "no sources found in \(folder.path)")
+    // Calls that reach a file or a terminal: the C library's and Foundation's.
+    let forbidden = [
+      "STDERR_FILENO", "STDOUT_FILENO", "isatty(", "fopen(", "open(", "write(", "fwrite(",
+      "FileHandle", "FileManager", "print(", "import Foundation", "import RankCollapseData",
+    ]
+    for file in files.sorted() {
+      let text = try read("Sources/\(module)/\(file)")
+      let code = text.split(separator: "\n").filter {
+        !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//")
+      }
+      for token in forbidden {
+        // A method call on a value (`.write(`) or a declaration (`func write(`) is not I/O.
+        let hits = code.filter {
+          $0.contains(token) && !$0.contains(".\(token)") && !$0.contains("func \(token)")
+        }
+        #expect(hits.isEmpty, "\(module)/\(file) uses \(token): \(hits.first ?? "")")
+      }
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import RankCollapseData
 import RankCollapseNetwork
 import RankCollapseTensor
+import RankCollapseTraining
 import Testing
 
 /// Issue 15: a weight of another element type names the type, not the shapes.

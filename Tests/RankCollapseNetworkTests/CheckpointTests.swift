@@ -3,6 +3,7 @@ import RankCollapseData
 import RankCollapseNetwork
 import RankCollapseRegularization
 import RankCollapseTensor
+import RankCollapseTraining
 import Testing
 
 @Suite("Checkpoints")

@@ -3,6 +3,7 @@ import RankCollapseData
 import RankCollapseNetwork
 import RankCollapseRegularization
 import RankCollapseTensor
+import RankCollapseTraining
 import Testing
 
 /// Issue 15, item 6: checkpoints whose parts do not fit are typed errors, and nothing

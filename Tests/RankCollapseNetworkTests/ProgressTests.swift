@@ -2,6 +2,8 @@ import Foundation
 import RankCollapseNetwork
 import RankCollapseRegularization
 import RankCollapseTensor
+import RankCollapseTraining
+import Synchronization
 import Testing
 
 @Suite("Progress on standard error")
@@ -31,4 +33,82 @@ struct ProgressTests {
     #expect(lines.last?.contains("stopped: maximumSteps") == true)
     #expect(!text.contains("\u{1B}["), "no terminal escapes when standard error is not a terminal")
   }
+
+  @Test("A custom output receives the lines; a terminal output gets one line rewritten in place")
+  func customOutput() throws {
+    let output = RecordingOutput(isTerminal: true)
+    var generator = SeededGenerator(seed: 2)
+    var network = try Network<Float>(widths: [3, 4, 2], activation: .tanh, using: &generator)
+    let x = Matrix<Float>.randomNormal(rows: 10, columns: 3, using: &generator)
+    let y = Matrix<Float>.randomNormal(rows: 10, columns: 2, using: &generator)
+    var trainer = Trainer(
+      configuration: TrainingConfiguration(
+        loss: .squaredError, learningRate: .constant(0.01), maximumSteps: 3,
+        progress: ProgressStyle(cadence: .seconds(0), output: output)),
+      optimizer: GradientDescent<Float>(), penalty: WeightDecay<Float>(lambda: 1e-3))
+    _ = try trainer.fit(&network, inputs: x, targets: .values(y))
+    let text = output.text
+    #expect(text.hasPrefix("\r\u{1B}[Kstep 0  epoch 0  L_λ "), "got: \(text)")
+    #expect(text.hasSuffix("stopped: maximumSteps\n"), "got: \(text)")
+    #expect(text.filter { $0 == "\n" }.count == 1, "in place: only the final line ends")
+  }
+
+  @Test("A custom checkpoint writer receives the run's state; nothing touches the file system")
+  func customCheckpointWriter() throws {
+    let writer = RecordingCheckpoints()
+    var generator = SeededGenerator(seed: 3)
+    var network = try Network<Float>(widths: [3, 4, 2], activation: .tanh, using: &generator)
+    let x = Matrix<Float>.randomNormal(rows: 10, columns: 3, using: &generator)
+    let y = Matrix<Float>.randomNormal(rows: 10, columns: 2, using: &generator)
+    var trainer = Trainer(
+      configuration: TrainingConfiguration(
+        loss: .squaredError, learningRate: .constant(0.01), maximumSteps: 7,
+        checkpoint: CheckpointPolicy(writer: writer, everySteps: 3)),
+      optimizer: GradientDescent<Float>(), penalty: WeightDecay<Float>(lambda: 1e-3))
+    _ = try trainer.fit(&network, inputs: x, targets: .values(y))
+    // Steps 3 and 6, and the final state at step 7.
+    #expect(writer.steps == [3, 6, 7])
+  }
+
+  @Test(
+    "Progress intervals outside their range are configuration errors",
+    arguments: [
+      ProgressStyle.Cadence.seconds(.nan), .seconds(-1), .seconds(.infinity), .seconds(1e300),
+      .steps(0), .steps(-5),
+    ])
+  func invalidCadence(cadence: ProgressStyle.Cadence) throws {
+    let output = RecordingOutput(isTerminal: false)
+    var generator = SeededGenerator(seed: 4)
+    var network = try Network<Float>(widths: [3, 2], activation: .tanh, using: &generator)
+    let x = Matrix<Float>.randomNormal(rows: 4, columns: 3, using: &generator)
+    var trainer = Trainer(
+      configuration: TrainingConfiguration(
+        loss: .squaredError, learningRate: .constant(0.01), maximumSteps: 3,
+        progress: ProgressStyle(cadence: cadence, output: output)),
+      optimizer: GradientDescent<Float>(), penalty: WeightDecay<Float>(lambda: 1e-3))
+    #expect(throws: TrainingError.self) {
+      _ = try trainer.fit(&network, inputs: x, targets: .values(x.columns(0..<2)))
+    }
+    #expect(output.text.isEmpty)
+  }
+}
+
+/// Collects progress text in memory.
+private final class RecordingOutput: ProgressOutput {
+  let isTerminal: Bool
+  private let buffer = Mutex("")
+  init(isTerminal: Bool) { self.isTerminal = isTerminal }
+  var destination: String { "memory" }
+  func write(_ text: String) { buffer.withLock { $0 += text } }
+  var text: String { buffer.withLock { $0 } }
+}
+
+/// Collects the steps of the checkpoints handed over.
+private final class RecordingCheckpoints: CheckpointWriter {
+  private let recorded = Mutex<[Int]>([])
+  var destination: String { "memory" }
+  func write<Scalar: MatrixScalar>(_ checkpoint: Checkpoint<Scalar>) throws(TrainingError) {
+    recorded.withLock { $0.append(checkpoint.step) }
+  }
+  var steps: [Int] { recorded.withLock { $0 } }
 }

@@ -2,6 +2,7 @@ import Foundation
 import RankCollapseNetwork
 import RankCollapseRegularization
 import RankCollapseTensor
+import RankCollapseTraining
 import Testing
 import _RankCollapseTestSupport
 
