@@ -97,7 +97,7 @@ let package = Package(
     .target(name: "RankCollapsePlots"),
 
     // Sweeps that persist every grid point and resume, shards, tidy CSV: no numerical types.
-    .target(name: "RankCollapseSweep", dependencies: ["RankCollapseData"]),
+    .target(name: "RankCollapseSweep", dependencies: ["RankCollapseTensor", "RankCollapseData"]),
     // The paper's experiments as library code (shared by the command and the examples), their
     // figures and their sweeps.
     .target(

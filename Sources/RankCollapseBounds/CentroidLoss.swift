@@ -16,7 +16,21 @@ public enum NetworkBoundError: Error, Sendable, Equatable, CustomStringConvertib
   /// The partition does not cover exactly the N points.
   case partitionMismatch(partitionPoints: Int, points: Int)
   /// A parameter outside its range.
-  case invalidParameter(name: String, value: String, requirement: String)
+  case invalidParameter(ParameterError)
+
+  /// A parameter outside its range: the ``invalidParameter(_:)`` case with a `ParameterError`
+  /// of these fields.
+  ///
+  /// - Parameters:
+  ///   - name: The parameter's name.
+  ///   - value: The value given, as text.
+  ///   - requirement: What the value must be.
+  /// - Returns: The error.
+  public static func invalidParameter(name: String, value: String, requirement: String)
+    -> NetworkBoundError
+  {
+    .invalidParameter(ParameterError(name: name, value: value, requirement: requirement))
+  }
 
   /// A one-line explanation.
   public var description: String {
@@ -28,8 +42,8 @@ public enum NetworkBoundError: Error, Sendable, Equatable, CustomStringConvertib
       "layer \(layer) is outside \(range.lowerBound)…\(range.upperBound)"
     case .partitionMismatch(let partitionPoints, let points):
       "the partition covers \(partitionPoints) points but the data has \(points)"
-    case .invalidParameter(let name, let value, let requirement):
-      "\(name) = \(value): must be \(requirement)"
+    case .invalidParameter(let parameter):
+      "\(parameter.name) = \(parameter.value): must be \(parameter.requirement)"
     }
   }
 }

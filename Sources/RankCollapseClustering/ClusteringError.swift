@@ -1,3 +1,5 @@
+import RankCollapseTensor
+
 /// A problem with the data or the parameters handed to a clustering routine.
 ///
 /// Every routine of RankCollapseClustering that takes user data (points, labels, targets,
@@ -20,9 +22,23 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
   /// Exhaustive search over all partitions is limited to at most `limit` points.
   case tooManyPointsForExhaustiveSearch(points: Int, limit: Int)
   /// A numeric parameter is outside its allowed range.
-  case invalidParameter(name: String, value: String, requirement: String)
+  case invalidParameter(ParameterError)
+
+  /// A parameter outside its range: the ``invalidParameter(_:)`` case with a `ParameterError`
+  /// of these fields.
+  ///
+  /// - Parameters:
+  ///   - name: The parameter's name.
+  ///   - value: The value given, as text.
+  ///   - requirement: What the value must be.
+  /// - Returns: The error.
+  public static func invalidParameter(name: String, value: String, requirement: String)
+    -> ClusteringError
+  {
+    .invalidParameter(ParameterError(name: name, value: value, requirement: requirement))
+  }
   /// An eigenvalue computation failed (LAPACK did not converge).
-  case eigenvalueFailure(String)
+  case eigenvalueFailure(LinearAlgebraError)
 
   /// A description naming the problem.
   public var description: String {
@@ -41,10 +57,10 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
       return "the labels name \(found) class\(found == 1 ? "" : "es"); at least 2 are needed"
     case .tooManyPointsForExhaustiveSearch(let points, let limit):
       return "exhaustive search over partitions is limited to \(limit) points, got \(points)"
-    case .invalidParameter(let name, let value, let requirement):
-      return "\(name) must be \(requirement), got \(value)"
-    case .eigenvalueFailure(let message):
-      return "eigenvalue computation failed: \(message)"
+    case .invalidParameter(let parameter):
+      return "\(parameter.name) must be \(parameter.requirement), got \(parameter.value)"
+    case .eigenvalueFailure(let error):
+      return "eigenvalue computation failed: \(error)"
     }
   }
 }

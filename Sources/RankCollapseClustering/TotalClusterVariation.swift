@@ -216,7 +216,7 @@ public enum TotalClusterVariation {
     do {
       eigenvalues = try scatter.symmetricEigenvalues()
     } catch {
-      throw .eigenvalueFailure("\(error)")
+      throw .eigenvalueFailure(error)
     }
     let top = eigenvalues.reversed().prefix(clusters - 1).reduce(0, +)
     let value = Swift.max(0, trace - top) / Double(points.rows)

@@ -327,7 +327,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       residuals = try WeightDecay<Float>(lambda: lambda).stationarityResiduals(
         of: network, inputs: x, targets: .values(x), loss: .squaredError)
     } catch {
-      throw .analysis(stage: "stationarity residual", message: "\(error)")
+      throw .analysis(stage: "stationarity residual", cause: UnderlyingError(error))
     }
     var layers: [BlobsLayerMeasurement] = []
     for (index, layer) in network.layers.enumerated() {
@@ -335,7 +335,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       do {
         spectrum = try Matrix<Double>(layer.weight).spectrum()
       } catch {
-        throw .analysis(stage: "SVD of W_\(index + 1)", message: "\(error)")
+        throw .analysis(stage: "SVD of W_\(index + 1)", cause: UnderlyingError(error))
       }
       layers.append(
         BlobsLayerMeasurement(
@@ -351,7 +351,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       do {
         embeddings = try network.embeddings(of: x)
       } catch {
-        throw .analysis(stage: "embeddings", message: "\(error)")
+        throw .analysis(stage: "embeddings", cause: UnderlyingError(error))
       }
       var generator = SeededGenerator(seed: seed &+ 3)
       for (j, z) in embeddings.enumerated() {
@@ -366,7 +366,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
               embedding: j, labels: labels.value, kMeansUpper: interval.upper.value,
               spectralLower: interval.lower.value))
         } catch {
-          throw .analysis(stage: "TCV of Z^\(j)", message: "\(error)")
+          throw .analysis(stage: "TCV of Z^\(j)", cause: UnderlyingError(error))
         }
       }
     }
@@ -382,7 +382,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
               activation: $0.activation, hasBias: $0.hasBias)
           })
       } catch {
-        throw .analysis(stage: "Double copy of the network", message: "\(error)")
+        throw .analysis(stage: "Double copy of the network", cause: UnderlyingError(error))
       }
       let xd = Matrix<Double>(x)
       do {
@@ -394,7 +394,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
             options: NetworkBoundOptions(curvatureSampleSize: boundSampleSize, seed: seed &+ 4)
           ).theorem34
       } catch {
-        throw .analysis(stage: "Theorem 3.4", message: "\(error)")
+        throw .analysis(stage: "Theorem 3.4", cause: UnderlyingError(error))
       }
     }
     return BlobsAutoencoderResult(
@@ -407,19 +407,33 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
 /// Why an experiment could not run.
 public enum ExperimentError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A setting or argument out of range: its name (the command-line option's), value and rule.
-  case invalidParameter(name: String, value: String, requirement: String)
+  case invalidParameter(ParameterError)
+
+  /// A parameter outside its range: the ``invalidParameter(_:)`` case with a `ParameterError`
+  /// of these fields.
+  ///
+  /// - Parameters:
+  ///   - name: The parameter's name.
+  ///   - value: The value given, as text.
+  ///   - requirement: What the value must be.
+  /// - Returns: The error.
+  public static func invalidParameter(name: String, value: String, requirement: String)
+    -> ExperimentError
+  {
+    .invalidParameter(ParameterError(name: name, value: value, requirement: requirement))
+  }
   /// Training failed (for instance diverged at a step: lower the learning rate).
   case training(TrainingError)
-  /// A measurement failed.
-  case analysis(stage: String, message: String)
+  /// A measurement failed: the stage, and the error that stopped it.
+  case analysis(stage: String, cause: UnderlyingError)
 
   /// A sentence naming the problem.
   public var description: String {
     switch self {
-    case .invalidParameter(let name, let value, let requirement):
-      "invalid \(name) '\(value)': must be \(requirement)"
+    case .invalidParameter(let parameter):
+      "invalid \(parameter.name) '\(parameter.value)': must be \(parameter.requirement)"
     case .training(let error): "training failed: \(error)"
-    case .analysis(let stage, let message): "\(stage) failed: \(message)"
+    case .analysis(let stage, let cause): "\(stage) failed: \(cause)"
     }
   }
 }

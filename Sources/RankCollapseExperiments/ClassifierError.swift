@@ -17,8 +17,9 @@ extension Experiments {
     case training(TrainingError)
     /// A saved state that belongs to a different run (the message names the difference).
     case incompatibleState(path: String, reason: String)
-    /// A computation on the trained network failed (an SVD, a clustering measurement).
-    case measurement(String)
+    /// A computation on the trained network failed (an SVD, a clustering measurement): what
+    /// was being measured, and the error that stopped it.
+    case measurement(String, cause: UnderlyingError)
 
     /// A description a user can act on.
     public var description: String {
@@ -40,8 +41,8 @@ extension Experiments {
       case .incompatibleState(let path, let reason):
         "the saved state '\(path)' belongs to another run (\(reason)); "
           + "use another output folder or delete it to start afresh"
-      case .measurement(let message):
-        "measurement failed: \(message)"
+      case .measurement(let what, let cause):
+        "measurement failed: \(what): \(cause)"
       }
     }
   }

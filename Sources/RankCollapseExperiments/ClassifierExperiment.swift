@@ -162,7 +162,7 @@ extension Experiments {
           do {
             return try TotalClusterVariation.byLabels(points: z, labels: labels).value
           } catch {
-            throw .measurement("WCSS of the embeddings: \(error)")
+            throw .measurement("WCSS of the embeddings", cause: UnderlyingError(error))
           }
         }
         var layers: [ClassifierLayerSnapshot] = []
@@ -171,7 +171,8 @@ extension Experiments {
           do {
             values = try layer.weight.singularValues()
           } catch {
-            throw ClassifierError.measurement("singular values of W_\(index + 1): \(error)")
+            throw ClassifierError.measurement(
+              "singular values of W_\(index + 1)", cause: UnderlyingError(error))
           }
           layers.append(
             ClassifierLayerSnapshot(
@@ -187,7 +188,7 @@ extension Experiments {
       } catch let error as ClassifierError {
         throw error
       } catch {
-        throw .measurement("\(error)")
+        throw .measurement("measuring the network", cause: UnderlyingError(error))
       }
     }
   }

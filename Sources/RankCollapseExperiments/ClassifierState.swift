@@ -32,7 +32,7 @@ extension Experiments {
         file.metadata[Self.snapshotsKey] = String(
           decoding: try encoder.encode(snapshots), as: UTF8.self)
       } catch {
-        throw .measurement("cannot encode the snapshots: \(error)")
+        throw .measurement("cannot encode the snapshots", cause: UnderlyingError(error))
       }
       file.metadata[Self.dataKey] = fingerprint
       do {

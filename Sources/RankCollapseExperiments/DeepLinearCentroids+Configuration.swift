@@ -280,7 +280,21 @@ extension Experiments.DeepLinearCentroids {
 /// Why the Figure 2 experiment could not run.
 public enum DeepLinearCentroidsError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A parameter outside its range (the name says which).
-  case invalidParameter(name: String, value: String, requirement: String)
+  case invalidParameter(ParameterError)
+
+  /// A parameter outside its range: the ``invalidParameter(_:)`` case with a `ParameterError`
+  /// of these fields.
+  ///
+  /// - Parameters:
+  ///   - name: The parameter's name.
+  ///   - value: The value given, as text.
+  ///   - requirement: What the value must be.
+  /// - Returns: The error.
+  public static func invalidParameter(name: String, value: String, requirement: String)
+    -> DeepLinearCentroidsError
+  {
+    .invalidParameter(ParameterError(name: name, value: value, requirement: requirement))
+  }
   /// A closed form (Theorem 5.1, equation 21, Theorem 5.3) could not be evaluated.
   case closedForm(DeepLinearError)
   /// Training on the named loss failed (for instance diverged: lower the learning rate).
@@ -289,8 +303,8 @@ public enum DeepLinearCentroidsError: Error, Sendable, Equatable, CustomStringCo
   /// A one-line explanation.
   public var description: String {
     switch self {
-    case .invalidParameter(let name, let value, let requirement):
-      "\(name) = \(value): must be \(requirement)"
+    case .invalidParameter(let parameter):
+      "\(parameter.name) = \(parameter.value): must be \(parameter.requirement)"
     case .closedForm(let error): "closed form: \(error)"
     case .training(let loss, let lambda, let error):
       "training on the \(loss) loss at λ = \(lambda) failed: \(error)"

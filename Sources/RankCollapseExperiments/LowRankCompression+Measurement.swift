@@ -112,7 +112,8 @@ extension Experiments.LowRankCompression {
         network, selections: ranks.map { .rank($0) }, inputs: data.testImages,
         targets: testTargets, loss: .softmaxCrossEntropy, timingRounds: timingRepetitions)
     } catch {
-      throw .measurement("compressing and evaluating the trained network: \(error)")
+      throw .measurement(
+        "compressing and evaluating the trained network", cause: UnderlyingError(error))
     }
     var result: [Measurement] = []
     for (index, evaluation) in evaluated.enumerated() {
@@ -157,7 +158,7 @@ extension Experiments.LowRankCompression {
           inputs: data.testImages, targets: targets, loss: .softmaxCrossEntropy)
       )
     } catch {
-      throw .measurement("fine-tuning the rank-\(rank) network: \(error)")
+      throw .measurement("fine-tuning the rank-\(rank) network", cause: UnderlyingError(error))
     }
   }
 }

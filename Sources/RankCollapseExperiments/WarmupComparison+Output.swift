@@ -322,10 +322,10 @@ extension Experiments.WarmupComparison {
       for (key, value) in environment.entries { sidecar["environment.\(key)"] = value }
       try AtomicFile.write(SweepJSON.encode(sidecar), to: paths[3])
     } catch {
-      throw .analysis(stage: "writing the output", message: "\(error)")
+      throw .analysis(stage: "writing the output", cause: UnderlyingError(error))
     }
     do { try Self.figure(settings).write(to: paths[4]) } catch {
-      throw .analysis(stage: "writing \(paths[4])", message: "\(error)")
+      throw .analysis(stage: "writing \(paths[4])", cause: UnderlyingError(error))
     }
     return paths
   }

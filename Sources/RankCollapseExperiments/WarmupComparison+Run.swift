@@ -75,7 +75,7 @@ extension Experiments.WarmupComparison {
         folder: dataFolder, trainingSamples: classifierSamples,
         testSamples: classifierTestSamples, pooling: classifierPooling)
     } catch {
-      throw .analysis(stage: "loading Fashion-MNIST", message: "\(error)")
+      throw .analysis(stage: "loading Fashion-MNIST", cause: UnderlyingError(error))
     }
     var generator = SeededGenerator(seed: autoencoder.seed &+ 3)
     let widths = [data.trainImages.columns] + classifierHiddenWidths + [data.classCount]
@@ -144,7 +144,7 @@ extension Experiments.WarmupComparison {
     let penalty = WeightDecay<Float>(lambda: lambda)
     let partition: Partition
     do { partition = try Partition(labels: labels) } catch {
-      throw .analysis(stage: "label partition (\(label))", message: "\(error)")
+      throw .analysis(stage: "label partition (\(label))", cause: UnderlyingError(error))
     }
     var plan: [(Experiments.WarmupMethod, Double?)] = [(.plain, nil)]
     for rho in residualFractions {
@@ -181,7 +181,7 @@ extension Experiments.WarmupComparison {
               return .proceed
             }
           } catch {
-            throw .analysis(stage: "centroid warm-up (\(label))", message: "\(error)")
+            throw .analysis(stage: "centroid warm-up (\(label))", cause: UnderlyingError(error))
           }
           // Each evaluation ran at a full-phase step whose record (written before the observer,
           // observer time excluded) holds its training time; steps then count the warm-up too.

@@ -1,4 +1,5 @@
 import RankCollapseData
+import RankCollapseTensor
 
 /// Why a sweep could not be set up, resumed, stored or merged.
 public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -7,7 +8,21 @@ public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A grid that cannot be swept (no axes, a repeated name or value, an empty axis).
   case invalidGrid(String)
   /// An experiment parameter out of range: the name of the argument, its value, the rule.
-  case invalidParameter(name: String, value: String, requirement: String)
+  case invalidParameter(ParameterError)
+
+  /// A parameter outside its range: the ``invalidParameter(_:)`` case with a `ParameterError`
+  /// of these fields.
+  ///
+  /// - Parameters:
+  ///   - name: The parameter's name.
+  ///   - value: The value given, as text.
+  ///   - requirement: What the value must be.
+  /// - Returns: The error.
+  public static func invalidParameter(name: String, value: String, requirement: String)
+    -> SweepError
+  {
+    .invalidParameter(ParameterError(name: name, value: value, requirement: requirement))
+  }
   /// The output folder holds a sweep run with different hyperparameters: resuming would mix
   /// results. `key` is the first hyperparameter (in sorted order) that differs.
   case hyperparameterMismatch(key: String, stored: String, requested: String, path: String)
@@ -28,8 +43,8 @@ public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
       "invalid --shard '\(text)': \(reason)"
     case .invalidGrid(let reason):
       "invalid grid: \(reason)"
-    case .invalidParameter(let name, let value, let requirement):
-      "invalid \(name) '\(value)': must be \(requirement)"
+    case .invalidParameter(let parameter):
+      "invalid \(parameter.name) '\(parameter.value)': must be \(parameter.requirement)"
     case .hyperparameterMismatch(let key, let stored, let requested, let path):
       "\(path) was written with \(key) = \(stored), but this run has \(key) = \(requested): "
         + "use another output folder, or the same hyperparameters to resume"

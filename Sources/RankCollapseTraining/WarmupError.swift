@@ -1,10 +1,25 @@
 import RankCollapseClustering
 import RankCollapseNetwork
+import RankCollapseTensor
 
 /// Why a ``CentroidWarmupTrainer`` could not start or stopped with a failure.
 public enum WarmupError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A warm-up setting outside its range: its name, value and the rule it breaks.
-  case invalidParameter(name: String, value: String, requirement: String)
+  case invalidParameter(ParameterError)
+
+  /// A parameter outside its range: the ``invalidParameter(_:)`` case with a `ParameterError`
+  /// of these fields.
+  ///
+  /// - Parameters:
+  ///   - name: The parameter's name.
+  ///   - value: The value given, as text.
+  ///   - requirement: What the value must be.
+  /// - Returns: The error.
+  public static func invalidParameter(name: String, value: String, requirement: String)
+    -> WarmupError
+  {
+    .invalidParameter(ParameterError(name: name, value: value, requirement: requirement))
+  }
   /// More clusters requested than there are samples (K > N).
   case tooManyClusters(clusters: Int, points: Int)
   /// The partition does not cover exactly the N samples.
@@ -24,8 +39,8 @@ public enum WarmupError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A description a user can act on.
   public var description: String {
     switch self {
-    case .invalidParameter(let name, let value, let requirement):
-      "invalid warm-up setting \(name) = \(value): must be \(requirement)"
+    case .invalidParameter(let parameter):
+      "invalid warm-up setting \(parameter.name) = \(parameter.value): must be \(parameter.requirement)"
     case .tooManyClusters(let clusters, let points):
       "the warm-up asks for K = \(clusters) clusters but the data has only N = \(points) samples"
     case .partitionMismatch(let partitionPoints, let points):

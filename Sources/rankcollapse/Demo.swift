@@ -139,9 +139,10 @@ struct Demo: ParsableCommand {
     do {
       try demo.validate()
     } catch {
-      guard case .invalidParameter(let name, let value, let requirement) = error else {
+      guard case .invalidParameter(let parameter) = error else {
         throw ValidationError("\(error)")
       }
+      let (name, value, requirement) = (parameter.name, parameter.value, parameter.requirement)
       let option = [
         "lambdas": "--lambdas", "sigma": "--sigma", "max-steps": "--max-steps",
         "gradient-tolerance": "--gradient-tolerance",

@@ -122,8 +122,8 @@ func tinyExperiment(steps: Int = 1500) -> BlobsAutoencoderExperiment {
     #expect {
       try tinyExperiment().run(lambda: 0, sigma: 0.1)
     } throws: { error in
-      if case .invalidParameter(let name, _, _) = error as? ExperimentError {
-        name == "lambda"
+      if case .invalidParameter(let parameter) = error as? ExperimentError {
+        parameter.name == "lambda"
       } else {
         false
       }
@@ -131,8 +131,8 @@ func tinyExperiment(steps: Int = 1500) -> BlobsAutoencoderExperiment {
     #expect {
       try tinyExperiment().run(lambda: 1e-3, sigma: -1)
     } throws: { error in
-      if case .invalidParameter(let name, _, _) = error as? ExperimentError {
-        name == "sigma"
+      if case .invalidParameter(let parameter) = error as? ExperimentError {
+        parameter.name == "sigma"
       } else {
         false
       }
