@@ -14,9 +14,9 @@ import RankCollapseSweep
 /// trained on L_λ(Θ) = (1/N) Σ ‖f(x_i) − x_i‖² + λ‖Θ‖² (equation 3, biases included, gradient
 /// 2λΘ) in `Float`, full batch, until max_l ρ_l ≤ ``stationarityTolerance`` (and ‖∇L_λ‖ ≤
 /// ``gradientTolerance`` when set) or ``maximumSteps``. The default rule is full-batch L-BFGS
-/// (``OptimizerChoice/lbfgs``), continued in `Double` where `Float` cannot resolve further
+/// (`OptimizerChoice.lbfgs`), continued in `Double` where `Float` cannot resolve further
 /// progress. The paper trains with gradient descent and gives no learning rate; with
-/// ``OptimizerChoice/gradientDescent(momentum:)`` η_0 decays along a cosine to η_0/100
+/// `OptimizerChoice.gradientDescent(momentum:)` η_0 decays along a cosine to η_0/100
 /// (η_0 = 0.004 at the paper's d = 784, 0.05 at ``small``'s d = 64: the loss sums over d
 /// outputs, so stable rates shrink about like 1/d; 0.05 diverges at d = 784). Glorot-uniform
 /// weights and zero biases.
@@ -229,7 +229,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       "in [0, 1]")
     try require(kMeansRestarts >= 1, "kmeans-restarts", "\(kMeansRestarts)", "at least 1")
     try require(boundSampleSize >= 1, "bound-sample-size", "\(boundSampleSize)", "at least 1")
-    try optimizer.validate()
+    do { try optimizer.validate() } catch { throw .invalidParameter(error) }
   }
 
   /// The data set of this configuration at one σ (the same means and noise stream for every σ).
@@ -293,10 +293,9 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       progress: progress)
     let outcome: TrainingOutcome
     do throws(TrainingError) {
-      outcome = try optimizer.train(
-        &network, inputs: x, targets: .values(x), configuration: configuration,
-        penalty: WeightDecay<Float>(lambda: lambda),
-        doublePenalty: WeightDecay<Double>(lambda: lambda))
+      outcome = try network.train(
+        inputs: x, targets: .values(x), optimizer: optimizer, penalty: WeightDecay(lambda: lambda),
+        configuration: configuration)
     } catch {
       throw .training(error)
     }

@@ -49,9 +49,21 @@ public protocol Penalty<Scalar>: Sendable {
   ///   - isBias: Whether the parameter is b_l rather than W_l.
   /// - Returns: r ≥ 0.
   func decoupledRate(layer: Int, isBias: Bool) -> Scalar
+
+  /// The same penalty for `Double` parameters, so that a `Float` run can be continued in
+  /// `Double` (``OptimizerChoice/train(_:inputs:targets:configuration:penalty:)``); `nil` (the
+  /// default) when there is none.
+  ///
+  /// - Returns: The penalty in `Double`, or `nil`.
+  func inDoublePrecision() -> (any Penalty<Double>)?
 }
 
 extension Penalty {
+  /// No `Double` version: a `Float` run with this penalty cannot be continued in `Double`.
+  ///
+  /// - Returns: `nil`.
+  public func inDoublePrecision() -> (any Penalty<Double>)? { nil }
+
   /// ``value(of:)`` followed by ``addGradient(of:to:)``.
   ///
   /// - Parameters:
@@ -70,6 +82,11 @@ extension Penalty {
 
 /// No regularisation: R(Θ) = 0.
 public struct NoPenalty<Scalar: MatrixScalar>: Penalty {
+  /// `NoPenalty<Double>`.
+  ///
+  /// - Returns: No penalty in `Double`.
+  public func inDoublePrecision() -> (any Penalty<Double>)? { NoPenalty<Double>() }
+
   /// No regularisation.
   public init() {}
 

@@ -22,6 +22,13 @@ import RankCollapseTensor
 /// Biases are not penalised (the deep linear networks of section 5 have none); a network with
 /// biases still works, its biases are simply left out of `Θ` and of `R`.
 public struct EndToEndWeightDecay<Scalar: MatrixScalar>: Penalty {
+  /// The same λ for `Double` parameters.
+  ///
+  /// - Returns: `EndToEndWeightDecay<Double>` with this λ.
+  public func inDoublePrecision() -> (any Penalty<Double>)? {
+    EndToEndWeightDecay<Double>(lambda: lambda)
+  }
+
   /// λ ≥ 0.
   public let lambda: Double
 

@@ -11,6 +11,13 @@ import RankCollapseTensor
 /// Biases are penalised by default, as in the paper; ``includesBiases`` turns that off. A
 /// per-layer λ_l is possible with ``init(lambdas:includesBiases:)``.
 public struct WeightDecay<Scalar: MatrixScalar>: Penalty {
+  /// The same λ_l and bias rule for `Double` parameters.
+  ///
+  /// - Returns: `WeightDecay<Double>` with these settings.
+  public func inDoublePrecision() -> (any Penalty<Double>)? {
+    WeightDecay<Double>(lambdas: lambdas, includesBiases: includesBiases)
+  }
+
   /// λ_l for each layer l = 1…L, or one λ for all layers when it has a single entry.
   public let lambdas: [Double]
   /// Whether ‖b_l‖² is part of the penalty.
@@ -204,6 +211,14 @@ public struct WeightDecay<Scalar: MatrixScalar>: Penalty {
 /// (Loshchilov & Hutter 2019) with PyTorch's `weight_decay = 2λ`. The objective reported and
 /// monitored is still L_0 + λ‖Θ‖² (gradient ∇L_0 + 2λΘ).
 public struct DecoupledWeightDecay<Scalar: MatrixScalar>: Penalty {
+  /// The same decoupled λ_l and bias rule for `Double` parameters.
+  ///
+  /// - Returns: `DecoupledWeightDecay<Double>` with these settings.
+  public func inDoublePrecision() -> (any Penalty<Double>)? {
+    DecoupledWeightDecay<Double>(
+      lambdas: weightDecay.lambdas, includesBiases: weightDecay.includesBiases)
+  }
+
   /// The coupled description of the same penalty: λ, per-layer λ_l and bias inclusion.
   public let weightDecay: WeightDecay<Scalar>
 

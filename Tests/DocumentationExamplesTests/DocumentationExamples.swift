@@ -16,13 +16,15 @@ func example_README_1(generator: inout SeededGenerator) throws {
   // BEGIN README.md #1
   let x = Matrix<Float>.randomNormal(rows: 2000, columns: 64, using: &generator)
   var network = try Network<Float>(widths: [64, 128, 64], activation: .tanh, using: &generator)
-  var trainer = QuasiNewtonTrainer(
+  let outcome = try network.train(
+    inputs: x, targets: .values(x),
+    optimizer: OptimizerChoice(name: "lbfgs") ?? .lbfgs,  // "gd", "adam" or "lbfgs", at run time
+    penalty: WeightDecay(lambda: 1e-3),
     configuration: TrainingConfiguration(
       loss: .squaredError, stationarityTolerance: 1e-2, maximumSteps: 5000,
       progress: .automatic(seconds: 1),
-      checkpoint: CheckpointPolicy(path: "run.safetensors", everySteps: 500)),
-    method: LBFGS<Float>(historySize: 10), penalty: WeightDecay<Float>(lambda: 1e-3))
-  let summary = try trainer.fit(&network, inputs: x, targets: .values(x))
+      checkpoint: CheckpointPolicy(path: "run.safetensors", everySteps: 500)))
+  let summary = outcome.summary
   print(summary.reason.phrase, summary.stationarity ?? .nan)  // max_l ‖∇L₀ + 2λW_l‖ / ‖2λW_l‖
   for layer in network.layers { print(try layer.weight.spectrum().softRank(epsilon: 0.1)) }
   // END

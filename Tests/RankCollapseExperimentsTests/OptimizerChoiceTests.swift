@@ -11,8 +11,8 @@ struct OptimizerChoiceTests {
     #expect(OptimizerChoice(name: "lbfgs", history: 7) == .lbfgs(history: 7))
     #expect(OptimizerChoice(name: "LBFGS") == nil && OptimizerChoice(name: "") == nil)
     #expect(OptimizerChoice.names.compactMap { OptimizerChoice(name: $0) }.count == 3)
-    #expect(throws: ExperimentError.self) { try OptimizerChoice.lbfgs(history: 0).validate() }
-    #expect(throws: ExperimentError.self) {
+    #expect(throws: ParameterError.self) { try OptimizerChoice.lbfgs(history: 0).validate() }
+    #expect(throws: ParameterError.self) {
       try OptimizerChoice.gradientDescent(momentum: 1).validate()
     }
     #expect(!OptimizerChoice.lbfgs.usesLearningRate && OptimizerChoice.adam.usesLearningRate)
@@ -35,9 +35,9 @@ struct OptimizerChoiceTests {
     var (network, x) = try Self.problem()
     let configuration = TrainingConfiguration(
       loss: .squaredError, stationarityTolerance: 1e-9, maximumSteps: 20_000)
-    let outcome = try OptimizerChoice.lbfgs.train(
-      &network, inputs: x, targets: .values(x), configuration: configuration,
-      penalty: WeightDecay<Float>(lambda: 1e-2), doublePenalty: WeightDecay<Double>(lambda: 1e-2))
+    let outcome = try network.train(
+      inputs: x, targets: .values(x), optimizer: .lbfgs, penalty: WeightDecay(lambda: 1e-2),
+      configuration: configuration)
     // ρ ≤ 1e-9 is below what Float gradients resolve (their rounding is ~1e-7 relative): the
     // Float phase must stop on the precision limit and the Double phase finish the job.
     #expect(outcome.polishIterations > 0)
