@@ -314,7 +314,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
   ///   - sigma: σ of the data.
   ///   - training: The training summary.
   /// - Returns: The measurements.
-  /// - Throws: ``ExperimentError/analysis(stage:message:)`` when an SVD, k-means or the bound
+  /// - Throws: ``ExperimentError/analysis(stage:cause:)`` when an SVD, k-means or the bound
   ///   evaluation fails.
   public func measure(
     network: Network<Float>, sample: GaussianMixtureSample<Float>, lambda: Double, sigma: Double,

@@ -96,7 +96,7 @@ extension Experiments.LowRankCompression {
   ///   - data: The images (the test images are measured, the training images fine-tune).
   ///   - onMeasurement: Called after each network is measured.
   /// - Returns: The dense measurement first, then one per rank in the order of ``ranks``.
-  /// - Throws: ``ClassifierError/measurement(_:)`` when compression, evaluation or fine-tuning
+  /// - Throws: ``ClassifierError/measurement(_:cause:)`` when compression, evaluation or fine-tuning
   ///   fails.
   public func measure(
     _ network: Network<Float>, data: Experiments.ClassifierData,

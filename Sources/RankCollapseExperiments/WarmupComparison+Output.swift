@@ -306,7 +306,7 @@ extension Experiments.WarmupComparison {
   ///   - folder: The output folder.
   ///   - environment: Recorded settings that do not change the numbers (threads).
   /// - Returns: The paths written.
-  /// - Throws: ``ExperimentError/analysis(stage:message:)`` when a file cannot be written.
+  /// - Throws: ``ExperimentError/analysis(stage:cause:)`` when a file cannot be written.
   public func write(
     _ settings: [Experiments.WarmupSetting], to folder: String, environment: Hyperparameters = [:]
   ) throws(ExperimentError) -> [String] {

@@ -20,7 +20,7 @@ public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
   case gradientDescent(momentum: Double)
   /// Full-batch L-BFGS with `history` curvature pairs and a strong Wolfe line search
   /// (`QuasiNewtonTrainer`); when `Float` cannot resolve further progress, training continues
-  /// in `Double` from the `Float` parameters (see ``OptimizerChoice/train(_:inputs:targets:configuration:penalty:doublePenalty:)``).
+  /// in `Double` from the `Float` parameters (see ``OptimizerChoice/train(_:inputs:targets:configuration:penalty:)``).
   case lbfgs(history: Int)
 
   /// The L-BFGS rule with the default history of 10 pairs.

@@ -8,7 +8,7 @@ import Musl
 import Darwin
 #endif
 
-/// Progress lines on standard error: the terminal side of a trainer's ``ProgressStyle``
+/// Progress lines on standard error: the terminal side of a trainer's `ProgressStyle`
 /// (`RankCollapseNetwork` only formats the lines).
 ///
 /// On an interactive terminal a `.automatic(seconds:)` style rewrites one line in place; in a
