@@ -7,7 +7,7 @@ NumPy side (what a Python user writes):
     images = np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 784).astype(np.float32) / 255
     labels = np.frombuffer(gzip.open(labels_path).read(), np.uint8, offset=8).astype(np.int64)
 
-RankCollapse side: `MNISTDataSet<Float>(folder:split: .train)` through the `DataTimings`
+RankCollapse side: `LabelledData<Float>(mnistFolder:split: .train)` through the `DataTimings`
 executable of this package (release build). Each measurement is a fresh subprocess doing the same
 warm-up and timed repetitions; rounds alternate which side runs first, so drifts of this shared
 machine hit both alike. ratio = RankCollapse median / NumPy median (below 1: RankCollapse faster),

@@ -40,7 +40,7 @@ CONTEXT = {
     ("Sources/RankCollapseClustering/RankCollapseClustering.docc/RankCollapseClustering.md", 0):
     "features: Matrix<Double>, targets: Matrix<Double>, labels: [Int]",
     ("Sources/RankCollapseCompression/RankCollapseCompression.docc/CompressingTrainedNetworks.md", 1):
-    "network: Network<Float>, test: MNISTDataSet<Float>",
+    "network: Network<Float>, test: LabelledData<Float>",
     ("Sources/RankCollapseCompression/RankCollapseCompression.docc/RankCollapseCompression.md", 0):
     "trained: Network<Float>, images: Matrix<Float>, checkpoint: Checkpoint<Float>",
     ("Sources/RankCollapseNetwork/RankCollapseNetwork.docc/RankCollapseNetwork.md", 0): "x: Matrix<Float>",

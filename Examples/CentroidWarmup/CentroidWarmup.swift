@@ -113,7 +113,7 @@ struct CentroidWarmup: ParsableCommand {
   var classifier = true
 
   @Option(help: "Folder of the MNIST-format files (default: Debian's Fashion-MNIST folder).")
-  var data: String = MNISTDataSet<Float>.fashionMNISTFolder
+  var data: String = MNIST.fashionMNISTFolder
 
   @Option(
     parsing: .unconditional, help: "Fashion-MNIST training images used, 1…2147483647.")

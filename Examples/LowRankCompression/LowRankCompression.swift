@@ -87,7 +87,7 @@ struct LowRankCompression: ParsableCommand {
   var targetAccuracy: Double = 0.8
 
   @Option(help: "Folder with the MNIST-format IDX files.")
-  var data: String = MNISTDataSet<Float>.fashionMNISTFolder
+  var data: String = MNIST.fashionMNISTFolder
 
   @OptionGroup var common: CommonOptions
 

@@ -62,7 +62,7 @@ struct MNISTRankEvolution: ParsableCommand {
   var trainingSamples: Int?
 
   @Option(help: "Folder with the MNIST-format IDX files.")
-  var data: String = MNISTDataSet<Float>.fashionMNISTFolder
+  var data: String = MNIST.fashionMNISTFolder
 
   @OptionGroup var common: CommonOptions
 

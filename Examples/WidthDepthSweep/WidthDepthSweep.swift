@@ -74,7 +74,7 @@ struct WidthDepthSweep: ParsableCommand {
   var trainingSamples: Int?
 
   @Option(help: "Folder with the MNIST-format IDX files.")
-  var data: String = MNISTDataSet<Float>.fashionMNISTFolder
+  var data: String = MNIST.fashionMNISTFolder
 
   @OptionGroup var common: CommonOptions
 

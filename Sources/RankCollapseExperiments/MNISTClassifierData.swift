@@ -4,21 +4,41 @@ extension Experiments {
   /// The data of the MNIST-format classifier experiment (Figures 3–5): training images used for
   /// training and for the measurements, and test images for the test accuracy.
   ///
+  /// A training and a test set of the library's one labelled data set type, `LabelledData`.
   /// Images are one per row with pixels in `[0, 1]`; ``pooling`` says whether they were
   /// average-pooled to a coarser grid.
   public struct ClassifierData: Sendable, Equatable {
-    /// The training images `X`, one per row (`N × d_0`).
-    public var trainImages: Matrix<Float>
+    /// The training set: images `X`, one per row (`N × d_0`), and their labels.
+    public let train: LabelledData<Float>
+    /// The test set (may be empty).
+    public let test: LabelledData<Float>
+    /// The number of classes `K` (one more than the largest label of either set).
+    public let classCount: Int
+    /// The training images `X` (``train``'s inputs).
+    public var trainImages: Matrix<Float> { train.inputs }
     /// The label of each training image.
-    public var trainLabels: [Int]
+    public var trainLabels: [Int] { train.labels }
     /// The test images, one per row.
-    public var testImages: Matrix<Float>
+    public var testImages: Matrix<Float> { test.inputs }
     /// The label of each test image.
-    public var testLabels: [Int]
-    /// The number of classes `K` (one more than the largest label).
-    public var classCount: Int
+    public var testLabels: [Int] { test.labels }
     /// The side of the square pooling window the images went through (1: none).
     public var pooling: Int
+
+    /// A training and a test set.
+    ///
+    /// - Parameters:
+    ///   - train: The training set (at least one sample, at least two classes).
+    ///   - test: The test set (may be empty), with the training set's input width.
+    ///   - pooling: The pooling the images went through, for the record.
+    /// - Throws: ``ClassifierError/invalidData(_:)`` as ``init(trainImages:trainLabels:testImages:testLabels:pooling:)``.
+    public init(
+      train: LabelledData<Float>, test: LabelledData<Float>, pooling: Int = 1
+    ) throws(ClassifierError) {
+      try self.init(
+        trainImages: train.inputs, trainLabels: train.labels, testImages: test.inputs,
+        testLabels: test.labels, pooling: pooling)
+    }
 
     /// Creates a data set from matrices already in memory.
     ///
@@ -52,10 +72,12 @@ extension Experiments {
       guard Set(trainLabels).count >= 2 else {
         throw .invalidData("the training images need at least two classes")
       }
-      self.trainImages = trainImages
-      self.trainLabels = trainLabels
-      self.testImages = testImages
-      self.testLabels = testLabels
+      do {
+        self.train = try LabelledData(inputs: trainImages, labels: trainLabels)
+        self.test = try LabelledData(inputs: testImages, labels: testLabels)
+      } catch {
+        throw .invalidData(error.description)
+      }
       self.classCount = classes
       self.pooling = pooling
     }
@@ -74,7 +96,7 @@ extension Experiments {
     ///   message says how to install Fashion-MNIST), ``ClassifierError/dataSet(_:)`` for an
     ///   unreadable file, ``ClassifierError/invalidConfiguration(_:)`` for bad sizes.
     public static func mnist(
-      folder: String = MNISTDataSet<Float>.fashionMNISTFolder, trainingSamples: Int? = nil,
+      folder: String = MNIST.fashionMNISTFolder, trainingSamples: Int? = nil,
       testSamples: Int? = nil, pooling: Int = 1
     ) throws(ClassifierError) -> ClassifierData {
       if let trainingSamples, trainingSamples < 1 {
@@ -86,21 +108,21 @@ extension Experiments {
       guard pooling >= 1 else {
         throw .invalidConfiguration("pooling must be at least 1, got \(pooling)")
       }
-      guard MNISTDataSet<Float>.isAvailable(in: folder) else {
+      guard MNIST.isAvailable(in: folder) else {
         throw .dataSetMissing(folder: folder)
       }
-      let train: MNISTDataSet<Float>
-      let test: MNISTDataSet<Float>
+      let train: LabelledData<Float>
+      let test: LabelledData<Float>
       do {
-        train = try MNISTDataSet<Float>(folder: folder, split: .train)
-        test = try MNISTDataSet<Float>(folder: folder, split: .test)
+        train = try LabelledData<Float>(mnistFolder: folder, split: .train)
+        test = try LabelledData<Float>(mnistFolder: folder, split: .test)
       } catch {
         throw .dataSet(error)
       }
       let trainCount = Swift.min(trainingSamples ?? train.count, train.count)
       let testCount = Swift.min(testSamples ?? test.count, test.count)
-      var trainImages = train.images.rows(0..<trainCount)
-      var testImages = test.images.rows(0..<testCount)
+      var trainImages = train.inputs.rows(0..<trainCount)
+      var testImages = test.inputs.rows(0..<testCount)
       if pooling > 1 {
         trainImages = try averagePooled(trainImages, window: pooling)
         testImages = try averagePooled(testImages, window: pooling)

@@ -120,7 +120,7 @@ extension Experiments {
       autoencoder: BlobsAutoencoderExperiment = WarmupComparison.defaultAutoencoder,
       sigmas: [Double] = [0.05, 0.2, 0.5, 1.0], lambda: Double = 1e-3,
       includesClassifier: Bool = true,
-      dataFolder: String = MNISTDataSet<Float>.fashionMNISTFolder,
+      dataFolder: String = MNIST.fashionMNISTFolder,
       classifierSamples: Int = 10_000, classifierTestSamples: Int = 2000,
       classifierPooling: Int = 2, classifierHiddenWidths: [Int] = [128],
       classifierLearningRate: Double = 2e-3, classifierSteps: Int = 200,

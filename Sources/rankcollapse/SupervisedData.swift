@@ -4,7 +4,7 @@ import RankCollapse
 /// Inputs and targets read from a data option (`compress --data`, `--test-data`).
 ///
 /// Two forms, both read with the library's loaders:
-/// - a folder of MNIST-format IDX files (`MNISTDataSet`: `train-images-idx3-ubyte[.gz]` …, such
+/// - a folder of MNIST-format IDX files (`LabelledData`: `train-images-idx3-ubyte[.gz]` …, such
 ///   as Debian's `/usr/share/datasets/fashion-mnist`): one split, pixels scaled to [0, 1],
 ///   integer labels;
 /// - a NumPy `.npz` archive holding `inputs` (N × d_0, float32 or float64) and either `labels`
@@ -45,15 +45,15 @@ struct SupervisedData<Scalar: MatrixScalar> {
   /// - Throws: ``CommandFailure`` naming the path and the problem, or ``SupervisedDataError``
   ///   for an archive whose members are missing or unfit.
   static func read(
-    _ path: String, split: MNISTDataSet<Scalar>.Split, option: String, limit: Int?,
+    _ path: String, split: MNIST.Split, option: String, limit: Int?,
     keys: ArchiveKeys = ArchiveKeys()
   ) throws -> SupervisedData {
     let data: SupervisedData
     if isFolder(path) {
       do {
-        let set = try MNISTDataSet<Scalar>(folder: path, split: split)
+        let set = try LabelledData<Scalar>(mnistFolder: path, split: split)
         data = SupervisedData(
-          inputs: set.images, targets: .labels(set.labels), source: "\(path) (\(split) split)")
+          inputs: set.inputs, targets: .labels(set.labels), source: "\(path) (\(split) split)")
       } catch {
         throw CommandFailure(
           error.path == nil ? "\(option) \(path): \(error)" : "\(option): \(error)")

@@ -122,11 +122,11 @@ func example_Sources_RankCollapseCompression_RankCollapseCompression_Compressing
   // END
 }
 
-func example_Sources_RankCollapseCompression_RankCollapseCompression_CompressingTrainedNetworks_1(network: Network<Float>, test: MNISTDataSet<Float>) throws {
+func example_Sources_RankCollapseCompression_RankCollapseCompression_CompressingTrainedNetworks_1(network: Network<Float>, test: LabelledData<Float>) throws {
   // BEGIN Sources/RankCollapseCompression/RankCollapseCompression.docc/CompressingTrainedNetworks.md #1
   let measurements = try Compression.evaluate(
     network, selections: [.rank(16), .rank(32), .rank(64), .tailError(0.1)],
-    inputs: test.images, targets: .labels(test.labels), loss: .softmaxCrossEntropy)
+    inputs: test.inputs, targets: .labels(test.labels), loss: .softmaxCrossEntropy)
   for m in measurements {
     print(m.selection, m.accuracy ?? .nan, m.report.flopRatio, m.speedup)
   }
@@ -162,7 +162,7 @@ func example_Sources_RankCollapseData_RankCollapseData_RankCollapseData_1() thro
 
 func example_Sources_RankCollapseData_RankCollapseData_RankCollapseData_2() throws {
   // BEGIN Sources/RankCollapseData/RankCollapseData.docc/RankCollapseData.md #2
-  let train = try MNISTDataSet<Float>(split: .train)  // 60000 × 784 in [0, 1], labels 0…9
+  let train = try LabelledData<Float>(split: .train)  // 60000 × 784 in [0, 1], labels 0…9
   // END
 }
 

@@ -293,7 +293,7 @@ struct HostileFileTests {
     try Data(images).write(to: URL(fileURLWithPath: folder + "/t10k-images-idx3-ubyte"))
     try Data(labels).write(to: URL(fileURLWithPath: folder + "/t10k-labels-idx1-ubyte"))
     let error = try #require(throws: IDXError.self) {
-      try MNISTDataSet<Float>(folder: folder, split: .test)
+      try LabelledData<Float>(mnistFolder: folder, split: .test)
     }
     #expect(error.path == folder + "/t10k-images-idx3-ubyte")
     #expect(error.description.hasPrefix(folder + "/t10k-images-idx3-ubyte: file is truncated"))

@@ -55,21 +55,21 @@ struct IDXTests {
     }
     try write("train-images-idx3-ubyte.gz", IDXFixture.gzip(Self.images))
     try write("train-labels-idx1-ubyte", Self.labels)
-    #expect(!MNISTDataSet<Float>.isAvailable(in: folder.path))
+    #expect(!MNIST.isAvailable(in: folder.path))
     #expect(
       throws: IDXError.missingDataSetFile(folder: folder.path, name: "t10k-images-idx3-ubyte")
     ) {
-      try MNISTDataSet<Float>(folder: folder.path, split: .test)
+      try LabelledData<Float>(mnistFolder: folder.path, split: .test)
     }
     try write("t10k-images-idx3-ubyte", Self.images)
     try write(
       "t10k-labels-idx1-ubyte.gz", IDXFixture.gzip(IDXFixture.file(shape: [2], data: [1, 2])))
-    #expect(MNISTDataSet<Float>.isAvailable(in: folder.path))
-    let train = try MNISTDataSet<Double>(folder: folder.path, split: .train)
+    #expect(MNIST.isAvailable(in: folder.path))
+    let train = try LabelledData<Double>(mnistFolder: folder.path, split: .train)
     #expect(train.labels == [7, 0, 9])
-    #expect(train.images.elements == Self.pixels.map { Double($0) / 255 })
+    #expect(train.inputs.elements == Self.pixels.map { Double($0) / 255 })
     #expect(throws: IDXError.countMismatch(images: 3, labels: 2)) {
-      try MNISTDataSet<Float>(folder: folder.path, split: .test)
+      try LabelledData<Float>(mnistFolder: folder.path, split: .test)
     }
     let path = folder.appendingPathComponent("train-labels-idx1-ubyte").path
     #expect(try IDX.readLabels(contentsOf: path) == [7, 0, 9])
@@ -80,19 +80,19 @@ struct IDXTests {
 
   @Test(
     "Debian's Fashion-MNIST files read as 60000 + 10000 images of 784 pixels in [0, 1]",
-    .enabled(if: MNISTDataSet<Float>.isAvailable(), "install Debian's dataset-fashion-mnist"))
+    .enabled(if: MNIST.isAvailable(), "install Debian's dataset-fashion-mnist"))
   func fashionMNIST() throws {
-    let train = try MNISTDataSet<Float>(split: .train)
-    let test = try MNISTDataSet<Float>(split: .test)
-    #expect(train.images.rows == 60_000 && train.images.columns == 784)
-    #expect(test.images.rows == 10_000 && test.images.columns == 784)
+    let train = try LabelledData<Float>(split: .train)
+    let test = try LabelledData<Float>(split: .test)
+    #expect(train.inputs.rows == 60_000 && train.inputs.columns == 784)
+    #expect(test.inputs.rows == 10_000 && test.inputs.columns == 784)
     // Fashion-MNIST is balanced: 6000 training and 1000 test images per class 0…9.
     for label in 0..<10 {
       #expect(train.labels.count { $0 == label } == 6000)
       #expect(test.labels.count { $0 == label } == 1000)
     }
-    #expect(train.images.elements.allSatisfy { $0 >= 0 && $0 <= 1 })
-    #expect(train.images.maxAbsoluteValue == 1)
+    #expect(train.inputs.elements.allSatisfy { $0 >= 0 && $0 <= 1 })
+    #expect(train.inputs.maxAbsoluteValue == 1)
   }
 
   // MARK: Malformed files

@@ -10,7 +10,7 @@ import TimingSupport
 
 /// An operation the tool can time, named as in `compare_data_numpy.py`.
 enum DataOperation: String, CaseIterable, ExpressibleByArgument {
-  /// The Fashion-MNIST training images and labels as `Float` (`MNISTDataSet<Float>`).
+  /// The Fashion-MNIST training images and labels as `Float` (`LabelledData<Float>`).
   case fashionTrainF32 = "fashion-train-f32"
   /// The same as `Double`.
   case fashionTrainF64 = "fashion-train-f64"
@@ -48,13 +48,13 @@ struct DataTimings: ParsableCommand {
     switch op {
     case .fashionTrainF32:
       body = {
-        let data = try MNISTDataSet<Float>(folder: folder, split: .train)
-        return Double(data.images[1, 400]) + Double(data.labels[0])
+        let data = try LabelledData<Float>(mnistFolder: folder, split: .train)
+        return Double(data.inputs[1, 400]) + Double(data.labels[0])
       }
     case .fashionTrainF64:
       body = {
-        let data = try MNISTDataSet<Double>(folder: folder, split: .train)
-        return data.images[1, 400] + Double(data.labels[0])
+        let data = try LabelledData<Double>(mnistFolder: folder, split: .train)
+        return data.inputs[1, 400] + Double(data.labels[0])
       }
     case .fashionImagesF32:
       body = {
