@@ -89,7 +89,7 @@ let package = Package(
       name: "RankCollapseCompression",
       dependencies: [
         "RankCollapseTensor", "RankCollapseSpectral", "RankCollapseNetwork", "RankCollapseData",
-        "RankCollapseTraining",
+        "RankCollapseTraining", "RankCollapseRegularization",
       ]
     ),
 

@@ -54,7 +54,7 @@ public enum Compression {
       do {
         svd = try layer.weight.singularValueDecomposition()
       } catch {
-        throw .decompositionFailed(layer: index + 1, reason: error.description)
+        throw .decompositionFailed(layer: index + 1, cause: error)
       }
       let spectrum = Spectrum(singularValues: svd.singularValues, rows: m, columns: n)
       let r = selection.rank(for: spectrum) ?? k

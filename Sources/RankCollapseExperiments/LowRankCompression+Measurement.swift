@@ -89,7 +89,8 @@ extension Experiments.LowRankCompression {
   /// side-by-side ratio). With ``fineTuningEpochs`` > 0 each compressed network's factors are
   /// then trained for that many epochs on the training images (Adam with the configuration's
   /// learning rate and batch size, no penalty: weight decay on factors acts as a nuclear-norm
-  /// penalty on the product, see `CompressedNetwork.fineTune`) and measured again.
+  /// penalty on the product, see `CompressedNetwork.fineTune`) and measured again. It runs the
+  /// library's one compression pipeline, `CompressionPipeline`, as `rankcollapse compress` does.
   ///
   /// - Parameters:
   ///   - network: The trained network.
@@ -105,18 +106,29 @@ extension Experiments.LowRankCompression {
     guard data.testImages.rows > 0 else {
       throw .invalidData("the compression experiment needs test images")
     }
-    let testTargets = Targets<Float>.labels(data.testLabels)
-    let evaluated: [CompressionMeasurement]
+    let plans = ranks.map { Array(repeating: RankSelection.rank($0), count: network.depth) }
+    let pipeline = CompressionPipeline(
+      fineTuning: fineTuningEpochs > 0
+        ? FineTuning(
+          epochs: fineTuningEpochs, learningRate: configuration.learningRate,
+          batchSize: configuration.batchSize, seed: configuration.seed)
+        : nil,
+      timingRounds: timingRepetitions)
+    let run: CompressionPipelineResult<Float>
     do {
-      evaluated = try Compression.evaluate(
-        network, selections: ranks.map { .rank($0) }, inputs: data.testImages,
-        targets: testTargets, loss: .softmaxCrossEntropy, timingRounds: timingRepetitions)
+      run = try pipeline.run(
+        network, plans: plans, loss: .softmaxCrossEntropy,
+        evaluation: (data.testImages, .labels(data.testLabels)),
+        training: (data.trainImages, .labels(data.trainLabels)))
     } catch {
       throw .measurement(
-        "compressing and evaluating the trained network", cause: UnderlyingError(error))
+        "compressing, fine-tuning and evaluating the trained network",
+        cause: UnderlyingError(error))
     }
+    // The pipeline measures the dense network, then every rank, then every fine-tuned rank.
     var result: [Measurement] = []
-    for (index, evaluation) in evaluated.enumerated() {
+    for index in 0...ranks.count {
+      let evaluation = run.measurements[index]
       let rank = index == 0 ? nil : ranks[index - 1]
       var measurement = Measurement(
         rank: rank,
@@ -126,39 +138,14 @@ extension Experiments.LowRankCompression {
         testAccuracy: evaluation.accuracy ?? 0, testLoss: evaluation.loss,
         parameters: evaluation.report.parameters, flops: evaluation.report.flops,
         inferenceSeconds: evaluation.seconds, speedup: evaluation.speedup)
-      if let rank, fineTuningEpochs > 0 {
-        (measurement.fineTunedTestAccuracy, measurement.fineTunedTestLoss) = try fineTuned(
-          network, rank: rank, data: data)
+      if rank != nil, !run.fineTuned.isEmpty {
+        let tuned = run.measurements[ranks.count + index]
+        (measurement.fineTunedTestAccuracy, measurement.fineTunedTestLoss) =
+          (tuned.accuracy ?? 0, tuned.loss)
       }
       onMeasurement?(measurement)
       result.append(measurement)
     }
     return result
-  }
-
-  /// The test accuracy and loss of `network` compressed at `rank` after ``fineTuningEpochs``
-  /// epochs of training of its factors.
-  func fineTuned(
-    _ network: Network<Float>, rank: Int, data: Experiments.ClassifierData
-  ) throws(Experiments.ClassifierError) -> (accuracy: Double, loss: Double) {
-    do {
-      var compressed = try Compression.compress(network, selection: .rank(rank)).network
-      var trainer = Trainer(
-        configuration: TrainingConfiguration(
-          loss: .softmaxCrossEntropy, learningRate: .constant(configuration.learningRate),
-          batchSize: configuration.batchSize, shuffleSeed: configuration.seed,
-          maximumEpochs: fineTuningEpochs),
-        optimizer: Adam<Float>(), penalty: NoPenalty<Float>())
-      _ = try compressed.fineTune(
-        with: &trainer, inputs: data.trainImages, targets: .labels(data.trainLabels))
-      let targets = Targets<Float>.labels(data.testLabels)
-      return (
-        try compressed.network.accuracy(inputs: data.testImages, targets: targets),
-        try compressed.network.loss(
-          inputs: data.testImages, targets: targets, loss: .softmaxCrossEntropy)
-      )
-    } catch {
-      throw .measurement("fine-tuning the rank-\(rank) network", cause: UnderlyingError(error))
-    }
   }
 }

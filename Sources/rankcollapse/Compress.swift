@@ -449,23 +449,30 @@ struct Compress: ParsableCommand {
     var written = result.network
     var fineTuningNote: String?
     if let sets {
-      var variants = [try Compression.compress(original.network, selection: .dense), result]
-      var names = ["dense", "compressed"]
-      var trainingLosses: [Double]?
-      if let training = sets.training {
-        let (tuned, summary) = try fineTune(result.network, on: training, loss: sets.loss)
-        variants.append(CompressionResult(network: tuned, report: result.report))
-        names.append("fine-tuned")
-        written = tuned
-        trainingLosses = try variants.map { variant in
-          do {
-            return try variant.network.network.loss(
-              inputs: training.inputs, targets: training.targets, loss: sets.loss)
-          } catch {
-            throw CommandFailure("--data \(training.source): \(error)")
-          }
+      let settings = fineTuningSettings()
+      let rounds = timingRounds ?? Self.defaultTimingRounds
+      let pipeline = CompressionPipeline(
+        fineTuning: sets.training == nil ? nil : settings, timingRounds: rounds)
+      let run: CompressionPipelineResult<Scalar>
+      do {
+        run = try pipeline.run(
+          original.network, plans: [selections], loss: sets.loss,
+          evaluation: (sets.evaluation.inputs, sets.evaluation.targets),
+          training: sets.training.map { ($0.inputs, $0.targets) },
+          progress: .automatic(seconds: 10))
+      } catch {
+        // The data were checked against the network when read: what fails here is the
+        // fine-tuning run, or (unexpectedly) an evaluation.
+        if case .fineTuning(let failure) = error {
+          throw CommandFailure("fine-tuning on \(sets.training?.source ?? ""): \(failure)")
         }
-        let settings = fineTuningSettings()
+        throw CommandFailure("\(sets.evaluationOption) \(sets.evaluation.source): \(error)")
+      }
+      let measurements = run.measurements
+      if let training = sets.training, let tuned = run.fineTuned.first,
+        let summary = run.fineTuningSummaries.first
+      {
+        written = tuned.network
         outcome.fineTuning = CompressionOutcome.FineTuning(
           data: training.source, samples: training.count, epochs: summary.epochs,
           steps: summary.steps, optimizer: "adam", learningRate: settings.learningRate,
@@ -476,22 +483,15 @@ struct Compress: ParsableCommand {
           + "batchSize=\(settings.batchSize) seed=\(settings.seed) "
           + "weightDecay=\(settings.weightDecay) samples=\(training.count)"
       }
-      let measurements: [CompressionMeasurement]
-      let rounds = timingRounds ?? Self.defaultTimingRounds
-      do {
-        measurements = try Compression.evaluate(
-          variants, names: names, inputs: sets.evaluation.inputs,
-          targets: sets.evaluation.targets, loss: sets.loss, timingRounds: rounds)
-      } catch {
-        throw CommandFailure("\(sets.evaluationOption) \(sets.evaluation.source): \(error)")
-      }
+      let trainingLosses = run.trainingLosses
+      let names = ["dense", "compressed", "fine-tuned"]
       outcome.evaluation = CompressionOutcome.Evaluation(
         data: sets.evaluation.source, samples: sets.evaluation.count,
         isFineTuningData: sets.evaluationIsTrainingData, loss: sets.loss.rawValue,
         timingRounds: rounds,
         networks: measurements.enumerated().map { index, m in
           CompressionOutcome.NetworkEvaluation(
-            network: m.selection, parameters: m.report.parameters, flops: m.report.flops,
+            network: names[index], parameters: m.report.parameters, flops: m.report.flops,
             loss: m.loss, accuracy: m.accuracy, seconds: m.seconds, speedup: m.speedup,
             trainingLoss: trainingLosses?[index])
         })
@@ -597,34 +597,10 @@ struct Compress: ParsableCommand {
   }
 
   /// The fine-tuning settings with their defaults.
-  func fineTuningSettings() -> (
-    learningRate: Double, batchSize: Int, seed: UInt64, weightDecay: Double
-  ) {
-    (
-      learningRate ?? Self.defaultLearningRate, batchSize ?? Self.defaultBatchSize,
-      seed ?? Self.defaultSeed, weightDecay ?? 0
-    )
-  }
-
-  /// Trains the truncated network for `--fine-tune-epochs` epochs: Adam, the checkpoint's loss,
-  /// weight decay `--weight-decay` (on the factors: a nuclear-norm penalty on their product).
-  func fineTune<Scalar: MatrixScalar>(
-    _ network: CompressedNetwork<Scalar>, on data: SupervisedData<Scalar>, loss: Loss
-  ) throws(CommandFailure) -> (CompressedNetwork<Scalar>, TrainingSummary) {
-    let epochs = fineTuneEpochs ?? 0
-    let settings = fineTuningSettings()
-    var tuned = network
-    var trainer = Trainer(
-      configuration: TrainingConfiguration(
-        loss: loss, learningRate: .constant(settings.learningRate),
-        batchSize: settings.batchSize, shuffleSeed: settings.seed, maximumEpochs: epochs,
-        progress: .automatic(seconds: 10)),
-      optimizer: Adam<Scalar>(), penalty: WeightDecay<Scalar>(lambda: settings.weightDecay))
-    do {
-      let summary = try tuned.fineTune(with: &trainer, inputs: data.inputs, targets: data.targets)
-      return (tuned, summary)
-    } catch {
-      throw CommandFailure("fine-tuning on \(data.source): \(error)")
-    }
+  func fineTuningSettings() -> FineTuning {
+    FineTuning(
+      epochs: fineTuneEpochs ?? 0, learningRate: learningRate ?? Self.defaultLearningRate,
+      batchSize: batchSize ?? Self.defaultBatchSize, seed: seed ?? Self.defaultSeed,
+      weightDecay: weightDecay ?? 0)
   }
 }
