@@ -115,7 +115,7 @@ extension Experiments {
       func measure() throws(ClassifierError) {
         let snapshot = try Experiments.ClassifierExperiment.snapshot(
           of: network, epoch: trainer.epoch, step: trainer.step,
-          penalty: trainer.penalty.value(of: network), data: data,
+          penalty: trainer.penalty, data: data,
           measurementImages: measurementImages, measurementLabels: measurementLabels)
         run.snapshots.append(snapshot)
         if let store {
@@ -142,12 +142,15 @@ extension Experiments {
     }
 
     /// Measures a network: loss and accuracies on the data, and per layer the singular values of
-    /// W_l and the class-label and total variation of Z^l on the measurement images.
+    /// W_l, the class-label and total variation of Z^l on the measurement images, and the
+    /// stationarity residual ρ_l on the whole training set.
     static func snapshot(
-      of network: Network<Float>, epoch: Int, step: Int, penalty: Double,
+      of network: Network<Float>, epoch: Int, step: Int, penalty decay: WeightDecay<Float>,
       data: ClassifierData, measurementImages: Matrix<Float>, measurementLabels: [Int]
     ) throws(ClassifierError) -> ClassifierSnapshot {
+      let penalty = decay.value(of: network)
       do {
+        let residuals = try stationarityResiduals(of: network, decay: decay, data: data)
         let trainTargets = Targets<Float>.labels(data.trainLabels)
         let loss = try network.loss(
           inputs: data.trainImages, targets: trainTargets, loss: .softmaxCrossEntropy)
@@ -179,7 +182,8 @@ extension Experiments {
               layer: index + 1, rows: layer.weight.rows, columns: layer.weight.columns,
               singularValues: values.map(Double.init),
               classTCV: try variation(embeddings[index + 1], measurementLabels),
-              totalVariation: try variation(embeddings[index + 1], single)))
+              totalVariation: try variation(embeddings[index + 1], single),
+              stationarity: residuals[index].relative))
         }
         return ClassifierSnapshot(
           epoch: epoch, step: step, loss: loss, penalty: penalty, trainAccuracy: trainAccuracy,
@@ -227,5 +231,30 @@ extension Experiments.ClassifierData {
     return
       "train \(trainImages.rows)×\(trainImages.columns), test \(testImages.rows), "
       + "pooling \(pooling), FNV-1a \(hash)"
+  }
+}
+
+extension Experiments.ClassifierExperiment {
+  /// ρ_l of every layer with ∇L_0 over the whole training set, accumulated over row blocks of at
+  /// most 8192 images so that the memory stays that of a minibatch pass.
+  static func stationarityResiduals(
+    of network: Network<Float>, decay: WeightDecay<Float>, data: Experiments.ClassifierData
+  ) throws(NetworkError) -> [StationarityResidual] {
+    let count = data.trainImages.rows
+    var total = Gradients(zeroingParametersOf: network)
+    var start = 0
+    while start < count {
+      let end = Swift.min(start + 8192, count)
+      let (_, part) = try network.gradients(
+        inputs: data.trainImages.rows(start..<end),
+        targets: .labels(Array(data.trainLabels[start..<end])), loss: .softmaxCrossEntropy)
+      let weight = Float(Double(end - start) / Double(count))
+      for l in total.weights.indices {
+        total.weights[l] = total.weights[l] + weight * part.weights[l]
+        total.biases[l] = total.biases[l] + weight * part.biases[l]
+      }
+      start = end
+    }
+    return decay.stationarityResiduals(of: network, dataGradients: total)
   }
 }

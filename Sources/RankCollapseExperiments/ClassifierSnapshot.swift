@@ -21,6 +21,12 @@ extension Experiments {
     ///
     /// ``classTCV`` / ``totalVariation`` is the fraction of the variance left within classes.
     public var totalVariation: Double
+    /// The stationarity residual ρ_l of paper equation 4.
+    ///
+    /// ρ_l = ‖∇_{W_l}L_0 + 2λW_l‖_F / ‖2λW_l‖_F with ∇L_0 over the whole training set: 0 at a
+    /// stationary point of L_λ. `nil` when λ = 0,
+    /// or in snapshots saved before it was recorded.
+    public var stationarity: Double?
 
     /// Creates a layer snapshot.
     ///
@@ -31,10 +37,12 @@ extension Experiments {
     ///   - singularValues: σ_i(W_l), in decreasing order.
     ///   - classTCV: `WCSS_l` by class labels.
     ///   - totalVariation: `WCSS_l` of one set.
+    ///   - stationarity: ρ_l on the training set, or `nil`.
     public init(
       layer: Int, rows: Int, columns: Int, singularValues: [Double], classTCV: Double,
-      totalVariation: Double
+      totalVariation: Double, stationarity: Double? = nil
     ) {
+      self.stationarity = stationarity
       self.layer = layer
       self.rows = rows
       self.columns = columns

@@ -179,6 +179,7 @@ extension Experiments.RankEvolution {
           layer.layer, nil, "soft_rank", Double(layer.softRank(epsilon: run.configuration.epsilon)))
         add(layer.layer, nil, "class_tcv", layer.classTCV)
         add(layer.layer, nil, "total_variation", layer.totalVariation)
+        if let rho = layer.stationarity { add(layer.layer, nil, "stationarity_residual", rho) }
       }
     }
     return rows

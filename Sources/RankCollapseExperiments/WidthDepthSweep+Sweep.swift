@@ -118,7 +118,8 @@ extension Experiments.WidthDepthSweep {
 
 extension Experiments.WidthDepthSweep.Outcome {
   /// The tidy rows of the outcome (``Experiments/WidthDepthSweep/measurementColumns`` order):
-  /// per layer `soft_rank`, `initial_soft_rank` and `full_rank`; for the network (empty layer)
+  /// per layer `soft_rank`, `initial_soft_rank`, `full_rank` and `stationarity_residual` (ρ_l at
+  /// the end of training); for the network (empty layer)
   /// `train_accuracy`, `test_accuracy`, `loss`, and the figures' quantities
   /// `intermediate_soft_rank` (Figure 4) and `average_soft_rank` (Figure 5).
   public var rows: [[SweepValue]] {
@@ -127,6 +128,9 @@ extension Experiments.WidthDepthSweep.Outcome {
       result.append([.integer(l + 1), "soft_rank", .integer(softRanks[l])])
       result.append([.integer(l + 1), "initial_soft_rank", .integer(initialSoftRanks[l])])
       result.append([.integer(l + 1), "full_rank", .integer(fullRanks[l])])
+    }
+    for (l, rho) in stationarity.enumerated() {
+      result.append([.integer(l + 1), "stationarity_residual", .number(rho)])
     }
     result.append(["", "train_accuracy", .number(trainAccuracy)])
     if let testAccuracy { result.append(["", "test_accuracy", .number(testAccuracy)]) }
@@ -148,9 +152,15 @@ extension Experiments.WidthDepthSweep.Outcome {
   ) throws(Experiments.ClassifierError) {
     var ranks: [String: [Int: Int]] = [:]
     var values: [String: Double] = [:]
+    var residuals: [Int: Double] = [:]
     for row in rows {
       guard row.count == 3 else { throw .invalidData("a row of \(point) does not parse: \(row)") }
-      if let layer = Int(row[0]) {
+      if let layer = Int(row[0]), row[1] == "stationarity_residual" {
+        guard let value = Double(row[2]) else {
+          throw .invalidData("a residual of \(point) does not parse: \(row)")
+        }
+        residuals[layer] = value
+      } else if let layer = Int(row[0]) {
         guard let rank = Int(row[2]), rank >= 0 else {
           throw .invalidData("a rank of \(point) does not parse: \(row)")
         }
@@ -175,6 +185,8 @@ extension Experiments.WidthDepthSweep.Outcome {
     self.init(
       point: point, softRanks: try list("soft_rank"), fullRanks: try list("full_rank"),
       initialSoftRanks: try list("initial_soft_rank"), trainAccuracy: trainAccuracy,
-      testAccuracy: values["test_accuracy"], loss: loss)
+      testAccuracy: values["test_accuracy"], loss: loss,
+      stationarity: residuals.keys.sorted() == Array(1...layers)
+        ? (1...layers).map { residuals[$0] ?? .nan } : [])
   }
 }

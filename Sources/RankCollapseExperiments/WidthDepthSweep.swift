@@ -59,6 +59,11 @@ extension Experiments {
       public var testAccuracy: Double?
       /// The final cross-entropy L_0 on the training images.
       public var loss: Double
+      /// The final stationarity residual ρ_l per layer.
+      ///
+      /// Paper equation 4 with ∇L_0 over the training images; empty for outcomes recorded
+      /// before it was measured.
+      public var stationarity: [Double]
 
       /// Creates an outcome.
       ///
@@ -70,10 +75,12 @@ extension Experiments {
       ///   - trainAccuracy: Final training accuracy.
       ///   - testAccuracy: Final test accuracy or `nil`.
       ///   - loss: Final L_0.
+      ///   - stationarity: Final ρ_l per layer (or empty).
       public init(
         point: Point, softRanks: [Int], fullRanks: [Int], initialSoftRanks: [Int],
-        trainAccuracy: Double, testAccuracy: Double?, loss: Double
+        trainAccuracy: Double, testAccuracy: Double?, loss: Double, stationarity: [Double] = []
       ) {
+        self.stationarity = stationarity
         self.point = point
         self.softRanks = softRanks
         self.fullRanks = fullRanks
@@ -267,7 +274,8 @@ extension Experiments {
         point: point, softRanks: last.layers.map { $0.softRank(epsilon: epsilon) },
         fullRanks: last.layers.map { Swift.min($0.rows, $0.columns) },
         initialSoftRanks: first.layers.map { $0.softRank(epsilon: epsilon) },
-        trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy, loss: last.loss)
+        trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy, loss: last.loss,
+        stationarity: last.layers.map { $0.stationarity ?? .nan })
     }
 
     /// Figure 4: the mean rk(ε) of the hidden-to-hidden matrices against the width, one line

@@ -16,14 +16,18 @@ import Testing
   }
 
   /// The tidy rows hold one measurement each: per snapshot loss, penalty, train accuracy (no
-  /// test images here), the inputs' TCV, and per layer 2 rows per singular value plus rk, TCV
-  /// and total variation.
+  /// test images here), the inputs' TCV, and per layer 2 rows per singular value plus rk, TCV,
+  /// total variation and the stationarity residual ρ_l.
   @Test func theTidyRowsHaveOneMeasurementEach() throws {
     let runs = try Self.experiment.run(on: Self.data())
     let rows = Experiments.RankEvolution.rows(of: runs[1])
     // Layers: W_1 6×16 (6 values), W_2 5×6 (5), W_3 4×5 (4); snapshots at epochs 0, 2, 4.
-    let perSnapshot = 4 + (2 * 6 + 3) + (2 * 5 + 3) + (2 * 4 + 3)
+    let perSnapshot = 4 + (2 * 6 + 4) + (2 * 5 + 4) + (2 * 4 + 4)
     #expect(rows.count == 3 * perSnapshot)
+    // ρ_l is finite and positive (λ > 0, a few epochs of Adam: far from stationary).
+    let residuals = rows.filter { $0[3] == "stationarity_residual" }
+    #expect(residuals.count == 3 * 3)
+    #expect(residuals.allSatisfy { ($0[4].number ?? .nan) > 0 && ($0[4].number ?? .nan) < 1e6 })
     #expect(rows.allSatisfy { $0.count == Experiments.RankEvolution.measurementColumns.count })
     let firstTail = rows.filter { $0[3] == "tail_error" && $0[2] == 1 }
     #expect(firstTail.count == 3 * 3)
@@ -173,6 +177,14 @@ import Testing
     // The rows, stored as text, give the outcome back.
     let text = outcome.rows.map { $0.map(\.description) }
     #expect(try Experiments.WidthDepthSweep.Outcome(point: point, rows: text) == outcome)
+    // With the final ρ_l per layer too; outcomes stored before ρ_l was recorded read with none.
+    var withResiduals = outcome
+    withResiduals.stationarity = [0.5, 0.25, 1.5, 3]
+    let residualText = withResiduals.rows.map { $0.map(\.description) }
+    #expect(residualText.count == text.count + 4)
+    #expect(
+      try Experiments.WidthDepthSweep.Outcome(point: point, rows: residualText) == withResiduals)
+    #expect(try Experiments.WidthDepthSweep.Outcome(point: point, rows: text).stationarity.isEmpty)
     // A missing layer is an error.
     #expect(throws: Experiments.ClassifierError.self) {
       try Experiments.WidthDepthSweep.Outcome(point: point, rows: Array(text.dropFirst()))
