@@ -59,7 +59,7 @@ extension Experiments {
           onSnapshot: onSnapshot)
       case .sgd:
         return try train(
-          data: data, optimizer: GradientDescent<Float>(momentum: Float(configuration.momentum)),
+          data: data, optimizer: GradientDescent<Float>(momentum: configuration.momentum),
           statePath: statePath, progress: progress, onSnapshot: onSnapshot)
       }
     }

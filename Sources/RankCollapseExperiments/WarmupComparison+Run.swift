@@ -55,7 +55,7 @@ extension Experiments.WarmupComparison {
     case .gradientDescent(let momentum):
       runs = try compare(
         label, network, sample.points, .values(sample.points), sample.labels, configuration,
-        GradientDescent<Float>(momentum: Float(momentum)), refreshLayer: autoencoderRefreshLayer,
+        GradientDescent<Float>(momentum: momentum), refreshLayer: autoencoderRefreshLayer,
         nil, report)
     case .lbfgs:
       throw .invalidParameter(

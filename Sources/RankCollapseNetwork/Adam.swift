@@ -11,11 +11,11 @@ import RealModule
 /// term 2λθ goes through the moments instead (PyTorch's `Adam(weight_decay: 2λ)`).
 public struct Adam<Scalar: MatrixScalar>: Optimizer {
   /// β₁, the decay of the first moment.
-  public let beta1: Scalar
+  public let beta1: Double
   /// β₂, the decay of the second moment.
-  public let beta2: Scalar
+  public let beta2: Double
   /// ε, added to √v̂.
-  public let epsilon: Scalar
+  public let epsilon: Double
   /// m and v for W_1, b_1, W_2, … (slot 2(l − 1) + 1 for b_l).
   @usableFromInline var firstMoments: [Matrix<Scalar>] = []
   @usableFromInline var secondMoments: [Matrix<Scalar>] = []
@@ -28,7 +28,7 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
   ///   - beta2: β₂ ∈ [0, 1).
   ///   - epsilon: ε > 0.
   /// - Precondition: the ranges above.
-  public init(beta1: Scalar = 0.9, beta2: Scalar = 0.999, epsilon: Scalar = 1e-8) {
+  public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
     precondition(beta1 >= 0 && beta1 < 1, "Adam: beta1 \(beta1) ∉ [0, 1)")
     precondition(beta2 >= 0 && beta2 < 1, "Adam: beta2 \(beta2) ∉ [0, 1)")
     precondition(epsilon > 0, "Adam: epsilon must be positive, got \(epsilon)")
@@ -68,9 +68,9 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
       states: [firstMoments, secondMoments])
     steps += 1
     let t = Scalar(steps)
-    let b1 = beta1
-    let b2 = beta2
-    let eps = epsilon
+    let b1 = Scalar(beta1)
+    let b2 = Scalar(beta2)
+    let eps = Scalar(epsilon)
     let eta = learningRate
     let correction1 = 1 / (1 - Scalar.pow(b1, t))
     let correction2 = 1 / (1 - Scalar.pow(b2, t))

@@ -9,7 +9,7 @@ import RankCollapseTensor
 /// in g).
 public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
   /// μ ∈ [0, 1).
-  public let momentum: Scalar
+  public let momentum: Double
   /// Whether to use Nesterov's look-ahead form.
   public let nesterov: Bool
   @usableFromInline var velocities: [Matrix<Scalar>] = []
@@ -21,7 +21,7 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
   ///   - momentum: μ ∈ [0, 1); 0 for plain gradient descent.
   ///   - nesterov: Nesterov momentum (needs μ > 0 to make a difference).
   /// - Precondition: 0 ≤ μ < 1.
-  public init(momentum: Scalar = 0, nesterov: Bool = false) {
+  public init(momentum: Double = 0, nesterov: Bool = false) {
     precondition(momentum >= 0 && momentum < 1, "GradientDescent: momentum \(momentum) ∉ [0, 1)")
     self.momentum = momentum
     self.nesterov = nesterov
@@ -56,7 +56,7 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
       name, current: current, next: next, gradients: gradients, decoupledRates: decoupledRates,
       states: momentum > 0 ? [velocities] : [])
     let eta = learningRate
-    let mu = momentum
+    let mu = Scalar(momentum)
     let useMomentum = momentum > 0
     let useNesterov = nesterov
     var velocities = self.velocities

@@ -111,7 +111,7 @@ public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
     case .gradientDescent(let momentum):
       var trainer = Trainer(
         configuration: configuration,
-        optimizer: GradientDescent<Scalar>(momentum: Scalar(momentum)), penalty: penalty)
+        optimizer: GradientDescent<Scalar>(momentum: momentum), penalty: penalty)
       return TrainingOutcome(summary: try trainer.fit(&network, inputs: inputs, targets: targets))
     case .lbfgs(let history):
       var trainer = QuasiNewtonTrainer(
