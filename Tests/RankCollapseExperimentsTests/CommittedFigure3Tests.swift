@@ -7,7 +7,7 @@ private let root = URL(fileURLWithPath: #filePath)
 
 /// The per-layer quantities of a committed `figure3.csv` (`lambda,epoch,layer,r,quantity,value`).
 private struct Figure3Table {
-  /// value[quantity][λ][epoch][layer]
+  /// The values, indexed `[quantity][λ][epoch][layer]`.
   var values: [String: [Double: [Int: [Int: Double]]]] = [:]
 
   init(csv: String) {
@@ -82,7 +82,9 @@ struct CommittedFigure3Tests {
     }
   }
 
-  /// The paper reports the final TCV decreasing in λ. At the paper's scale here that holds for
+  /// The paper reports the final TCV decreasing in λ.
+  ///
+  /// At the paper's scale here that holds for
   /// the logits Z⁴ only: the TCV of Z² and Z³ grows with λ (Adam with a constant step does not
   /// bring these runs to stationary points: ρ_l = 4–24 at epoch 300, see run.log). Pinned as
   /// measured; the article says so.
