@@ -60,7 +60,8 @@ extension CompressedNetwork {
     do {
       try SafeTensors.write(file, to: path)
     } catch {
-      throw .checkpoint(.checkpointFile(path: path, reason: error.description))
+      throw .checkpoint(
+        .checkpointFile(path: path, reason: error.description, cause: UnderlyingError(error)))
     }
   }
 
@@ -106,7 +107,8 @@ extension CompressedNetwork {
     do {
       file = try SafeTensors.read(contentsOf: path)
     } catch {
-      throw .checkpoint(.checkpointFile(path: path, reason: error.description))
+      throw .checkpoint(
+        .checkpointFile(path: path, reason: error.description, cause: UnderlyingError(error)))
     }
     return try CompressedNetwork(checkpoint: file)
   }

@@ -189,12 +189,12 @@ extension CompressedNetwork {
   ///   - progress: Progress of the run.
   /// - Returns: The trainer's summary.
   /// - Throws: `TrainingError` (``FineTuning/validate()``'s refusal as
-  ///   `TrainingError.invalidConfiguration(_:)`).
+  ///   `TrainingError.invalidParameter(_:)`).
   public mutating func fineTune(
     _ settings: FineTuning, inputs: Matrix<Scalar>, targets: Targets<Scalar>, loss: Loss,
     progress: ProgressStyle = .silent
   ) throws(TrainingError) -> TrainingSummary {
-    do { try settings.validate() } catch { throw .invalidConfiguration(error.description) }
+    do { try settings.validate() } catch { throw .invalidParameter(error) }
     var trainer = Trainer(
       configuration: TrainingConfiguration(
         loss: loss, learningRate: .constant(settings.learningRate),

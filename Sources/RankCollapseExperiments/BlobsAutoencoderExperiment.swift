@@ -252,7 +252,12 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
       mixture = try GaussianMixture(
         means: means, covariances: [.isotropic(standardDeviation: Float(sigma))])
     } catch {
-      throw .invalidParameter(name: "sigma", value: "\(sigma)", requirement: "\(error)")
+      throw .invalidParameter(
+        name: "sigma", value: "\(sigma)",
+        requirement: {
+          if case .invalidParameter(let parameter) = error { return parameter.requirement }
+          return error.description
+        }())
     }
     var noiseGenerator = SeededGenerator(seed: seed &+ 1)
     return mixture.sample(points: points, using: &noiseGenerator)

@@ -16,7 +16,7 @@ extension Experiments {
     /// Training failed (divergence, or a checkpoint that could not be written or read).
     case training(TrainingError)
     /// A saved state that belongs to a different run (the message names the difference).
-    case incompatibleState(path: String, reason: String)
+    case incompatibleState(path: String, reason: String, cause: UnderlyingError? = nil)
     /// A computation on the trained network failed (an SVD, a clustering measurement): what
     /// was being measured, and the error that stopped it.
     case measurement(String, cause: UnderlyingError)
@@ -38,7 +38,7 @@ extension Experiments {
         "invalid configuration: \(message)"
       case .training(let error):
         "\(error)"
-      case .incompatibleState(let path, let reason):
+      case .incompatibleState(let path, let reason, _):
         "the saved state '\(path)' belongs to another run (\(reason)); "
           + "use another output folder or delete it to start afresh"
       case .measurement(let what, let cause):

@@ -103,7 +103,8 @@ extension Experiments {
         do {
           network = try trainer.resume(from: saved.checkpoint)
         } catch {
-          throw .incompatibleState(path: store.path, reason: error.description)
+          throw .incompatibleState(
+            path: store.path, reason: error.description, cause: UnderlyingError(error))
         }
         guard network.widths == widths, saved.snapshots.last?.epoch == trainer.epoch else {
           throw .incompatibleState(

@@ -38,7 +38,8 @@ extension Experiments {
       do {
         try SafeTensors.write(file, to: path)
       } catch {
-        throw .training(.checkpointFile(path: path, reason: error.description))
+        throw .training(
+          .checkpointFile(path: path, reason: error.description, cause: UnderlyingError(error)))
       }
     }
 
@@ -51,7 +52,8 @@ extension Experiments {
       do {
         file = try SafeTensors.read(contentsOf: path)
       } catch {
-        throw .incompatibleState(path: path, reason: error.description)
+        throw .incompatibleState(
+          path: path, reason: error.description, cause: UnderlyingError(error))
       }
       let decoder = JSONDecoder()
       guard let configurationText = file.metadata[Self.configurationKey],
@@ -82,7 +84,8 @@ extension Experiments {
       do {
         checkpoint = try Checkpoint<Float>(file)
       } catch {
-        throw .incompatibleState(path: path, reason: error.description)
+        throw .incompatibleState(
+          path: path, reason: error.description, cause: UnderlyingError(error))
       }
       return (checkpoint, snapshots)
     }

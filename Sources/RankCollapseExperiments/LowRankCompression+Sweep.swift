@@ -122,7 +122,8 @@ extension Experiments.LowRankCompression {
     do {
       return try Checkpoint<Float>.read(from: statePath).network
     } catch {
-      throw .incompatibleState(path: statePath, reason: error.description)
+      throw .incompatibleState(
+        path: statePath, reason: error.description, cause: UnderlyingError(error))
     }
   }
 }

@@ -96,13 +96,13 @@ public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
   ///   - configuration: Loss, learning rate (first-order rules), tolerances and budgets.
   ///   - penalty: R(Θ).
   /// - Returns: How training ended.
-  /// - Throws: `TrainingError` from either phase; ``TrainingError/invalidConfiguration(_:)``
-  ///   for a momentum or history out of range.
+  /// - Throws: `TrainingError` from either phase; ``TrainingError/invalidParameter(_:)`` for a
+  ///   momentum or history out of range.
   public func train<Scalar: MatrixScalar>(
     _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>,
     configuration: TrainingConfiguration, penalty: some Penalty<Scalar>
   ) throws(TrainingError) -> TrainingOutcome {
-    do { try validate() } catch { throw .invalidConfiguration(error.description) }
+    do { try validate() } catch { throw .invalidParameter(error) }
     switch self {
     case .adam:
       var trainer = Trainer(

@@ -1,3 +1,5 @@
+import RankCollapseTensor
+
 /// Why training could not start, stopped early or could not save or load its state.
 public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A hyperparameter or option that cannot be used (the message names it).
@@ -9,8 +11,11 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
   case diverged(step: Int, objective: Double, gradientNorm: Double)
   /// A checkpoint that does not belong to this network, optimizer or data.
   case incompatibleCheckpoint(String)
-  /// A checkpoint file that could not be written or read.
-  case checkpointFile(path: String, reason: String)
+  /// A checkpoint file that could not be written or read: the reason, and the file format's or
+  /// the system's error that caused it when there is one.
+  case checkpointFile(path: String, reason: String, cause: UnderlyingError? = nil)
+  /// A setting out of range (an optimizer's momentum or history, fine-tuning settings).
+  case invalidParameter(ParameterError)
 
   /// A description a user can act on.
   public var description: String {
@@ -24,8 +29,10 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
         + "the network keeps the parameters of the last finite step (try a smaller learning rate)"
     case .incompatibleCheckpoint(let message):
       "checkpoint does not fit: \(message)"
-    case .checkpointFile(let path, let reason):
+    case .checkpointFile(let path, let reason, _):
       "checkpoint '\(path)': \(reason)"
+    case .invalidParameter(let parameter):
+      "invalid training setting: \(parameter)"
     }
   }
 }

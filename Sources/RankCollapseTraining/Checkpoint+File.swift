@@ -56,7 +56,7 @@ extension Checkpoint {
     do {
       try SafeTensors.write(file, to: path)
     } catch {
-      throw .checkpointFile(path: path, reason: error.description)
+      throw .checkpointFile(path: path, reason: error.description, cause: UnderlyingError(error))
     }
   }
 
@@ -72,7 +72,7 @@ extension Checkpoint {
     do {
       file = try SafeTensors.read(contentsOf: path)
     } catch {
-      throw .checkpointFile(path: path, reason: error.description)
+      throw .checkpointFile(path: path, reason: error.description, cause: UnderlyingError(error))
     }
     return try Checkpoint(file)
   }

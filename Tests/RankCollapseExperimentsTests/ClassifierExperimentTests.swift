@@ -194,7 +194,7 @@ import Testing
     #expect {
       try Experiments.ClassifierExperiment(configuration: other).run(on: data, statePath: path)
     } throws: { error in
-      guard case .incompatibleState(_, let reason) = error as? Experiments.ClassifierError
+      guard case .incompatibleState(_, let reason, _) = error as? Experiments.ClassifierError
       else { return false }
       return reason.contains("lambda 0.01 → 0.02")
     }
@@ -203,7 +203,7 @@ import Testing
       try Experiments.ClassifierExperiment(configuration: Self.configuration).run(
         on: otherData, statePath: path)
     } throws: { error in
-      guard case .incompatibleState(_, let reason) = error as? Experiments.ClassifierError
+      guard case .incompatibleState(_, let reason, _) = error as? Experiments.ClassifierError
       else { return false }
       return reason.contains("other data")
     }

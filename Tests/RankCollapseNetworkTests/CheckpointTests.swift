@@ -151,11 +151,13 @@ struct CheckpointTests {
       _ = try Checkpoint<Float>.read(from: garbage)
       Issue.record("garbage was accepted")
     } catch {
-      guard case .checkpointFile(let path, _) = error else {
+      guard case .checkpointFile(let path, _, let cause) = error else {
         Issue.record("expected a file error, got \(error)")
         return
       }
       #expect(path == garbage)
+      // The file format's own error is kept as the cause, typed.
+      #expect(cause?.error is SafeTensorsError, "cause: \(String(describing: cause))")
     }
     let truncated = Self.temporaryPath("truncated.safetensors")
     let bytes = SafeTensors.encode(good)
