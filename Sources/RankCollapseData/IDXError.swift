@@ -2,7 +2,7 @@
 ///
 /// Every case names the offending value, and ``description`` is a sentence a user can act on.
 /// Format errors do not name the file: a caller that reads from a path adds it.
-public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible, FileFormatError {
   /// The file does not start with two zero bytes, as every IDX file does (and is not gzip).
   case notIDXFile
 
@@ -130,27 +130,6 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible {
     case .io(let path, let operation, let message):
       .io(path: path, operation: operation, message: message)
     default: nil
-    }
-  }
-
-  /// The case for a memory failure.
-  init(_ failure: MemoryBudget.Failure) {
-    switch failure {
-    case .exceedsBudget(let bytes, let budget):
-      self = .exceedsMemoryBudget(bytes: bytes, budget: budget)
-    case .allocationFailed(let bytes): self = .allocationFailed(bytes: bytes)
-    }
-  }
-
-  /// The case for a file-system failure.
-  init(_ failure: FileFailure) {
-    switch failure {
-    case .fileNotFound(let path): self = .fileNotFound(path: path)
-    case .isDirectory(let path): self = .isDirectory(path: path)
-    case .notRegularFile(let path): self = .notRegularFile(path: path)
-    case .permissionDenied(let path): self = .permissionDenied(path: path)
-    case .io(let path, let operation, let message):
-      self = .io(path: path, operation: operation, message: message)
     }
   }
 }

@@ -3,7 +3,7 @@
 /// Every case names the offending value, and ``description`` is a sentence a user can act on. The
 /// format errors (everything but the file-system cases) do not name the file: a caller that reads
 /// from a path adds it to the message.
-public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible, FileFormatError {
   // MARK: Format errors
 
   /// The file does not start with the magic string `\x93NUMPY`.
@@ -254,15 +254,6 @@ public enum NumPyError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension NumPyError {
-  /// The case for a memory failure.
-  init(_ failure: MemoryBudget.Failure) {
-    switch failure {
-    case .exceedsBudget(let bytes, let budget):
-      self = .exceedsMemoryBudget(bytes: bytes, budget: budget)
-    case .allocationFailed(let bytes): self = .allocationFailed(bytes: bytes)
-    }
-  }
-
   /// The file-system failure this error reports, `nil` for a format error.
   var fileFailure: FileFailure? {
     switch self {
@@ -273,18 +264,6 @@ extension NumPyError {
     case .io(let path, let operation, let message):
       .io(path: path, operation: operation, message: message)
     default: nil
-    }
-  }
-
-  /// The case for a file-system failure.
-  init(_ failure: FileFailure) {
-    switch failure {
-    case .fileNotFound(let path): self = .fileNotFound(path: path)
-    case .isDirectory(let path): self = .isDirectory(path: path)
-    case .notRegularFile(let path): self = .notRegularFile(path: path)
-    case .permissionDenied(let path): self = .permissionDenied(path: path)
-    case .io(let path, let operation, let message):
-      self = .io(path: path, operation: operation, message: message)
     }
   }
 }

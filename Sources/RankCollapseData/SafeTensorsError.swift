@@ -2,7 +2,7 @@
 ///
 /// Every case names the offending tensor or value, and ``description`` is a sentence a user can
 /// act on. Format errors do not name the file: a caller that reads from a path adds it.
-public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertible, FileFormatError {
   // MARK: Format errors
 
   /// The file ends before its header does. `requiredBytes` counts from the start of the file.
@@ -151,27 +151,6 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case .io(let path, let operation, let message):
       .io(path: path, operation: operation, message: message)
     default: nil
-    }
-  }
-
-  /// The case for a memory failure.
-  init(_ failure: MemoryBudget.Failure) {
-    switch failure {
-    case .exceedsBudget(let bytes, let budget):
-      self = .exceedsMemoryBudget(bytes: bytes, budget: budget)
-    case .allocationFailed(let bytes): self = .allocationFailed(bytes: bytes)
-    }
-  }
-
-  /// The case for a file-system failure.
-  init(_ failure: FileFailure) {
-    switch failure {
-    case .fileNotFound(let path): self = .fileNotFound(path: path)
-    case .isDirectory(let path): self = .isDirectory(path: path)
-    case .notRegularFile(let path): self = .notRegularFile(path: path)
-    case .permissionDenied(let path): self = .permissionDenied(path: path)
-    case .io(let path, let operation, let message):
-      self = .io(path: path, operation: operation, message: message)
     }
   }
 }
