@@ -167,7 +167,7 @@ public protocol CheckpointWriter: Sendable {
   /// Stores `checkpoint`, replacing the one stored before.
   ///
   /// - Parameter checkpoint: The trainer's complete state.
-  /// - Throws: ``TrainingError/checkpointFile(path:reason:)`` when it cannot be stored.
+  /// - Throws: ``TrainingError/checkpointFile(path:reason:cause:)`` when it cannot be stored.
   func write<Scalar: MatrixScalar>(_ checkpoint: Checkpoint<Scalar>) throws(TrainingError)
 }
 

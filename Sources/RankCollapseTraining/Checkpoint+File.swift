@@ -43,7 +43,7 @@ extension Checkpoint {
   /// Writes the checkpoint atomically.
   ///
   /// - Parameter path: The file to create or replace.
-  /// - Throws: `TrainingError.checkpointFile(path:reason:)` when it cannot be written, or when
+  /// - Throws: `TrainingError.checkpointFile(path:reason:cause:)` when it cannot be written, or when
   ///   a parameter or buffer holds `NaN` or an infinity (nothing is written then).
   public func write(to path: String) throws(TrainingError) {
     let file = safeTensorsFile()
@@ -64,7 +64,7 @@ extension Checkpoint {
   ///
   /// - Parameter path: A file written by `write(to:)`.
   /// - Returns: The checkpoint.
-  /// - Throws: `TrainingError.checkpointFile(path:reason:)` when the file cannot be read or is
+  /// - Throws: `TrainingError.checkpointFile(path:reason:cause:)` when the file cannot be read or is
   ///   not a safetensors file; `TrainingError.incompatibleCheckpoint(_:)` when it is not a
   ///   checkpoint of this library for `Scalar` or its parts do not fit together.
   public static func read(from path: String) throws(TrainingError) -> Checkpoint {
@@ -257,7 +257,7 @@ extension Trainer {
   /// - Parameters:
   ///   - network: The parameters to save.
   ///   - path: The file to create or replace.
-  /// - Throws: `TrainingError.checkpointFile(path:reason:)` when it cannot be written.
+  /// - Throws: `TrainingError.checkpointFile(path:reason:cause:)` when it cannot be written.
   public func saveCheckpoint(of network: Network<Scalar>, to path: String) throws(TrainingError) {
     try checkpoint(of: network).write(to: path)
   }
@@ -278,7 +278,7 @@ extension QuasiNewtonTrainer {
   /// - Parameters:
   ///   - network: The parameters to save.
   ///   - path: The file to create or replace.
-  /// - Throws: `TrainingError.checkpointFile(path:reason:)` when it cannot be written.
+  /// - Throws: `TrainingError.checkpointFile(path:reason:cause:)` when it cannot be written.
   public func saveCheckpoint(of network: Network<Scalar>, to path: String) throws(TrainingError) {
     try checkpoint(of: network).write(to: path)
   }
@@ -316,7 +316,7 @@ public struct CheckpointFile: CheckpointWriter {
   /// Writes `checkpoint` to ``path`` atomically.
   ///
   /// - Parameter checkpoint: The trainer's state.
-  /// - Throws: `TrainingError.checkpointFile(path:reason:)` when it cannot be written, or when a
+  /// - Throws: `TrainingError.checkpointFile(path:reason:cause:)` when it cannot be written, or when a
   ///   parameter or buffer holds `NaN` or an infinity (nothing is written then).
   public func write<Scalar: MatrixScalar>(_ checkpoint: Checkpoint<Scalar>) throws(TrainingError) {
     try checkpoint.write(to: path)
