@@ -18,6 +18,10 @@ struct MatrixInput {
   /// The number of dimensions of the array the matrix comes from (3 to 5 for a kernel cut by
   /// `--reshape`).
   var arrayRank = 2
+  /// The elements as stored, for a `float32` matrix analysed in top-k mode: its products run in
+  /// `Float` and no `Double` copy of it is made (``matrix`` reads it again, widened, if the
+  /// full SVD is needed after all).
+  var singlePrecision: (() throws -> Matrix<Float>)?
 
   /// The cost of its singular values, up to a constant: m·n·min(m, n).
   var cost: Int {
@@ -52,8 +56,12 @@ final class HandOver {
 /// keeps the arrays whose name (the archive member or tensor name; for a `.npy` file, its path)
 /// contains a match.
 enum MatrixInputs {
+  ///
+  /// `singlePrecision` says, by shape, which 2-D `float32` `.npy` files are analysed in top-k
+  /// mode: those are read on demand as stored (``MatrixInput/singlePrecision``), not widened.
   static func load(
-    _ file: String, filter: Regex<AnyRegexOutput>?, reshape: KernelReshape = .skip
+    _ file: String, filter: Regex<AnyRegexOutput>?, reshape: KernelReshape = .skip,
+    singlePrecision: ([Int]) -> Bool = { _ in false }
   ) throws(CommandFailure) -> [MatrixInput] {
     func keep(_ name: String) -> Bool {
       guard let filter else { return true }
@@ -69,6 +77,15 @@ enum MatrixInputs {
     // A 2-D floating-point file is read straight into the Double matrix the SVD overwrites: the
     // matrix is the only copy of the data in memory (2 times the size of a float32 file).
     do {
+      let header = try NumPy.arrayInfo(contentsOf: file)
+      if header.dataType == .float32 && header.isMatrix && singlePrecision(header.shape) {
+        // Top-k: the float32 matrix as stored (1 time the file size), read when analysed.
+        return [
+          MatrixInput(
+            name: file, matrix: { try readWidened(file) }, shape: header.shape,
+            readsOnDemand: true, singlePrecision: { try readSingle(file) })
+        ]
+      }
       if let (matrix, _, transposed) = try NumPy.readWidenedMatrix(contentsOf: file) {
         let once = HandOver(matrix)
         let shape = [matrix.rows, matrix.columns]
@@ -93,6 +110,27 @@ enum MatrixInputs {
       return []
     } catch {
       // File-system errors name their path already; format errors do not.
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
+  /// The `float32` matrix of the `.npy` file `file`, in C order.
+  private static func readSingle(_ file: String) throws -> Matrix<Float> {
+    do {
+      return try NumPy.read(contentsOf: file).matrix(as: Float.self)
+    } catch {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
+  /// The matrix of the 2-D floating-point `.npy` file `file`, widened to `Double`, in C order.
+  private static func readWidened(_ file: String) throws -> Matrix<Double> {
+    do {
+      guard let (matrix, _, transposed) = try NumPy.readWidenedMatrix(contentsOf: file) else {
+        throw CommandFailure("\(file): no longer holds a 2-D floating-point array")
+      }
+      return transposed ? matrix.transposed() : matrix
+    } catch let error as NumPyError {
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
     }
   }
