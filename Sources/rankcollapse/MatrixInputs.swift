@@ -148,8 +148,8 @@ enum MatrixInputs {
   }
 
   /// The 2-D floating-point arrays of a `.npz` archive, and with `reshape` the kernels it
-  /// applies to, reading only those: the others' headers are inflated to describe them, and the
-  /// members `keep` leaves out are never read.
+  /// applies to, each read on demand: the others' headers are inflated to describe them, and
+  /// the members `keep` leaves out are never read.
   private static func loadArchive(
     _ file: String, keep: (String) -> Bool, reshape: KernelReshape
   ) throws(CommandFailure) -> [MatrixInput] {
@@ -170,28 +170,40 @@ enum MatrixInputs {
         }
       }
       noteSkipped(file, skipped, hint: reshape.hint(forSkipped: skippedShapes))
-      let archive = try NumPy.readArchive(contentsOf: file) { wanted.contains($0) }
-      var kernelMatrices: [String: Matrix<Double>] = [:]
-      if !kernels.isEmpty {
-        for (name, _, matrix) in try NumPy.readFlattenedArchive(
-          contentsOf: file, including: kernels.contains)
-        {
-          kernelMatrices[name] = matrix
-        }
-      }
+      // Every array is read when it is analysed, one member at a time (``MemoryGate`` limits
+      // how many are in memory at once), as checkpoint tensors are: the peak is about the
+      // largest array and its working copy, not the whole archive.
       var inputs: [MatrixInput] = []
       for info in infos {
         let name = "\(file):\(info.name)"
-        if let array = archive[info.name] {
+        let member = info.name
+        if wanted.contains(member) {
           inputs.append(
-            MatrixInput(name: name, matrix: { array.matrix(as: Double.self) }, shape: array.shape))
-        } else if let matrix = kernelMatrices[info.name] {
+            MatrixInput(
+              name: name, matrix: { try readArchived(file, member: member) }, shape: info.shape,
+              readsOnDemand: true))
+        } else if kernels.contains(member) {
           inputs += reshape.inputs(
-            name: name, shape: info.shape, readsOnDemand: false, stored: { matrix })
+            name: name, shape: info.shape, readsOnDemand: true,
+            stored: { try readArchived(file, member: member) })
         }
       }
       return inputs
     } catch {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
+  /// The `d₀ × (d₁·…)` `Double` matrix of the floating-point member `member` of the archive
+  /// `file` (only that member is inflated).
+  private static func readArchived(_ file: String, member: String) throws -> Matrix<Double> {
+    do {
+      guard let matrix = try NumPy.readFlattenedArchiveMember(contentsOf: file, named: member)
+      else {
+        throw CommandFailure("\(file): no longer holds a floating-point array '\(member)'")
+      }
+      return matrix
+    } catch let error as NumPyError {
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
     }
   }
