@@ -141,10 +141,11 @@ extension TopSingularValuesEngine {
   /// plus thin blocks (issue 15's bound of 2.5 times a `Float` file).
   func explicitTail(v: Matrix<Double>, av: Matrix<Double>) -> Double {
     var total = 0.0
+    var residual = Matrix<Double>.zeros(rows: 0, columns: 0)
     var start = 0
     while start < m {
       let range = start..<Swift.min(m, start + blockRows)
-      var residual = doublePanel(range)
+      panel(&residual, rows: range)
       // Stored A: panel − (A V̂)_r V̂ᵀ; stored Aᵀ: panel − V̂ (A V̂)_rᵀ.
       if transposed {
         residual.gemm(v, av.rows(range), transposeB: true, alpha: -1, beta: 1)
