@@ -69,19 +69,49 @@ struct TopSingularValuesEngine<Scalar: MatrixScalar> {
     return svd.u
   }
 
-  /// One step of subspace iteration on `M = AᵀA` in `Scalar`, `V ← orth(Aᵀ(A V))` (two passes
-  /// over the matrix), and `Σ_{j≤K} θ_j`, the top `K` Ritz values of the orthonormal `V` it
-  /// started from (eigenvalues of `(AV)ᵀ(AV)`, which tracks convergence; not used in the bound).
+  /// One step of subspace iteration on `M = AᵀA` in `Scalar`, `V ← orth(Aᵀ(A V))`, and
+  /// `Σ_{j≤K} θ_j`, the top `K` Ritz values of the orthonormal `V` it started from (eigenvalues
+  /// of `(AV)ᵀ(AV)`, which tracks convergence; not used in the bound).
+  ///
+  /// A tall stored matrix is read once, in blocks of rows copied into one reused buffer that
+  /// stays in cache for both products (`Y_r = A_r V`, `M V += A_rᵀ Y_r`); a wide one takes two
+  /// passes (`A V`, then `Aᵀ(A V)`).
   func step(
     _ v: Matrix<Scalar>, rank: Int
   ) throws(LinearAlgebraError) -> (basis: Matrix<Scalar>, captured: Double) {
-    let y = applyA(v)
+    let l = v.columns
+    var gram = Matrix<Scalar>.zeros(rows: l, columns: l)
+    var mv: Matrix<Scalar>
+    if transposed {
+      let y = applyA(v)
+      gram.syrk(y, transposeA: true)
+      mv = applyAT(y)
+    } else {
+      mv = .zeros(rows: n, columns: l)
+      let rowsPerBlock = Swift.max(1, (1 << 19) / Swift.max(n, 1))
+      var block = Matrix<Scalar>.zeros(rows: 0, columns: 0)
+      var start = 0
+      while start < m {
+        let range = start..<Swift.min(m, start + rowsPerBlock)
+        if block.rows != range.count { block = .zeros(rows: range.count, columns: n) }
+        a.withUnsafeBufferPointer { source in
+          block.withUnsafeMutableBufferPointer { target in
+            guard let from = source.baseAddress, let to = target.baseAddress else { return }
+            to.update(from: from + range.lowerBound * n, count: range.count * n)
+          }
+        }
+        let y = block.matmul(v)
+        gram.syrk(y, transposeA: true, beta: 1)
+        mv.gemm(block, y, transposeA: true, beta: 1)
+        start = range.upperBound
+      }
+    }
     var captured = 0.0
     if rank > 0 {
-      let theta = try Matrix<Double>(y.gram(transposeSelf: true)).symmetricEigenvalues()
+      let theta = try Matrix<Double>(gram).symmetricEigenvalues()
       captured = theta.sorted(by: >).prefix(rank).reduce(0) { $0 + Swift.max($1, 0) }
     }
-    return (try Self.orthonormalBasis(applyAT(y)), captured)
+    return (try Self.orthonormalBasis(mv), captured)
   }
 
   /// The number of rows of `A` per block of the `Double` passes: about 8 MB of `Double` values,
