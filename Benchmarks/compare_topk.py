@@ -8,10 +8,11 @@ from `analyze --svd top-k` (with its reported error bound), from
 the fewest power iterations n_iter that reach the same accuracy, 1e-6 relative in both
 quantities against the reference), and from `scipy.sparse.linalg.svds` (ARPACK, tol=0). The
 command's times are end to end (process start, reading the .npy file, analysis); the Python
-times include np.load of the same file and the conversion to float64, which the command does
-too. The methods run in interleaved rounds (full, top-k, sklearn, svds, then again) and each
-time is the median over the rounds. Everything runs on one thread (OPENBLAS_NUM_THREADS=1,
---threads 1).
+times include np.load of the same file and the conversion to float64, which the command's full
+SVD does too (its top-k mode keeps a float32 file in float32 and runs its checks in float64
+blocks). The methods run in interleaved rounds (full, top-k, sklearn, svds, then again) and
+each time is the median over the rounds. Everything runs on one thread
+(OPENBLAS_NUM_THREADS=1, --threads 1).
 
 Usage:
   python3 Benchmarks/compare_topk.py --binary .build/release/rankcollapse \

@@ -159,6 +159,27 @@ extension NumPy {
     }
   }
 
+  /// Reads one floating-point array of a `.npz` archive, of any number of dimensions, as
+  /// ``readFlattened(contentsOf:)`` reads a `.npy` file: the `Double` matrix `d₀ × (d₁·…)` of
+  /// its C-order elements.
+  ///
+  /// Only that member is inflated, so a caller that analyses an archive's arrays one after
+  /// another holds one of them at a time (``readFlattenedArchive(contentsOf:including:)`` holds
+  /// all it reads).
+  ///
+  /// - Parameters:
+  ///   - path: The path of the file.
+  ///   - name: The array's name (the member name without `.npy`).
+  /// - Returns: The matrix; `nil` when the archive has no such array, or when it is not
+  ///   `float32` or `float64`, or is a scalar.
+  /// - Throws: As ``readFlattenedArchive(contentsOf:including:)``.
+  /// - Complexity: O(central directory size + the uncompressed size of the member).
+  public static func readFlattenedArchiveMember(
+    contentsOf path: String, named name: String
+  ) throws(NumPyError) -> Matrix<Double>? {
+    try readFlattenedArchive(contentsOf: path) { $0 == name }.first?.matrix
+  }
+
   // MARK: Members
 
   /// Opens a regular file as a zip source for `body`.

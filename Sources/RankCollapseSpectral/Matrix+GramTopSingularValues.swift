@@ -47,12 +47,34 @@ extension Matrix {
     if let double = self as? Matrix<Double> {
       gram.syrk(double, transposeA: !transposed)
     } else {
-      // Widen about 4 MB of the matrix at a time.
+      // Widen about 4 MB of the matrix at a time, into one reused block (fresh blocks made the
+      // kernel map and zero new pages for each).
       let block = Swift.max(1, (1 << 19) / Swift.max(n, 1))
+      let columnCount = columns
+      var part = Matrix<Double>.zeros(rows: 0, columns: 0)
       var start = 0
       while start < m {
         let range = start..<Swift.min(m, start + block)
-        let part = Matrix<Double>(transposed ? columns(range) : rows(range))
+        let shape = transposed ? (n, range.count) : (range.count, n)
+        if part.rows != shape.0 || part.columns != shape.1 {
+          part = .zeros(rows: shape.0, columns: shape.1)
+        }
+        withUnsafeBufferPointer { source in
+          part.withUnsafeMutableBufferPointer { target in
+            if transposed {
+              // Stored Aᵀ is n × m: target[i, j] = stored[i, lower + j].
+              for i in 0..<n {
+                for j in 0..<range.count {
+                  target[i * range.count + j] = Double(
+                    source[i * columnCount + range.lowerBound + j])
+                }
+              }
+            } else {
+              let base = range.lowerBound * n
+              for index in 0..<(range.count * n) { target[index] = Double(source[base + index]) }
+            }
+          }
+        }
         gram.syrk(part, transposeA: !transposed, beta: start == 0 ? 0 : 1)
         start = range.upperBound
       }

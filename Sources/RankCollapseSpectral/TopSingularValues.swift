@@ -138,7 +138,8 @@ public struct TopSingularValuesOptions: Sendable, Equatable {
   /// The initial oversampling `p` (default 10): the subspace has `k + p` dimensions.
   public var oversampling: Int
 
-  /// The power iterations before the first check of the bound (default 2).
+  /// The power iterations before the loop starts tracking convergence to decide when to check
+  /// the bound (default 2).
   public var initialPowerIterations: Int
 
   /// The seed of the Gaussian test matrices (default 0): same seed, same numbers.
@@ -164,7 +165,7 @@ public struct TopSingularValuesOptions: Sendable, Equatable {
   /// - Parameters:
   ///   - relativeAccuracy: The relative accuracy for `τ_K`, `> 0`.
   ///   - oversampling: The initial oversampling, `≥ 0`.
-  ///   - initialPowerIterations: The power iterations before the first check, `≥ 0`.
+  ///   - initialPowerIterations: The power iterations before convergence tracking, `≥ 0`.
   ///   - seed: The random seed.
   ///   - method: The algorithm.
   public init(

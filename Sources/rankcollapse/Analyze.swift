@@ -192,7 +192,9 @@ struct Analyze: ParsableCommand {
     var origins: [(model: String, arrayRank: Int)] = []
     let progress = options.progress()
     for file in files {
-      let inputs = try MatrixInputs.load(file, filter: pattern, reshape: kernels.rule)
+      let inputs = try MatrixInputs.load(
+        file, filter: pattern, reshape: kernels.rule,
+        singlePrecision: { spectralMethod.usesTopK(shape: $0) })
       progress?.beginBatch(of: inputs, in: file)
       if spectralMethod.needsOwnPath(inputs) {
         let analysed = try spectralMethod.analyses(

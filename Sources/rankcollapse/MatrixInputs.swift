@@ -18,6 +18,10 @@ struct MatrixInput {
   /// The number of dimensions of the array the matrix comes from (3 to 5 for a kernel cut by
   /// `--reshape`).
   var arrayRank = 2
+  /// The elements as stored, for a `float32` matrix analysed in top-k mode: its products run in
+  /// `Float` and no `Double` copy of it is made (``matrix`` reads it again, widened, if the
+  /// full SVD is needed after all).
+  var singlePrecision: (() throws -> Matrix<Float>)?
 
   /// The cost of its singular values, up to a constant: m·n·min(m, n).
   var cost: Int {
@@ -52,8 +56,12 @@ final class HandOver {
 /// keeps the arrays whose name (the archive member or tensor name; for a `.npy` file, its path)
 /// contains a match.
 enum MatrixInputs {
+  ///
+  /// `singlePrecision` says, by shape, which 2-D `float32` `.npy` files are analysed in top-k
+  /// mode: those are read on demand as stored (``MatrixInput/singlePrecision``), not widened.
   static func load(
-    _ file: String, filter: Regex<AnyRegexOutput>?, reshape: KernelReshape = .skip
+    _ file: String, filter: Regex<AnyRegexOutput>?, reshape: KernelReshape = .skip,
+    singlePrecision: ([Int]) -> Bool = { _ in false }
   ) throws(CommandFailure) -> [MatrixInput] {
     func keep(_ name: String) -> Bool {
       guard let filter else { return true }
@@ -69,6 +77,15 @@ enum MatrixInputs {
     // A 2-D floating-point file is read straight into the Double matrix the SVD overwrites: the
     // matrix is the only copy of the data in memory (2 times the size of a float32 file).
     do {
+      let header = try NumPy.arrayInfo(contentsOf: file)
+      if header.dataType == .float32 && header.isMatrix && singlePrecision(header.shape) {
+        // Top-k: the float32 matrix as stored (1 time the file size), read when analysed.
+        return [
+          MatrixInput(
+            name: file, matrix: { try readWidened(file) }, shape: header.shape,
+            readsOnDemand: true, singlePrecision: { try readSingle(file) })
+        ]
+      }
       if let (matrix, _, transposed) = try NumPy.readWidenedMatrix(contentsOf: file) {
         let once = HandOver(matrix)
         let shape = [matrix.rows, matrix.columns]
@@ -97,6 +114,27 @@ enum MatrixInputs {
     }
   }
 
+  /// The `float32` matrix of the `.npy` file `file`, in C order.
+  private static func readSingle(_ file: String) throws -> Matrix<Float> {
+    do {
+      return try NumPy.read(contentsOf: file).matrix(as: Float.self)
+    } catch {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
+  /// The matrix of the 2-D floating-point `.npy` file `file`, widened to `Double`, in C order.
+  private static func readWidened(_ file: String) throws -> Matrix<Double> {
+    do {
+      guard let (matrix, _, transposed) = try NumPy.readWidenedMatrix(contentsOf: file) else {
+        throw CommandFailure("\(file): no longer holds a 2-D floating-point array")
+      }
+      return transposed ? matrix.transposed() : matrix
+    } catch let error as NumPyError {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
   /// The `d₀ × (d₁·…)` matrix of the N-D floating-point `.npy` file `file`.
   private static func readFlattened(_ file: String) throws -> Matrix<Double> {
     do {
@@ -110,8 +148,8 @@ enum MatrixInputs {
   }
 
   /// The 2-D floating-point arrays of a `.npz` archive, and with `reshape` the kernels it
-  /// applies to, reading only those: the others' headers are inflated to describe them, and the
-  /// members `keep` leaves out are never read.
+  /// applies to, each read on demand: the others' headers are inflated to describe them, and
+  /// the members `keep` leaves out are never read.
   private static func loadArchive(
     _ file: String, keep: (String) -> Bool, reshape: KernelReshape
   ) throws(CommandFailure) -> [MatrixInput] {
@@ -132,28 +170,40 @@ enum MatrixInputs {
         }
       }
       noteSkipped(file, skipped, hint: reshape.hint(forSkipped: skippedShapes))
-      let archive = try NumPy.readArchive(contentsOf: file) { wanted.contains($0) }
-      var kernelMatrices: [String: Matrix<Double>] = [:]
-      if !kernels.isEmpty {
-        for (name, _, matrix) in try NumPy.readFlattenedArchive(
-          contentsOf: file, including: kernels.contains)
-        {
-          kernelMatrices[name] = matrix
-        }
-      }
+      // Every array is read when it is analysed, one member at a time (``MemoryGate`` limits
+      // how many are in memory at once), as checkpoint tensors are: the peak is about the
+      // largest array and its working copy, not the whole archive.
       var inputs: [MatrixInput] = []
       for info in infos {
         let name = "\(file):\(info.name)"
-        if let array = archive[info.name] {
+        let member = info.name
+        if wanted.contains(member) {
           inputs.append(
-            MatrixInput(name: name, matrix: { array.matrix(as: Double.self) }, shape: array.shape))
-        } else if let matrix = kernelMatrices[info.name] {
+            MatrixInput(
+              name: name, matrix: { try readArchived(file, member: member) }, shape: info.shape,
+              readsOnDemand: true))
+        } else if kernels.contains(member) {
           inputs += reshape.inputs(
-            name: name, shape: info.shape, readsOnDemand: false, stored: { matrix })
+            name: name, shape: info.shape, readsOnDemand: true,
+            stored: { try readArchived(file, member: member) })
         }
       }
       return inputs
     } catch {
+      throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
+    }
+  }
+
+  /// The `d₀ × (d₁·…)` `Double` matrix of the floating-point member `member` of the archive
+  /// `file` (only that member is inflated).
+  private static func readArchived(_ file: String, member: String) throws -> Matrix<Double> {
+    do {
+      guard let matrix = try NumPy.readFlattenedArchiveMember(contentsOf: file, named: member)
+      else {
+        throw CommandFailure("\(file): no longer holds a floating-point array '\(member)'")
+      }
+      return matrix
+    } catch let error as NumPyError {
       throw CommandFailure(error.path == nil ? "\(file): \(error)" : "\(error)")
     }
   }

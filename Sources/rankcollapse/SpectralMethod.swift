@@ -75,12 +75,16 @@ struct SpectralMethodOptions: ParsableArguments {
 
   /// Whether `input` is analysed in top-k mode.
   func usesTopK(_ input: MatrixInput) -> Bool {
+    usesTopK(shape: input.shape)
+  }
+
+  /// Whether a matrix of shape `shape` is analysed in top-k mode.
+  func usesTopK(shape: [Int]) -> Bool {
     switch method {
     case .full: return false
     case .topK: return true
     case .auto:
-      return baseline == .none && input.shape.count == 2
-        && min(input.shape[0], input.shape[1]) >= Self.autoThreshold
+      return baseline == .none && shape.count == 2 && min(shape[0], shape[1]) >= Self.autoThreshold
     }
   }
 
@@ -93,9 +97,21 @@ struct SpectralMethodOptions: ParsableArguments {
   func analyse(
     _ input: MatrixInput, rank: Int, epsilon: Double
   ) throws -> (report: SpectralReport, spectrum: Spectrum<Double>?) {
+    let options = TopSingularValuesOptions(relativeAccuracy: accuracy, seed: seed)
+    if usesTopK(input), let single = input.singlePrecision {
+      // The float32 matrix lives only for this call: a fallback to the full SVD reads the file
+      // again, widened, so that the two copies are never in memory together.
+      let result = try single().topSingularValues(
+        valueCount ?? rank, tailAfterRank: rank, options: options)
+      if result.meetsAccuracy || method == .topK {
+        var report = SpectralReport(name: input.name, topSingularValues: result)
+        if input.isTransposed { report.shape.reverse() }
+        return (report, nil)
+      }
+      noteFallback(input, result)
+    }
     let matrix = try input.matrix()
-    if usesTopK(input) {
-      let options = TopSingularValuesOptions(relativeAccuracy: accuracy, seed: seed)
+    if usesTopK(input) && input.singlePrecision == nil {
       let result = try matrix.topSingularValues(
         valueCount ?? rank, tailAfterRank: rank, options: options)
       if result.meetsAccuracy || method == .topK {
@@ -103,10 +119,7 @@ struct SpectralMethodOptions: ParsableArguments {
         if input.isTransposed { report.shape.reverse() }
         return (report, nil)
       }
-      printToStandardError(
-        "note: \(terminalSafe(input.name)): the top-k bound (relative \(result.relativeErrorBound)) "
-          + "missed --top-k-accuracy \(accuracy) after \(result.powerIterations) power "
-          + "iterations; computing the full SVD")
+      noteFallback(input, result)
     }
     var spectrum: Spectrum<Double>
     var shuffle: ShuffleComparison?
@@ -125,6 +138,14 @@ struct SpectralMethodOptions: ParsableArguments {
       report.noiseBaseline = NoiseBaseline(marchenkoPastur: fit, shuffle: shuffle)
     }
     return (report, spectrum)
+  }
+
+  /// Says on standard error that the top-k bound of `input` missed the accuracy.
+  private func noteFallback(_ input: MatrixInput, _ result: TopSingularValues) {
+    printToStandardError(
+      "note: \(terminalSafe(input.name)): the top-k bound (relative \(result.relativeErrorBound)) "
+        + "missed --top-k-accuracy \(accuracy) after \(result.powerIterations) power "
+        + "iterations; computing the full SVD")
   }
 
   /// The reports of `inputs`, in order: the full-SVD matrices spread over the threads as
