@@ -98,28 +98,26 @@ struct SpectralMethodOptions: ParsableArguments {
     _ input: MatrixInput, rank: Int, epsilon: Double
   ) throws -> (report: SpectralReport, spectrum: Spectrum<Double>?) {
     let options = TopSingularValuesOptions(relativeAccuracy: accuracy, seed: seed)
-    if usesTopK(input), let single = input.singlePrecision {
-      // The float32 matrix lives only for this call: a fallback to the full SVD reads the file
-      // again, widened, so that the two copies are never in memory together.
-      let result = try single().topSingularValues(
-        valueCount ?? rank, tailAfterRank: rank, options: options)
-      if result.meetsAccuracy || method == .topK {
-        var report = SpectralReport(name: input.name, topSingularValues: result)
-        if input.isTransposed { report.shape.reverse() }
-        return (report, nil)
-      }
-      noteFallback(input, result)
-    }
-    let matrix = try input.matrix()
-    if usesTopK(input) && input.singlePrecision == nil {
+    /// The top-k report of `matrix`, or `nil` when `auto` falls back to the full SVD.
+    func topK<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>) throws -> SpectralReport? {
       let result = try matrix.topSingularValues(
         valueCount ?? rank, tailAfterRank: rank, options: options)
-      if result.meetsAccuracy || method == .topK {
-        var report = SpectralReport(name: input.name, topSingularValues: result)
-        if input.isTransposed { report.shape.reverse() }
-        return (report, nil)
+      guard result.meetsAccuracy || method == .topK else {
+        noteFallback(input, result)
+        return nil
       }
-      noteFallback(input, result)
+      var report = SpectralReport(name: input.name, topSingularValues: result)
+      if input.isTransposed { report.shape.reverse() }
+      return report
+    }
+    // The float32 matrix lives only for this call: a fallback to the full SVD reads the file
+    // again, widened, so that the two copies are never in memory together.
+    if usesTopK(input), let single = input.singlePrecision, let report = try topK(single()) {
+      return (report, nil)
+    }
+    let matrix = try input.matrix()
+    if usesTopK(input) && input.singlePrecision == nil, let report = try topK(matrix) {
+      return (report, nil)
     }
     var spectrum: Spectrum<Double>
     var shuffle: ShuffleComparison?
