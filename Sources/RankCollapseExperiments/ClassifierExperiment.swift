@@ -250,9 +250,9 @@ extension Experiments.ClassifierExperiment {
         inputs: data.trainImages.rows(start..<end),
         targets: .labels(Array(data.trainLabels[start..<end])), loss: .softmaxCrossEntropy)
       let weight = Float(Double(end - start) / Double(count))
+      // ρ_l is about the weights only: the biases' gradients are not summed.
       for l in total.weights.indices {
         total.weights[l] = total.weights[l] + weight * part.weights[l]
-        total.biases[l] = total.biases[l] + weight * part.biases[l]
       }
       start = end
     }
