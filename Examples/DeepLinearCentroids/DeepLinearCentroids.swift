@@ -56,6 +56,12 @@ struct DeepLinearCentroids: ParsableCommand {
   var optimizer: String = "lbfgs"
 
   @Option(
+    help: ArgumentHelp(
+      "The weight decay: end-to-end (default: λ‖W_L⋯W_1‖², eq. 19, whose minimisers are the closed forms of eq. 21) or per-layer (λ Σ‖W_l‖², eq. 3, how networks are trained).",
+      valueName: "form"))
+  var penalty: String = "end-to-end"
+
+  @Option(
     parsing: .unconditional, help: "Curvature pairs kept by --optimizer lbfgs (1…1000, default 10)."
   )
   var history: Int = 10
@@ -99,6 +105,9 @@ struct DeepLinearCentroids: ParsableCommand {
     guard optimizer == "lbfgs" || optimizer == "gd" else {
       throw ValidationError("--optimizer must be lbfgs or gd, got '\(optimizer)'.")
     }
+    guard Experiments.DeepLinearCentroids.Configuration.PenaltyForm(rawValue: penalty) != nil else {
+      throw ValidationError("--penalty must be end-to-end or per-layer, got '\(penalty)'.")
+    }
     guard (1...1000).contains(history) else {
       throw ValidationError("--history must be in 1…1000, got \(history).")
     }
@@ -115,6 +124,7 @@ struct DeepLinearCentroids: ParsableCommand {
     var configuration: Figure2.Configuration =
       paper ? .paper(seed: common.seed) : .standard(seed: common.seed)
     configuration.quasiNewtonHistory = optimizer == "lbfgs" ? history : nil
+    configuration.penalty = Figure2.Configuration.PenaltyForm(rawValue: penalty) ?? .endToEnd
     if let learningRate { configuration.learningRate = learningRate }
     if let momentum { configuration.momentum = momentum }
     if let gradientTolerance { configuration.gradientTolerance = gradientTolerance }
@@ -172,7 +182,8 @@ struct DeepLinearCentroids: ParsableCommand {
         records,
         title:
           "Figure 2: ‖Θ*,C − Θ*‖ of a deep linear autoencoder (d = \(configuration.dimension), "
-          + "N = \(configuration.samples), K = \(configuration.components))"
+          + "N = \(configuration.samples), K = \(configuration.components), "
+          + "\(configuration.penalty.rawValue) weight decay)"
       ).write(to: output + "/figure2.svg")
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

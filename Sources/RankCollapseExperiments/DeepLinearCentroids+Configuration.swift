@@ -8,6 +8,20 @@ extension Experiments.DeepLinearCentroids {
   /// not the grid, the learning rate, the initialisation or the number of steps; those are chosen
   /// here, printed by the example and written into its sidecar JSON.
   public struct Configuration: Sendable, Hashable, Codable {
+    /// The weight decay the layers are trained with.
+    ///
+    /// Section 5 studies the deep linear network through the penalty on its product,
+    /// `λ‖W_L ⋯ W_1‖²` (eq. 19): its minimisers are the closed forms of eq. 21, which
+    /// Theorem 5.3 compares. A network is trained in practice with the per-layer weight decay of
+    /// eq. 3, `λ Σ_l ‖W_l‖²`, which penalises a Schatten quasi-norm of the product
+    /// (`L Σ_i s_i(Θ)^{2/L}` at a balanced factorisation) and so has other minimisers.
+    public enum PenaltyForm: String, Sendable, Hashable, Codable, CaseIterable {
+      /// `λ‖W_L ⋯ W_1‖_F²` on the end-to-end product (eq. 19; `EndToEndWeightDecay`).
+      case endToEnd = "end-to-end"
+      /// `λ Σ_l ‖W_l‖_F²`, the weight decay of eq. 3 (`WeightDecay`).
+      case perLayer = "per-layer"
+    }
+
     /// `d = d_0 = d_L`, the dimension of the data (the autoencoder's input and output width).
     public var dimension: Int
     /// `d_1, …, d_{L−1}`, the hidden widths.
@@ -37,6 +51,9 @@ extension Experiments.DeepLinearCentroids {
     public var initializer: Initializer
     /// Seeds the means, the noise and the initial network.
     public var seed: UInt64
+    /// Which weight decay trains the layers (default ``PenaltyForm/endToEnd``, section 5's
+    /// objective, eq. 19).
+    public var penalty: PenaltyForm = .endToEnd
 
     /// The widths `d, d_1, …, d_{L−1}, d`.
     public var widths: [Int] { [dimension] + hiddenWidths + [dimension] }

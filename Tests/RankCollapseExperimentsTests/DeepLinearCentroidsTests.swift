@@ -361,3 +361,73 @@ private func linearNetwork(_ widths: [Int], seed: UInt64) -> Network<Double> {
     #expect(marked.components(separatedBy: "class=\"hollow\"").count - 1 == 4)
   }
 }
+
+/// Figure 2 trained with the per-layer weight decay of eq. 3 instead of the end-to-end penalty.
+@Suite struct DeepLinearPerLayerDecayTests {
+  /// `max_l ‖W_{l+1}ᵀ W_{l+1} − W_l W_lᵀ‖_F` over the hidden layers: zero for a balanced network.
+  static func imbalance(_ network: Network<Double>) -> Double {
+    let weights = network.layers.map(\.weight)
+    return (0..<(weights.count - 1)).map { l in
+      let upper = weights[l + 1].matmul(weights[l + 1], transposeSelf: true)
+      let lower = weights[l].matmul(weights[l], transposeOther: true)
+      return (upper - lower).frobeniusNorm
+    }.max() ?? 0
+  }
+
+  /// At a stationary point of `L₀ + λ Σ_l ‖W_l‖²` the layers are balanced,
+  /// `W_{l+1}ᵀ W_{l+1} = W_l W_lᵀ` (from `W_{l+1}ᵀ ∇_{W_{l+1}} L₀ = ∇_{W_l} L₀ W_lᵀ` and
+  /// `∇_{W_l} L₀ = −2λ W_l`), and the product's singular values `t` along the data's
+  /// eigen-directions (eigenvalue `c` of `XᵀX/N`) solve the balanced scalar problem
+  /// `c (1 − t) = λ t^{(2−L)/L}`. The end-to-end penalty leaves the initial imbalance
+  /// (`W_1 = 0`, the others orthogonal) in place, so the same check fails for it: tolerances
+  /// 1e-4 (balance, per-layer), > 0.5 (imbalance, end-to-end), 1e-3 relative (scalar equation).
+  @Test(arguments: [UInt64(1), 2])
+  func perLayerDecayReachesBalancedStationaryPoints(seed: UInt64) throws {
+    var configuration = tinyConfiguration(seed: seed)
+    configuration.gradientTolerance = 1e-9
+    configuration.maximumSteps = 40_000
+    configuration.quasiNewtonHistory = 10
+    let lambda = 0.01
+    var perLayer = configuration
+    perLayer.penalty = .perLayer
+    let experiment = try DeepLinearFigure2(configuration: perLayer)
+    let sample = try experiment.data(sigma: 0.05)
+    let problem = try DeepLinearProblem(inputs: sample.points, targets: sample.points)
+    let rows = try DeepLinearFigure2.sufficientRows(
+      gram: problem.gram, samples: configuration.samples)
+    let trained = try experiment.train(rows: rows, lambda: lambda, loss: "full")
+    #expect(trained.summary.reason == .gradientTolerance)
+    #expect(Self.imbalance(trained.network) <= 1e-4)
+
+    // The scalar equation along each eigen-direction of the data with a kept component.
+    let depth = Double(trained.network.layers.count)
+    let theta = EndToEndWeightDecay.product(of: trained.network)
+    let covariance = (1 / Double(configuration.samples)) * problem.gram
+    let (values, vectors) = try covariance.symmetricEigendecomposition()
+    var checked = 0
+    for (index, c) in values.enumerated() {
+      let u = vectors.columns(index..<(index + 1))
+      let t = u.matmul(theta.matmul(u), transposeSelf: true)[0, 0]
+      guard t > 1e-3 else { continue }
+      let left = c * (1 - t)
+      let right = lambda * Double.pow(t, (2 - depth) / depth)
+      #expect(abs(left - right) <= 1e-3 * right, "c = \(c), t = \(t): \(left) vs \(right)")
+      checked += 1
+    }
+    #expect(checked >= configuration.components, "the K centroid directions are kept")
+
+    let endToEnd = try DeepLinearFigure2(configuration: configuration)
+    let unbalanced = try endToEnd.train(rows: rows, lambda: lambda, loss: "full")
+    #expect(Self.imbalance(unbalanced.network) > 0.5)
+  }
+
+  /// The sidecar JSON names the penalty, so runs of the two forms never resume into each other.
+  @Test func hyperparametersNameThePenalty() {
+    var configuration = tinyConfiguration()
+    let endToEnd = configuration.hyperparameters["penalty"]
+    configuration.penalty = .perLayer
+    let perLayer = configuration.hyperparameters["penalty"]
+    #expect(endToEnd != perLayer)
+    #expect("\(String(describing: perLayer))".contains("eq. 3"))
+  }
+}
