@@ -51,8 +51,9 @@ extension Experiments.DeepLinearCentroids {
     public var initializer: Initializer
     /// Seeds the means, the noise and the initial network.
     public var seed: UInt64
-    /// Which weight decay trains the layers (default ``PenaltyForm/endToEnd``, section 5's
-    /// objective, eq. 19).
+    /// Which weight decay trains the layers.
+    ///
+    /// The default is ``PenaltyForm/endToEnd``, the objective of section 5 (eq. 19).
     public var penalty: PenaltyForm = .endToEnd
 
     /// The widths `d, d_1, …, d_{L−1}, d`.

@@ -76,7 +76,8 @@ extension Experiments.DeepLinearCentroids.Configuration {
     switch penalty {
     case .endToEnd: result["penalty"] = "λ‖W_L⋯W_1‖_F² on the end-to-end product (eq. 19)"
     case .perLayer:
-      result["penalty"] = "λ Σ_l ‖W_l‖_F², per-layer weight decay (eq. 3); closed forms of eq. 21 for reference"
+      result["penalty"] =
+        "λ Σ_l ‖W_l‖_F², per-layer weight decay (eq. 3); closed forms of eq. 21 for reference"
     }
     if let history = quasiNewtonHistory {
       result["optimizer"] = .text("full-batch L-BFGS, history \(history), strong Wolfe line search")

@@ -362,7 +362,7 @@ private func linearNetwork(_ widths: [Int], seed: UInt64) -> Network<Double> {
   }
 }
 
-/// Figure 2 trained with the per-layer weight decay of eq. 3 instead of the end-to-end penalty.
+/// Figure 2 trained with per-layer weight decay instead of the end-to-end penalty.
 @Suite struct DeepLinearPerLayerDecayTests {
   /// `max_l ‖W_{l+1}ᵀ W_{l+1} − W_l W_lᵀ‖_F` over the hidden layers: zero for a balanced network.
   static func imbalance(_ network: Network<Double>) -> Double {
@@ -374,6 +374,8 @@ private func linearNetwork(_ widths: [Int], seed: UInt64) -> Network<Double> {
     }.max() ?? 0
   }
 
+  /// Per-layer weight decay trains to balanced layers; the end-to-end penalty does not.
+  ///
   /// At a stationary point of `L₀ + λ Σ_l ‖W_l‖²` the layers are balanced,
   /// `W_{l+1}ᵀ W_{l+1} = W_l W_lᵀ` (from `W_{l+1}ᵀ ∇_{W_{l+1}} L₀ = ∇_{W_l} L₀ W_lᵀ` and
   /// `∇_{W_l} L₀ = −2λ W_l`), and the product's singular values `t` along the data's
