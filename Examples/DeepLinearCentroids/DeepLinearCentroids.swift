@@ -218,6 +218,11 @@ struct DeepLinearCentroids: ParsableCommand {
       "below Theorem 5.3's bound: \(s.belowBound) of \(s.pointCount) points "
         + "(largest trained/bound ratio \(format(s.largestBoundRatio)))")
     print("trainings that met the gradient tolerance: \(s.converged) of \(2 * s.pointCount)")
+    if s.vanishing > 0 {
+      print(
+        "points whose trained products are both zero (the decay removed every direction; left "
+          + "out of the slopes and the figure): \(s.vanishing)")
+    }
   }
 }
 

@@ -28,6 +28,9 @@ extension Experiments.DeepLinearCentroids {
     public var largestBoundRatio: Double
     /// How many trainings (of `2 × pointCount`) met the gradient tolerance.
     public var converged: Int
+    /// How many points have both trained products zero up to rounding
+    /// (``Record/trainedProductsVanish``).
+    public var vanishing: Int
 
     /// The slope of one line of the right panel.
     public struct Slope: Sendable, Hashable, Codable {
@@ -37,8 +40,9 @@ extension Experiments.DeepLinearCentroids {
       public var slope: Double
     }
 
-    /// Summarises the records of a grid (any order; points with a non-positive distance are
-    /// left out of the fits, which need at least two σ per λ).
+    /// Summarises the records of a grid (any order; points with a non-positive distance, and
+    /// trained distances of products that vanish (``Record/trainedProductsVanish``), are left
+    /// out of the fits, which need at least two σ per λ).
     ///
     /// - Parameter measurements: The grid's records.
     public init(_ measurements: [Record]) {
@@ -52,7 +56,7 @@ extension Experiments.DeepLinearCentroids {
           return Slope(lambda: lambda, slope: slope)
         }
       }
-      trainedSlopes = slopes(\.trainedDistance)
+      trainedSlopes = slopes { $0.trainedProductsVanish ? 0 : $0.trainedDistance }
       closedFormSlopes = slopes(\.closedFormDistance)
       func mean(_ values: [Slope]) -> Double {
         values.isEmpty ? .nan : values.map(\.slope).reduce(0, +) / Double(values.count)
@@ -77,6 +81,7 @@ extension Experiments.DeepLinearCentroids {
       converged =
         measurements.filter(\.fullConverged).count
         + measurements.filter(\.centroidConverged).count
+      vanishing = measurements.filter(\.trainedProductsVanish).count
     }
   }
 

@@ -2,14 +2,20 @@ import RankCollapsePlots
 import RankCollapseSweep
 
 extension Experiments.DeepLinearCentroids {
+  /// A trained distance below this fraction of the closed-form distance is rounding of two zero
+  /// products, left out of the log-scaled figure (the CSV keeps the value).
+  public static let roundingLevel = 1e-9
+
   /// Figure 2 as a 2 × 2 grid of log-log line charts.
   ///
   /// Columns as in the paper: the distance `‖Θ*,C − Θ*‖_F` against λ with one line per σ (left)
   /// and against σ with one line per λ (right). Top row: the trained distance (markers) beside
   /// the closed forms — equation 21 (solid, no markers) and the rank-`r` minimiser a bottleneck of
   /// width `r` can reach (dashed). Bottom row: the trained distance and Theorem 5.3's bound
-  /// (dashed). Points with a non-positive value are left as gaps; a trained point whose full-loss
-  /// or centroid-loss run did not converge is drawn as an open circle.
+  /// (dashed). Points with a non-positive value are left as gaps, and so is a trained distance
+  /// below ``roundingLevel`` times the closed-form distance (both trained products are zero up to
+  /// rounding: per-layer weight decay strong enough to remove every direction); a trained point
+  /// whose full-loss or centroid-loss run did not converge is drawn as an open circle.
   ///
   /// - Parameters:
   ///   - records: The grid's records.
@@ -51,9 +57,10 @@ extension Experiments.DeepLinearCentroids {
             !($0.fullConverged && $0.centroidConverged)
           } ?? false
         }
+        let trained = line { $0.trainedProductsVanish ? .nan : $0.trainedDistance }
         series.append(
           LineChart.Series(
-            name: label, x: xs, y: line(\.trainedDistance), color: colors[index],
+            name: label, x: xs, y: trained, color: colors[index],
             hollowMarkers: unconverged))
         if bound {
           series.append(

@@ -141,6 +141,14 @@ extension Experiments.DeepLinearCentroids {
     /// Whether the centroid-loss training met the gradient tolerance.
     public var centroidConverged: Bool
 
+    /// Whether the trained distance is below
+    /// ``Experiments/DeepLinearCentroids/roundingLevel`` times the closed-form distance: both
+    /// trained products are zero up to rounding (per-layer weight decay strong enough to remove
+    /// every direction), so the distance carries no σ or λ dependence.
+    public var trainedProductsVanish: Bool {
+      trainedDistance < Experiments.DeepLinearCentroids.roundingLevel * closedFormDistance
+    }
+
     /// A record.
     ///
     /// - Parameters:

@@ -423,6 +423,27 @@ private func linearNetwork(_ widths: [Int], seed: UInt64) -> Network<Double> {
     #expect(Self.imbalance(unbalanced.network) > 0.5)
   }
 
+  /// Where per-layer decay removes every direction, both trained products are zero and their
+  /// distance is rounding (1e-27 at the default scale's λ = 0.1): such points are counted as
+  /// vanishing and left out of the slope fits, while a small but real distance is kept.
+  @Test func vanishingProductsAreLeftOutOfTheSlopes() {
+    let sigmas = [0.01, 0.02, 0.04]
+    func record(_ lambda: Double, _ sigma: Double, trained: Double) -> DeepLinearFigure2.Record {
+      DeepLinearFigure2.Record(
+        lambda: lambda, sigma: sigma, trainedDistance: trained, closedFormDistance: sigma,
+        rankConstrainedDistance: sigma, bound: 1, fullConverged: true, centroidConverged: true)
+    }
+    let records =
+      sigmas.map { record(0.01, $0, trained: 1e-3 * $0 * $0) }
+      + sigmas.map { record(0.1, $0, trained: 1e-27 * $0) }
+    let summary = DeepLinearFigure2.Summary(records)
+    #expect(summary.vanishing == 3)
+    #expect(summary.trainedSlopes.map(\.lambda) == [0.01])
+    #expect(abs(summary.trainedSlope - 2) <= 1e-9)
+    #expect(!record(0.01, 0.01, trained: 2e-9 * 0.01).trainedProductsVanish)
+    #expect(record(0.01, 0.01, trained: 0.5e-9 * 0.01).trainedProductsVanish)
+  }
+
   /// The sidecar JSON names the penalty, so runs of the two forms never resume into each other.
   @Test func hyperparametersNameThePenalty() {
     var configuration = tinyConfiguration()
