@@ -176,14 +176,15 @@ struct DeepLinearCentroids: ParsableCommand {
     case .complete(let table):
       let records = try Figure2.Record.records(from: table)
       let result = Figure2.Summary(records)
-      printTable(records)
+      printTable(records, closedForm: configuration.penalty == .perLayer ? "per-layer" : "(21)")
       printSummary(result)
       try Figure2.figure(
         records,
         title:
           "Figure 2: ‖Θ*,C − Θ*‖ of a deep linear autoencoder (d = \(configuration.dimension), "
           + "N = \(configuration.samples), K = \(configuration.components), "
-          + "\(configuration.penalty.rawValue) weight decay)"
+          + "\(configuration.penalty.rawValue) weight decay)",
+        closedForm: configuration.penalty == .perLayer ? "(per-layer)" : "(21)"
       ).write(to: output + "/figure2.svg")
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -194,9 +195,11 @@ struct DeepLinearCentroids: ParsableCommand {
     print("output folder: \(output)")
   }
 
-  func printTable(_ records: [Experiments.DeepLinearCentroids.Record]) {
+  func printTable(_ records: [Experiments.DeepLinearCentroids.Record], closedForm: String) {
     print("")
-    print("     λ        σ   trained ‖Θ*,C−Θ*‖   closed form (21)   rank-r closed   Thm 5.3 bound")
+    print(
+      "     λ        σ   trained ‖Θ*,C−Θ*‖ " + pad("closed form \(closedForm)", 21)
+        + "   rank-r closed   Thm 5.3 bound")
     for r in records {
       print(
         pad(SweepValue.format(r.lambda), 6) + pad(SweepValue.format(r.sigma), 9)
@@ -218,10 +221,10 @@ struct DeepLinearCentroids: ParsableCommand {
       "below Theorem 5.3's bound: \(s.belowBound) of \(s.pointCount) points "
         + "(largest trained/bound ratio \(format(s.largestBoundRatio)))")
     print("trainings that met the gradient tolerance: \(s.converged) of \(2 * s.pointCount)")
-    if s.vanishing > 0 {
+    if s.atRounding > 0 {
       print(
-        "points whose trained products are both zero (the decay removed every direction; left "
-          + "out of the slopes and the figure): \(s.vanishing)")
+        "points whose trained distance is below 1e-12, rounding (both products zero: the decay "
+          + "removed every direction; left out of the slopes and the figure): \(s.atRounding)")
     }
   }
 }

@@ -28,9 +28,9 @@ extension Experiments.DeepLinearCentroids {
     public var largestBoundRatio: Double
     /// How many trainings (of `2 × pointCount`) met the gradient tolerance.
     public var converged: Int
-    /// How many points have both trained products zero up to rounding
-    /// (``Record/trainedProductsVanish``).
-    public var vanishing: Int
+    /// How many points have a trained distance at rounding level
+    /// (``Record/trainedDistanceIsRounding``).
+    public var atRounding: Int
 
     /// The slope of one line of the right panel.
     public struct Slope: Sendable, Hashable, Codable {
@@ -41,7 +41,7 @@ extension Experiments.DeepLinearCentroids {
     }
 
     /// Summarises the records of a grid (any order; points with a non-positive distance, and
-    /// trained distances of products that vanish (``Record/trainedProductsVanish``), are left
+    /// trained distances at rounding level (``Record/trainedDistanceIsRounding``), are left
     /// out of the fits, which need at least two σ per λ).
     ///
     /// - Parameter measurements: The grid's records.
@@ -56,7 +56,7 @@ extension Experiments.DeepLinearCentroids {
           return Slope(lambda: lambda, slope: slope)
         }
       }
-      trainedSlopes = slopes { $0.trainedProductsVanish ? 0 : $0.trainedDistance }
+      trainedSlopes = slopes { $0.trainedDistanceIsRounding ? 0 : $0.trainedDistance }
       closedFormSlopes = slopes(\.closedFormDistance)
       func mean(_ values: [Slope]) -> Double {
         values.isEmpty ? .nan : values.map(\.slope).reduce(0, +) / Double(values.count)
@@ -81,7 +81,7 @@ extension Experiments.DeepLinearCentroids {
       converged =
         measurements.filter(\.fullConverged).count
         + measurements.filter(\.centroidConverged).count
-      vanishing = measurements.filter(\.trainedProductsVanish).count
+      atRounding = measurements.filter(\.trainedDistanceIsRounding).count
     }
   }
 

@@ -2,9 +2,14 @@ import RankCollapsePlots
 import RankCollapseSweep
 
 extension Experiments.DeepLinearCentroids {
-  /// A trained distance below this fraction of the closed-form distance is rounding of two zero
-  /// products, left out of the log-scaled figure (the CSV keeps the value).
-  public static let roundingLevel = 1e-9
+  /// A trained distance below this is rounding, left out of the log-scaled figure and the slope
+  /// fits (the CSV keeps the value).
+  ///
+  /// The products are dimensionless (singular values in `[0, 1]` along the data's directions,
+  /// whatever the data's scale), so `Double` products of four layers resolve their distance only
+  /// to about `10⁻¹⁴`: below `10⁻¹²` the two trained products are equal to rounding — in practice
+  /// both zero, where per-layer weight decay removes every direction.
+  public static let roundingLevel = 1e-12
 
   /// Figure 2 as a 2 × 2 grid of log-log line charts.
   ///
@@ -13,15 +18,19 @@ extension Experiments.DeepLinearCentroids {
   /// the closed forms — equation 21 (solid, no markers) and the rank-`r` minimiser a bottleneck of
   /// width `r` can reach (dashed). Bottom row: the trained distance and Theorem 5.3's bound
   /// (dashed). Points with a non-positive value are left as gaps, and so is a trained distance
-  /// below ``roundingLevel`` times the closed-form distance (both trained products are zero up to
-  /// rounding: per-layer weight decay strong enough to remove every direction); a trained point
+  /// below ``roundingLevel`` (two products equal to rounding, in practice both zero: per-layer
+  /// weight decay strong enough to remove every direction); a trained point
   /// whose full-loss or centroid-loss run did not converge is drawn as an open circle.
   ///
   /// - Parameters:
   ///   - records: The grid's records.
   ///   - title: The figure's title.
+  ///   - closedForm: The legend's name of the closed forms (`"per-layer"` for a run with
+  ///     per-layer weight decay, whose records hold the per-layer minimisers).
   /// - Returns: The figure.
-  public static func figure(_ records: [Record], title: String) -> FigureGrid {
+  public static func figure(_ records: [Record], title: String, closedForm: String = "(21)")
+    -> FigureGrid
+  {
     let lambdas = Array(Set(records.map(\.lambda))).sorted()
     let sigmas = Array(Set(records.map(\.sigma))).sorted()
     func value(_ lambda: Double, _ sigma: Double, _ read: (Record) -> Double) -> Double {
@@ -57,7 +66,7 @@ extension Experiments.DeepLinearCentroids {
             !($0.fullConverged && $0.centroidConverged)
           } ?? false
         }
-        let trained = line { $0.trainedProductsVanish ? .nan : $0.trainedDistance }
+        let trained = line { $0.trainedDistanceIsRounding ? .nan : $0.trainedDistance }
         series.append(
           LineChart.Series(
             name: label, x: xs, y: trained, color: colors[index],
@@ -87,7 +96,7 @@ extension Experiments.DeepLinearCentroids {
       if bound {
         series.append(legendOnly("Theorem 5.3 bound", markers: false, dashed: true))
       } else {
-        series.append(legendOnly("closed form (21)", markers: false, dashed: false))
+        series.append(legendOnly("closed form \(closedForm)", markers: false, dashed: false))
         series.append(legendOnly("closed form, rank ≤ r", markers: false, dashed: true))
       }
       return LineChart(

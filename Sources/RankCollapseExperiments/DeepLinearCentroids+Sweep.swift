@@ -76,8 +76,9 @@ extension Experiments.DeepLinearCentroids.Configuration {
     switch penalty {
     case .endToEnd: result["penalty"] = "λ‖W_L⋯W_1‖_F² on the end-to-end product (eq. 19)"
     case .perLayer:
-      result["penalty"] =
-        "λ Σ_l ‖W_l‖_F², per-layer weight decay (eq. 3); closed forms of eq. 21 for reference"
+      result["penalty"] = .text(
+        "λ Σ_l ‖W_l‖_F², per-layer weight decay (eq. 3); the closed-form columns hold its "
+          + "minimisers (balanced factors, one scalar problem per eigen-direction), not eq. 21's")
     }
     if let history = quasiNewtonHistory {
       result["optimizer"] = .text("full-batch L-BFGS, history \(history), strong Wolfe line search")
@@ -141,12 +142,11 @@ extension Experiments.DeepLinearCentroids {
     /// Whether the centroid-loss training met the gradient tolerance.
     public var centroidConverged: Bool
 
-    /// Whether the trained distance is below
-    /// ``Experiments/DeepLinearCentroids/roundingLevel`` times the closed-form distance: both
-    /// trained products are zero up to rounding (per-layer weight decay strong enough to remove
-    /// every direction), so the distance carries no σ or λ dependence.
-    public var trainedProductsVanish: Bool {
-      trainedDistance < Experiments.DeepLinearCentroids.roundingLevel * closedFormDistance
+    /// Whether the trained distance is below ``Experiments/DeepLinearCentroids/roundingLevel``:
+    /// the two trained products are equal to rounding (in practice both zero, where per-layer
+    /// weight decay removes every direction), so the distance carries no σ or λ dependence.
+    public var trainedDistanceIsRounding: Bool {
+      trainedDistance < Experiments.DeepLinearCentroids.roundingLevel
     }
 
     /// A record.

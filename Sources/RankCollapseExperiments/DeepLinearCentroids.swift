@@ -17,9 +17,9 @@ extension Experiments {
   /// section 5 whose minimisers are the closed forms `Θ*`, `Θ*,C` of equation 21. Both runs start
   /// from the same initial network. With ``Configuration/penalty`` set to
   /// ``Configuration/PenaltyForm/perLayer`` the layers are trained with the per-layer weight
-  /// decay of eq. 3 instead, how networks are trained in practice; the closed forms of eq. 21 are
-  /// then a reference, not the minimisers, and the `closed form` columns measure the distance to
-  /// them. It reports the trained distance, the closed-form distance
+  /// decay of eq. 3 instead, how networks are trained in practice; the closed forms are then that
+  /// objective's minimisers (``perLayerMinimizer(_:lambda:depth:rank:)``), while the bound stays
+  /// Theorem 5.3's for the minimisers of eq. 21. It reports the trained distance, the closed-form distance
   /// (the left side of Theorem 5.3), the distance of the rank-`r` closed form (`r` the narrowest
   /// width: the best a bottleneck of width `r` can do, Theorem 5.1 with Remark 5.2), Theorem 5.3's
   /// bound, and how far each trained product is from its closed form.
@@ -142,17 +142,58 @@ extension Experiments {
       let closedCentroid: Matrix<Double>
       let closedRankConstrained: Matrix<Double>
       let rank = configuration.widths.min() ?? configuration.dimension
+      let depth = configuration.widths.count - 1
       do {
         centroid = try problem.centroidProblem(partition: partition)
         report = try problem.theorem53(lambda: lambda, estimator: .labels(sample.labels))
-        closedFull = try problem.minimizer(lambda: lambda)
-        closedCentroid = try centroid.minimizer(lambda: lambda)
-        closedRankConstrained =
-          rank >= configuration.dimension
-          ? closedFull
-          : try problem.rankConstrainedMinimizer(rank: rank, lambda: lambda).parameters
+        switch configuration.penalty {
+        case .endToEnd:
+          closedFull = try problem.minimizer(lambda: lambda)
+          closedCentroid = try centroid.minimizer(lambda: lambda)
+          closedRankConstrained =
+            rank >= configuration.dimension
+            ? closedFull
+            : try problem.rankConstrainedMinimizer(rank: rank, lambda: lambda).parameters
+        case .perLayer:
+          let dimension = configuration.dimension
+          closedFull = try Self.perLayerMinimizer(
+            problem, lambda: lambda, depth: depth, rank: dimension
+          ).product
+          closedCentroid = try Self.perLayerMinimizer(
+            centroid, lambda: lambda, depth: depth, rank: dimension
+          ).product
+          closedRankConstrained = try Self.perLayerMinimizer(
+            problem, lambda: lambda, depth: depth, rank: rank
+          ).product
+        }
       } catch {
         throw .closedForm(error)
+      }
+      // The objective the layers were trained on, of a trained network or of a closed form
+      // (for per-layer decay at its balanced factorisation, `λ L Σ_i t_i^{2/L}`).
+      func objective(_ problem: DeepLinearProblem, _ network: Network<Double>) -> Double {
+        let theta = EndToEndWeightDecay.product(of: network)
+        switch configuration.penalty {
+        case .endToEnd: return problem.loss(theta, lambda: lambda)
+        case .perLayer:
+          let weights = network.layers.map { $0.weight.frobeniusNorm * $0.weight.frobeniusNorm }
+          return problem.loss(theta) + lambda * weights.reduce(0, +)
+        }
+      }
+      func objective(_ problem: DeepLinearProblem, closedForm theta: Matrix<Double>, rank: Int)
+        throws(DeepLinearCentroidsError) -> Double
+      {
+        switch configuration.penalty {
+        case .endToEnd: return problem.loss(theta, lambda: lambda)
+        case .perLayer:
+          do {
+            let minimizer = try Self.perLayerMinimizer(
+              problem, lambda: lambda, depth: depth, rank: rank)
+            return problem.loss(minimizer.product) + lambda * minimizer.penalty
+          } catch {
+            throw .closedForm(error)
+          }
+        }
       }
 
       let fullRows = try Self.sufficientRows(gram: problem.gram, samples: configuration.samples)
@@ -170,21 +211,28 @@ extension Experiments {
       let thetaFull = EndToEndWeightDecay.product(of: full.network)
       let thetaCentroid = EndToEndWeightDecay.product(of: reduced.network)
       let elapsed = clock.now - started
+      let closedFormDistance =
+        switch configuration.penalty {
+        case .endToEnd: report.leftSide
+        case .perLayer: frobeniusDistance(closedCentroid, closedFull)
+        }
       return Measurement(
         lambda: lambda, sigma: sigma,
         trainedDistance: frobeniusDistance(thetaCentroid, thetaFull),
-        closedFormDistance: report.leftSide,
+        closedFormDistance: closedFormDistance,
         rankConstrainedDistance: frobeniusDistance(closedCentroid, closedRankConstrained),
         bound: report.rightSide,
         totalClusterVariation: report.terms.first { $0.name == "TCV_{K,0}" }?.value ?? .nan,
         full: TrainingOutcome(
-          summary: full.summary, objective: problem.loss(thetaFull, lambda: lambda),
-          closedFormObjective: problem.loss(closedRankConstrained, lambda: lambda),
+          summary: full.summary, objective: objective(problem, full.network),
+          closedFormObjective: try objective(
+            problem, closedForm: closedRankConstrained, rank: rank),
           distanceToMinimizer: frobeniusDistance(thetaFull, closedFull),
           distanceToClosedForm: frobeniusDistance(thetaFull, closedRankConstrained)),
         centroid: TrainingOutcome(
-          summary: reduced.summary, objective: centroid.loss(thetaCentroid, lambda: lambda),
-          closedFormObjective: centroid.loss(closedCentroid, lambda: lambda),
+          summary: reduced.summary, objective: objective(centroid, reduced.network),
+          closedFormObjective: try objective(
+            centroid, closedForm: closedCentroid, rank: configuration.dimension),
           distanceToMinimizer: frobeniusDistance(thetaCentroid, closedCentroid),
           distanceToClosedForm: frobeniusDistance(thetaCentroid, closedCentroid)),
         report: report,
@@ -224,6 +272,96 @@ extension Experiments {
       } catch {
         throw .training(loss: name, lambda: lambda, error)
       }
+    }
+
+    /// The minimiser of the per-layer objective of a linear autoencoder, as an end-to-end product.
+    ///
+    /// For `L` layers, `min Σ_l ‖W_l‖_F²` over the factorisations of a product `Θ` is
+    /// `L Σ_i s_i(Θ)^{2/L}`, reached when the factors are balanced. The objective
+    /// `(1/N)‖X − ΘX‖² + λ Σ_l ‖W_l‖²` (eq. 3 with `Y = X`) is then minimised by
+    /// `Θ = Σ_i t_i u_i u_iᵀ` over the eigenvectors `u_i` of `C = XᵀX/N` (eigenvalues `c_i`), each
+    /// `t_i ∈ [0, 1]` the global minimiser of the scalar problem
+    /// `h(t) = c (1 − t)² + λ L t^{2/L}`, whose non-zero stationary points solve
+    /// `c (1 − t) = λ t^{(2−L)/L}`. For `L ≥ 3`, `h` is infinitely steep at 0, so `t = 0` is
+    /// always a local minimiser and a direction is kept only when its non-zero minimum is lower
+    /// than `h(0) = c`: a threshold of order λ on the eigenvalue. At most `rank` directions are
+    /// kept (a bottleneck of that width), those that lower `h` the most.
+    ///
+    /// - Parameters:
+    ///   - problem: An autoencoder problem (targets = inputs).
+    ///   - lambda: λ > 0.
+    ///   - depth: `L ≥ 1`.
+    ///   - rank: The most directions kept, ≥ 1.
+    /// - Returns: `Θ` (`d × d`) and `min Σ_l ‖W_l‖² = L Σ_i t_i^{2/L}` of its balanced
+    ///   factorisation (from the `t_i`: re-factorising `Θ` would add the rounding-level
+    ///   eigenvalues' `(10⁻¹⁷)^{2/L}`).
+    /// - Throws: `DeepLinearError.linearAlgebra` if the eigendecomposition fails.
+    /// - Complexity: O(d³).
+    static func perLayerMinimizer(
+      _ problem: DeepLinearProblem, lambda: Double, depth: Int, rank: Int
+    ) throws(DeepLinearError) -> (product: Matrix<Double>, penalty: Double) {
+      let covariance = (1 / Double(problem.normalization)) * problem.gram
+      let values: [Double]
+      let vectors: Matrix<Double>
+      do {
+        (values, vectors) = try covariance.symmetricEigendecomposition()
+      } catch {
+        throw .linearAlgebra(error)
+      }
+      let d = values.count
+      let kept = values.map {
+        perLayerScalarMinimizer(c: Swift.max($0, 0), lambda: lambda, depth: depth)
+      }
+      let gains = zip(values, kept).map { c, t in
+        Swift.max(c, 0)
+          - perLayerScalarObjective(t, c: Swift.max(c, 0), lambda: lambda, depth: depth)
+      }
+      let order = (0..<d).filter { kept[$0] > 0 }.sorted { gains[$0] > gains[$1] }.prefix(rank)
+      var theta = Matrix<Double>.zeros(rows: d, columns: d)
+      var penalty = 0.0
+      for index in order {
+        let u = vectors.columns(index..<(index + 1))
+        theta += kept[index] * u.matmul(u, transposeOther: true)
+        penalty += Double(depth) * Double.pow(kept[index], 2 / Double(depth))
+      }
+      return (theta, penalty)
+    }
+
+    /// `h(t) = c (1 − t)² + λ L t^{2/L}`, the per-direction objective of
+    /// ``perLayerMinimizer(_:lambda:depth:rank:)``.
+    static func perLayerScalarObjective(_ t: Double, c: Double, lambda: Double, depth: Int)
+      -> Double
+    {
+      let l = Double(depth)
+      return c * (1 - t) * (1 - t) + lambda * l * Double.pow(t, 2 / l)
+    }
+
+    /// The global minimiser of ``perLayerScalarObjective(_:c:lambda:depth:)`` over `t ∈ [0, 1]`.
+    ///
+    /// `h′(t)/2 = −φ(t)` with `φ(t) = c (1 − t) − λ t^{(2−L)/L}`, concave on `(0, 1]`, and
+    /// `φ(1) = −λ < 0`: the largest root of `φ` (the non-zero local minimiser) lies between the
+    /// maximiser of `φ` (golden-section search) and 1 (bisection), and is compared with `t = 0`.
+    static func perLayerScalarMinimizer(c: Double, lambda: Double, depth: Int) -> Double {
+      let exponent = (2 - Double(depth)) / Double(depth)
+      func phi(_ t: Double) -> Double { c * (1 - t) - lambda * Double.pow(t, exponent) }
+      var low = 0.0
+      var high = 1.0
+      let ratio = (5.0.squareRoot() - 1) / 2
+      for _ in 0..<200 {
+        let a = high - ratio * (high - low)
+        let b = low + ratio * (high - low)
+        if phi(a) < phi(b) { low = a } else { high = b }
+      }
+      var left = (low + high) / 2
+      guard left > 0, phi(left) > 0 else { return 0 }
+      var right = 1.0
+      for _ in 0..<200 {
+        let middle = (left + right) / 2
+        if phi(middle) > 0 { left = middle } else { right = middle }
+      }
+      let t = (left + right) / 2
+      let kept = perLayerScalarObjective(t, c: c, lambda: lambda, depth: depth)
+      return kept < c ? t : 0
     }
 
     /// `d` rows `R` with `RᵀR/d = G/N` for the Gram matrix `G = XᵀX` of `N` samples.
