@@ -177,7 +177,7 @@ struct DeepLinearCentroids: ParsableCommand {
       let records = try Figure2.Record.records(from: table)
       let result = Figure2.Summary(records)
       printTable(records, closedForm: configuration.penalty == .perLayer ? "per-layer" : "(21)")
-      printSummary(result)
+      printSummary(result, closedForm: configuration.penalty == .perLayer ? "per-layer" : "(21)")
       try Figure2.figure(
         records,
         title:
@@ -208,13 +208,15 @@ struct DeepLinearCentroids: ParsableCommand {
     }
   }
 
-  func printSummary(_ s: Experiments.DeepLinearCentroids.Summary) {
+  func printSummary(_ s: Experiments.DeepLinearCentroids.Summary, closedForm: String) {
     print("")
     let slopes = s.trainedSlopes.map { "λ=\(SweepValue.format($0.lambda)): \(format($0.slope))" }
     print(
       "log-log slope of the trained distance in σ (2 = quadratic): \(slopes.joined(separator: ", "))"
     )
-    print("  mean \(format(s.trainedSlope)); closed form (21): mean \(format(s.closedFormSlope))")
+    print(
+      "  mean \(format(s.trainedSlope)); closed form \(closedForm): mean \(format(s.closedFormSlope))"
+    )
     print(
       "trained distance decreasing in λ for \(s.decreasingInLambda) of \(s.sigmaCount) σ values")
     print(
