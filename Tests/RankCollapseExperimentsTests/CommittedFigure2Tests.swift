@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@testable import RankCollapseExperiments
+
+/// The repository's root, from this file's path (`Tests/RankCollapseExperimentsTests/…`).
+private let root = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// One committed Figure 2 run: its folder name, penalty and the values per grid point.
+private struct Figure2Run {
+  var name: String
+  var perLayer: Bool
+  /// `[λ, σ] → quantity → value`, from the tidy `figure2.csv` (`lambda,sigma,quantity,value`).
+  var values: [[Double]: [String: Double]] = [:]
+
+  var lambdas: [Double] { Set(values.keys.map { $0[0] }).sorted() }
+  var sigmas: [Double] { Set(values.keys.map { $0[1] }).sorted() }
+
+  func value(_ quantity: String, _ lambda: Double, _ sigma: Double) -> Double {
+    values[[lambda, sigma]]?[quantity] ?? .nan
+  }
+
+  /// The records the figure and the summary use.
+  var records: [DeepLinearFigure2.Record] {
+    values.keys.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { key in
+      let (l, s) = (key[0], key[1])
+      return DeepLinearFigure2.Record(
+        lambda: l, sigma: s, trainedDistance: value("trained_distance", l, s),
+        closedFormDistance: value("closed_form_distance", l, s),
+        rankConstrainedDistance: value("rank_constrained_distance", l, s),
+        bound: value("theorem53_bound", l, s), fullConverged: value("full_converged", l, s) == 1,
+        centroidConverged: value("centroid_converged", l, s) == 1)
+    }
+  }
+
+  /// Every `Docs/Results/Figure2/*/figure2.csv` (a run still in progress has no CSV yet).
+  static func committed() throws -> [Figure2Run] {
+    let folder = root.appendingPathComponent("Docs/Results/Figure2")
+    return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().compactMap {
+      name in
+      let run = folder.appendingPathComponent(name)
+      let csv = run.appendingPathComponent("figure2.csv")
+      guard FileManager.default.fileExists(atPath: csv.path) else { return nil }
+      let sidecar = try String(
+        contentsOf: run.appendingPathComponent("hyperparameters.json"), encoding: .utf8)
+      var result = Figure2Run(name: name, perLayer: sidecar.contains("per-layer weight decay"))
+      for line in try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").dropFirst() {
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count == 4, let lambda = Double(fields[0]), let sigma = Double(fields[1]),
+          let value = Double(fields[3])
+        else { continue }
+        result.values[[lambda, sigma], default: [:]][String(fields[2])] = value
+      }
+      return result
+    }
+  }
+}
+
+@Suite(
+  "The committed Figure 2 runs show the paper's section 6.2 claims, or pin what differs")
+struct CommittedFigure2Tests {
+  @Test("Each committed run is a complete 5 × 5 grid, both penalties at both scales are present")
+  func complete() throws {
+    let runs = try Figure2Run.committed()
+    #expect(runs.contains { $0.perLayer } && runs.contains { !$0.perLayer })
+    for run in runs {
+      #expect(run.lambdas.count == 5 && run.sigmas.count == 5, "\(run.name)")
+      #expect(run.values.values.allSatisfy { $0.count == DeepLinearFigure2.quantities.count })
+    }
+  }
+
+  @Test(
+    "End-to-end penalty (section 5's objective): the trained distance grows about like σ² (every λ's log-log slope in 2 ± 0.4, their mean in 2 ± 0.15), falls with λ at every σ, and stays below Theorem 5.3's bound"
+  )
+  func endToEndClaims() throws {
+    for run in try Figure2Run.committed() where !run.perLayer {
+      let summary = DeepLinearFigure2.Summary(run.records)
+      #expect(abs(summary.trainedSlope - 2) <= 0.15, "\(run.name): mean \(summary.trainedSlope)")
+      for slope in summary.trainedSlopes {
+        #expect(abs(slope.slope - 2) <= 0.4, "\(run.name): λ = \(slope.lambda), \(slope.slope)")
+      }
+      #expect(summary.decreasingInLambda == summary.sigmaCount, "\(run.name)")
+      #expect(summary.belowBound == summary.pointCount, "\(run.name)")
+    }
+  }
+
+  @Test(
+    "Per-layer weight decay: every training converges; the distance is quadratic in σ wherever the kept directions do not change (slope 2 ± 0.05 for λ ≤ 0.01), but flat in λ from 10⁻³ to 10⁻² (within a factor 1.3, where the end-to-end penalty falls by a factor ≥ 3), and zero to rounding at λ = 0.1, where the decay removes every direction"
+  )
+  func perLayerClaims() throws {
+    let runs = try Figure2Run.committed()
+    for run in runs where run.perLayer {
+      let summary = DeepLinearFigure2.Summary(run.records)
+      #expect(summary.converged == 2 * summary.pointCount, "\(run.name)")
+      for slope in summary.trainedSlopes where slope.lambda <= 0.01 {
+        #expect(abs(slope.slope - 2) <= 0.05, "\(run.name): λ = \(slope.lambda), \(slope.slope)")
+      }
+      let endToEnd = runs.first {
+        !$0.perLayer && $0.name.hasPrefix(run.name.components(separatedBy: "-per-layer")[0])
+      }
+      for sigma in run.sigmas {
+        let ratio =
+          run.value("trained_distance", 0.001, sigma) / run.value("trained_distance", 0.01, sigma)
+        #expect(ratio >= 1 / 1.3 && ratio <= 1.3, "\(run.name): σ = \(sigma), ratio \(ratio)")
+        if let endToEnd {
+          let fall =
+            endToEnd.value("trained_distance", 0.001, sigma)
+            / endToEnd.value("trained_distance", 0.01, sigma)
+          #expect(fall >= 3, "\(endToEnd.name): σ = \(sigma), ratio \(fall)")
+        }
+        #expect(run.value("trained_distance", 0.1, sigma) < DeepLinearFigure2.roundingLevel)
+      }
+      #expect(summary.atRounding == run.sigmas.count, "\(run.name)")
+    }
+  }
+}
