@@ -17,11 +17,12 @@ extension Experiments {
   /// section 5 whose minimisers are the closed forms `Θ*`, `Θ*,C` of equation 21. Both runs start
   /// from the same initial network. With ``Configuration/penalty`` set to
   /// ``Configuration/PenaltyForm/perLayer`` the layers are trained with the per-layer weight
-  /// decay of eq. 3 instead, how networks are trained in practice; the closed forms are then that
-  /// objective's minimisers (``perLayerMinimizer(_:lambda:depth:rank:)``), while the bound stays
-  /// Theorem 5.3's for the minimisers of eq. 21. It reports the trained distance, the closed-form distance
-  /// (the left side of Theorem 5.3), the distance of the rank-`r` closed form (`r` the narrowest
-  /// width: the best a bottleneck of width `r` can do, Theorem 5.1 with Remark 5.2), Theorem 5.3's
+  /// decay of eq. 3 instead, how networks are trained in practice; the closed forms are then
+  /// that objective's minimisers (balanced factors, one scalar problem per eigen-direction),
+  /// while the bound stays Theorem 5.3's for the minimisers of eq. 21. It reports the trained
+  /// distance, the closed-form distance (for the end-to-end penalty the left side of
+  /// Theorem 5.3), the distance of the rank-`r` closed form (`r` the narrowest width: the best a
+  /// bottleneck of width `r` can do, Theorem 5.1 with Remark 5.2), Theorem 5.3's
   /// bound, and how far each trained product is from its closed form.
   ///
   /// ## Training on sufficient statistics
@@ -143,6 +144,9 @@ extension Experiments {
       let closedRankConstrained: Matrix<Double>
       let rank = configuration.widths.min() ?? configuration.dimension
       let depth = configuration.widths.count - 1
+      // λ Σ_l ‖W_l‖² of the balanced factors of the rank-r full-loss and the centroid-loss
+      // closed forms (per-layer decay; the end-to-end penalty is a function of Θ alone).
+      var closedPenalties = (full: 0.0, centroid: 0.0)
       do {
         centroid = try problem.centroidProblem(partition: partition)
         report = try problem.theorem53(lambda: lambda, estimator: .labels(sample.labels))
@@ -156,15 +160,15 @@ extension Experiments {
             : try problem.rankConstrainedMinimizer(rank: rank, lambda: lambda).parameters
         case .perLayer:
           let dimension = configuration.dimension
-          closedFull = try Self.perLayerMinimizer(
-            problem, lambda: lambda, depth: depth, rank: dimension
-          ).product
-          closedCentroid = try Self.perLayerMinimizer(
-            centroid, lambda: lambda, depth: depth, rank: dimension
-          ).product
-          closedRankConstrained = try Self.perLayerMinimizer(
-            problem, lambda: lambda, depth: depth, rank: rank
-          ).product
+          let full = try Self.perLayerMinimizer(
+            problem, lambda: lambda, depth: depth, rank: dimension)
+          let reduced = try Self.perLayerMinimizer(
+            centroid, lambda: lambda, depth: depth, rank: dimension)
+          let constrained = try Self.perLayerMinimizer(
+            problem, lambda: lambda, depth: depth, rank: rank)
+          (closedFull, closedCentroid) = (full.product, reduced.product)
+          closedRankConstrained = constrained.product
+          closedPenalties = (lambda * constrained.penalty, lambda * reduced.penalty)
         }
       } catch {
         throw .closedForm(error)
@@ -180,19 +184,12 @@ extension Experiments {
           return problem.loss(theta) + lambda * weights.reduce(0, +)
         }
       }
-      func objective(_ problem: DeepLinearProblem, closedForm theta: Matrix<Double>, rank: Int)
-        throws(DeepLinearCentroidsError) -> Double
-      {
+      func objective(
+        _ problem: DeepLinearProblem, closedForm theta: Matrix<Double>, penalty: Double
+      ) -> Double {
         switch configuration.penalty {
-        case .endToEnd: return problem.loss(theta, lambda: lambda)
-        case .perLayer:
-          do {
-            let minimizer = try Self.perLayerMinimizer(
-              problem, lambda: lambda, depth: depth, rank: rank)
-            return problem.loss(minimizer.product) + lambda * minimizer.penalty
-          } catch {
-            throw .closedForm(error)
-          }
+        case .endToEnd: problem.loss(theta, lambda: lambda)
+        case .perLayer: problem.loss(theta) + penalty
         }
       }
 
@@ -225,14 +222,14 @@ extension Experiments {
         totalClusterVariation: report.terms.first { $0.name == "TCV_{K,0}" }?.value ?? .nan,
         full: TrainingOutcome(
           summary: full.summary, objective: objective(problem, full.network),
-          closedFormObjective: try objective(
-            problem, closedForm: closedRankConstrained, rank: rank),
+          closedFormObjective: objective(
+            problem, closedForm: closedRankConstrained, penalty: closedPenalties.full),
           distanceToMinimizer: frobeniusDistance(thetaFull, closedFull),
           distanceToClosedForm: frobeniusDistance(thetaFull, closedRankConstrained)),
         centroid: TrainingOutcome(
           summary: reduced.summary, objective: objective(centroid, reduced.network),
-          closedFormObjective: try objective(
-            centroid, closedForm: closedCentroid, rank: configuration.dimension),
+          closedFormObjective: objective(
+            centroid, closedForm: closedCentroid, penalty: closedPenalties.centroid),
           distanceToMinimizer: frobeniusDistance(thetaCentroid, closedCentroid),
           distanceToClosedForm: frobeniusDistance(thetaCentroid, closedCentroid)),
         report: report,
