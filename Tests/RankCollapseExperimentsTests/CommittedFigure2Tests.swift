@@ -133,3 +133,27 @@ struct CommittedFigure2Tests {
     }
   }
 }
+
+@Suite("The figures the DocC articles show are the committed results")
+struct EmbeddedFigureTests {
+  /// `Resources/figureN-RUN.svg` of the Experiments catalog must be byte-identical to
+  /// `Docs/Results/FigureN/RUN/figureN.svg`, so an article never shows a figure that drifted
+  /// from the committed run.
+  @Test func embeddedFiguresMatchTheResults() throws {
+    let resources = root.appendingPathComponent(
+      "Sources/RankCollapseExperiments/RankCollapseExperiments.docc/Resources")
+    let names = try FileManager.default.contentsOfDirectory(atPath: resources.path)
+      .filter { $0.hasPrefix("figure") && $0.hasSuffix(".svg") }.sorted()
+    #expect(names.count >= 3)
+    for name in names {
+      let stem = String(name.dropLast(".svg".count))
+      let figure = String(stem.prefix { $0 != "-" })  // "figure2"
+      let run = String(stem.dropFirst(figure.count + 1))
+      let original = root.appendingPathComponent(
+        "Docs/Results/Figure\(figure.dropFirst("figure".count))/\(run)/\(figure).svg")
+      let embedded = try Data(contentsOf: resources.appendingPathComponent(name))
+      #expect(
+        (try? Data(contentsOf: original)) == embedded, "\(name) differs from \(original.path)")
+    }
+  }
+}
