@@ -118,7 +118,7 @@ let package = Package(
     .target(
       name: "ExampleSupport",
       dependencies: [
-        "RankCollapseExperiments", "RankCollapseSweep",
+        "RankCollapseData", "RankCollapseExperiments", "RankCollapseSweep",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/ExampleSupport"

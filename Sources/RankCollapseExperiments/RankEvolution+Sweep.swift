@@ -2,7 +2,7 @@ import Foundation
 import RankCollapse
 import RankCollapseSweep
 
-extension Experiments.RankEvolution {
+extension Experiments.RankEvolution: ClassifierSweepExperiment {
   /// The experiment's name in the sweep's files.
   public static let experimentName = "mnist-rank-evolution"
 
@@ -21,24 +21,15 @@ extension Experiments.RankEvolution {
   ///
   /// - Returns: The points.
   /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
-  public func grid() throws(SweepError) -> [GridPoint] {
-    try GridPoint.grid([SweepAxis("lambda", numbers: lambdas)])
-  }
+  public func grid() throws(SweepError) -> [GridPoint] { try lambdaGrid() }
 
-  /// Opens (or resumes) the sweep in `folder`.
+  /// The sweep's grid, ``grid()``.
   ///
-  /// - Parameters:
-  ///   - folder: The output folder.
-  ///   - data: The images.
-  ///   - environment: Recorded, not compared (thread count …).
-  /// - Returns: The sweep.
-  /// - Throws: `SweepError` (a folder of another run among them).
-  public func sweep(
-    folder: String, data: Experiments.ClassifierData, environment: Hyperparameters = [:]
-  ) throws(SweepError) -> Sweep {
-    try Sweep(
-      folder: folder, experiment: Self.experimentName, hyperparameters: hyperparameters(data: data),
-      environment: environment, grid: grid(), measurementColumns: Self.measurementColumns)
+  /// - Parameter data: The images (unused: the grid is one point per λ).
+  /// - Returns: The points.
+  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
+  public func sweepGrid(data: Experiments.ClassifierData) throws(SweepError) -> [GridPoint] {
+    try grid()
   }
 
   /// Trains the λ of `shard` that are not finished yet, each resumable from its state file in
