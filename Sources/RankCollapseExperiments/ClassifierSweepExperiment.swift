@@ -1,3 +1,4 @@
+import Foundation
 import RankCollapse
 import RankCollapseSweep
 
@@ -104,5 +105,43 @@ extension ClassifierSweepExperiment {
     guard Set(lambdas).count == lambdas.count else {
       throw .invalidConfiguration("the λ values must differ, got \(lambdas)")
     }
+  }
+
+  /// The state file of one λ in `folder`.
+  ///
+  /// - Parameters:
+  ///   - folder: The state folder.
+  ///   - lambda: λ.
+  /// - Returns: `folder/lambda-<λ>.safetensors`.
+  public static func statePath(folder: String, lambda: Double) -> String {
+    folder + "/lambda-\(lambda).safetensors"
+  }
+
+  /// Checks the experiment, creates `sweep.folder/state` and computes the λ of `shard` that are
+  /// not finished yet, storing each λ's rows as a grid point.
+  ///
+  /// - Parameters:
+  ///   - sweep: A sweep whose grid has one point per λ (axis `lambda`).
+  ///   - shard: The part of the λ values this process computes.
+  ///   - report: Called after each λ of the shard.
+  ///   - compute: Computes one λ's rows, given λ and its state file (``statePath(folder:lambda:)``).
+  /// - Returns: How many λ were computed and skipped.
+  /// - Throws: ``Experiments/ClassifierError``, `SweepError`, or what `compute` throws.
+  func runLambdas(
+    _ sweep: Sweep, shard: Shard, report: ((GridPoint, SweepPointStatus) -> Void)?,
+    compute: (_ lambda: Double, _ statePath: String) throws -> [[SweepValue]]
+  ) throws -> SweepRunSummary {
+    try validate()
+    let stateFolder = sweep.folder + "/state"
+    try FileManager.default.createDirectory(
+      atPath: stateFolder, withIntermediateDirectories: true)
+    return try sweep.run(
+      shard: shard,
+      compute: { point in
+        guard let lambda = point["lambda"]?.number else {
+          throw Experiments.ClassifierError.invalidConfiguration("grid point \(point) has no λ")
+        }
+        return try compute(lambda, Self.statePath(folder: stateFolder, lambda: lambda))
+      }, report: report)
   }
 }

@@ -74,24 +74,13 @@ extension Experiments.LowRankCompression: ClassifierSweepExperiment {
     onMeasurement: ((Double, Measurement) -> Void)? = nil,
     report: ((GridPoint, SweepPointStatus) -> Void)? = nil
   ) throws -> SweepRunSummary {
-    try validate()
-    let stateFolder = sweep.folder + "/state"
-    try FileManager.default.createDirectory(
-      atPath: stateFolder, withIntermediateDirectories: true)
-    return try sweep.run(
-      shard: shard,
-      compute: { point in
-        guard let lambda = point["lambda"]?.number else {
-          throw Experiments.ClassifierError.invalidConfiguration("grid point \(point) has no λ")
-        }
-        let network = try trainedNetwork(
-          lambda: lambda, data: data,
-          statePath: Self.statePath(folder: stateFolder, lambda: lambda),
-          progress: progress)
-        let measurements = try measure(
-          network, data: data, onMeasurement: { onMeasurement?(lambda, $0) })
-        return measurements.flatMap(\.rows)
-      }, report: report)
+    try runLambdas(sweep, shard: shard, report: report) { lambda, statePath in
+      let network = try trainedNetwork(
+        lambda: lambda, data: data, statePath: statePath, progress: progress)
+      let measurements = try measure(
+        network, data: data, onMeasurement: { onMeasurement?(lambda, $0) })
+      return measurements.flatMap(\.rows)
+    }
   }
 
   /// Trains the classifier at `lambda` (resuming from `statePath`, or returning the network it

@@ -132,15 +132,5 @@ extension Experiments {
         throw .invalidConfiguration("pooling must be at least 1, got \(pooling)")
       }
     }
-
-    /// The state file of one λ in `folder`.
-    ///
-    /// - Parameters:
-    ///   - folder: The state folder.
-    ///   - lambda: λ.
-    /// - Returns: `folder/lambda-<λ>.safetensors`.
-    public static func statePath(folder: String, lambda: Double) -> String {
-      folder + "/lambda-\(lambda).safetensors"
-    }
   }
 }

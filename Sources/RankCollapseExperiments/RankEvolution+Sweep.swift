@@ -51,23 +51,14 @@ extension Experiments.RankEvolution: ClassifierSweepExperiment {
     onSnapshot: ((Double, Experiments.ClassifierSnapshot) -> Void)? = nil,
     report: ((GridPoint, SweepPointStatus) -> Void)? = nil
   ) throws -> SweepRunSummary {
-    try validate()
-    let stateFolder = sweep.folder + "/state"
-    try FileManager.default.createDirectory(
-      atPath: stateFolder, withIntermediateDirectories: true)
-    return try sweep.run(
-      shard: shard,
-      compute: { point in
-        guard let lambda = point["lambda"]?.number else {
-          throw Experiments.ClassifierError.invalidConfiguration("grid point \(point) has no λ")
-        }
-        let experiment = Experiments.ClassifierExperiment(
-          configuration: configuration(lambda: lambda))
-        let run = try experiment.run(
-          on: data, statePath: Self.statePath(folder: stateFolder, lambda: lambda),
-          progress: progress, onSnapshot: { onSnapshot?(lambda, $0) })
-        return Self.rows(of: run)
-      }, report: report)
+    try runLambdas(sweep, shard: shard, report: report) { lambda, statePath in
+      let experiment = Experiments.ClassifierExperiment(
+        configuration: configuration(lambda: lambda))
+      let run = try experiment.run(
+        on: data, statePath: statePath, progress: progress,
+        onSnapshot: { onSnapshot?(lambda, $0) })
+      return Self.rows(of: run)
+    }
   }
 
   /// The trajectories of a merged table (columns `lambda` then ``measurementColumns``), in the

@@ -74,16 +74,6 @@ extension Experiments {
       try validateLambdas()
     }
 
-    /// The state file of one λ in `folder`.
-    ///
-    /// - Parameters:
-    ///   - folder: The state folder.
-    ///   - lambda: λ.
-    /// - Returns: `folder/lambda-<λ>.safetensors`.
-    public static func statePath(folder: String, lambda: Double) -> String {
-      folder + "/lambda-\(lambda).safetensors"
-    }
-
     /// Trains every λ in turn (resuming from `stateFolder` when given).
     ///
     /// - Parameters:

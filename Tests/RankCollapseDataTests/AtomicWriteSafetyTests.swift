@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import _RankCollapseTestSupport
 #endif
 
 /// Issue 15: an atomic write never replaces what is not a regular file.
@@ -12,9 +13,7 @@ import Glibc
 struct AtomicWriteSafetyTests {
   @Test("A symbolic link or a named pipe is not replaced, and nothing is written")
   func nonRegularDestinations() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-atomic-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try temporaryFolder("rankcollapse-atomic")
     defer { try? FileManager.default.removeItem(at: folder) }
     let target = folder.appendingPathComponent("target.txt").path
     try Data("keep".utf8).write(to: URL(fileURLWithPath: target))

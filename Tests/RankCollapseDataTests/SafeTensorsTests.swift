@@ -2,6 +2,7 @@ import Foundation
 import RankCollapseData
 import RankCollapseTensor
 import Testing
+import _RankCollapseTestSupport
 
 private typealias Fixture = SafeTensorsFixture
 
@@ -163,9 +164,7 @@ struct SafeTensorsTests {
 
   @Test("write and read go through the file system, atomically")
   func files() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-st-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try temporaryFolder("rankcollapse-st")
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("model.safetensors").path
     var generator = SeededGenerator(seed: 9)

@@ -118,7 +118,7 @@ struct CheckpointValidationTests {
     let trainer = Trainer(
       configuration: CheckpointTests.configuration(steps: 1), optimizer: Adam<Float>(),
       penalty: NoPenalty<Float>())
-    let path = CheckpointTests.temporaryPath("nan.safetensors")
+    let path = try CheckpointTests.temporaryPath("nan.safetensors")
     #expect(throws: TrainingError.self) { try trainer.saveCheckpoint(of: network, to: path) }
     #expect(!FileManager.default.fileExists(atPath: path))
   }
