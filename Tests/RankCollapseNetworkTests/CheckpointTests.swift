@@ -115,7 +115,7 @@ struct CheckpointTests {
       }
     }
     func incompatible(_ error: TrainingError?, _ fragment: String) -> Bool {
-      guard case .incompatibleCheckpoint(let message) = error else { return false }
+      guard case .incompatibleCheckpoint(let message, _) = error else { return false }
       return message.contains(fragment)
     }
     var foreign = good
