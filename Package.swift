@@ -118,7 +118,7 @@ let package = Package(
     .target(
       name: "ExampleSupport",
       dependencies: [
-        "RankCollapseData", "RankCollapseExperiments", "RankCollapseSweep",
+        "RankCollapseData", "RankCollapseExperiments", "RankCollapseSweep", "RankCollapseTensor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/ExampleSupport"

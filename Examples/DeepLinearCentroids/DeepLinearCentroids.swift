@@ -95,9 +95,8 @@ struct DeepLinearCentroids: ParsableCommand {
   }
 
   func run() throws {
-    let threads = common.threadCount(default: 1)
+    let threads = common.applyThreads(default: 1)
     let output = common.outputFolder(default: "deep-linear-centroids")
-    BLAS.threadCount = threads
     typealias Figure2 = Experiments.DeepLinearCentroids
     var configuration: Figure2.Configuration =
       paper ? .paper(seed: common.seed) : .standard(seed: common.seed)

@@ -94,9 +94,8 @@ struct LowRankCompression: ParsableCommand {
   }
 
   func run() throws {
-    let threads = common.threadCount(default: 2)
+    let threads = common.applyThreads(default: 2)
     let output = common.outputFolder(default: "low-rank-compression-output")
-    BLAS.threadCount = threads
     var experiment = try classifier.experiment(paper: paper, seed: common.seed)
     if let ranks = try parsedRanks() { experiment.ranks = ranks }
     if let fineTuneEpochs { experiment.fineTuningEpochs = fineTuneEpochs }

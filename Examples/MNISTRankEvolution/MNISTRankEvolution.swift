@@ -61,9 +61,8 @@ struct MNISTRankEvolution: ParsableCommand {
   }
 
   func run() throws {
-    let threads = common.threadCount(default: 2)
+    let threads = common.applyThreads(default: 2)
     let output = common.outputFolder(default: "mnist-rank-evolution-output")
-    BLAS.threadCount = threads
     var experiment = try classifier.experiment(paper: paper, seed: common.seed)
     if let recordEvery { experiment.configuration.recordEvery = recordEvery }
     let shard = try sharding.parsed()

@@ -76,9 +76,8 @@ struct WidthDepthSweep: ParsableCommand {
   }
 
   func run() throws {
-    let threads = common.threadCount(default: 2)
+    let threads = common.applyThreads(default: 2)
     let output = common.outputFolder(default: "width-depth-sweep-output")
-    BLAS.threadCount = threads
     var experiment = try classifier.experiment(paper: paper, seed: common.seed)
     if let widths = try parsedWidths() { experiment.widths = widths }
     if let depths = try parsedDepths() { experiment.hiddenLayerCounts = depths }

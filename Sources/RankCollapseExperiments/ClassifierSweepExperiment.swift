@@ -77,14 +77,6 @@ extension ClassifierSweepExperiment {
       pooling: pooling)
   }
 
-  /// The grid of one point per λ (axis `lambda`).
-  ///
-  /// - Returns: The points.
-  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
-  public func lambdaGrid() throws(SweepError) -> [GridPoint] {
-    try GridPoint.grid([SweepAxis("lambda", numbers: lambdas)])
-  }
-
   /// The configuration of one λ.
   ///
   /// - Parameter lambda: λ.
@@ -105,6 +97,31 @@ extension ClassifierSweepExperiment {
     guard Set(lambdas).count == lambdas.count else {
       throw .invalidConfiguration("the λ values must differ, got \(lambdas)")
     }
+  }
+
+}
+
+/// A ``ClassifierSweepExperiment`` whose grid is one point per λ, each trained to the end and
+/// resumable from a state file: ``Experiments/RankEvolution`` and
+/// ``Experiments/LowRankCompression``.
+public protocol LambdaSweepExperiment: ClassifierSweepExperiment {}
+
+extension LambdaSweepExperiment {
+  /// The grid: one point per λ (axis `lambda`).
+  ///
+  /// - Returns: The points.
+  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
+  public func grid() throws(SweepError) -> [GridPoint] {
+    try GridPoint.grid([SweepAxis("lambda", numbers: lambdas)])
+  }
+
+  /// The sweep's grid, ``grid()``.
+  ///
+  /// - Parameter data: The images (unused: the grid is one point per λ).
+  /// - Returns: The points.
+  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
+  public func sweepGrid(data: Experiments.ClassifierData) throws(SweepError) -> [GridPoint] {
+    try grid()
   }
 
   /// The state file of one λ in `folder`.

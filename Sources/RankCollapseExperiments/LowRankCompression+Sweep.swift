@@ -2,7 +2,7 @@ import Foundation
 import RankCollapse
 import RankCollapseSweep
 
-extension Experiments.LowRankCompression: ClassifierSweepExperiment {
+extension Experiments.LowRankCompression: LambdaSweepExperiment {
   /// The experiment's name in the sweep's files.
   public static let experimentName = "low-rank-compression"
 
@@ -37,21 +37,6 @@ extension Experiments.LowRankCompression: ClassifierSweepExperiment {
     result["fine_tuning_epochs"] = .integer(fineTuningEpochs)
     result["timing_repetitions"] = .integer(timingRepetitions)
     return result.merging(data.sweepHyperparameters)
-  }
-
-  /// The grid: one point per λ (axis `lambda`).
-  ///
-  /// - Returns: The points.
-  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
-  public func grid() throws(SweepError) -> [GridPoint] { try lambdaGrid() }
-
-  /// The sweep's grid, ``grid()``.
-  ///
-  /// - Parameter data: The images (unused: the grid is one point per λ).
-  /// - Returns: The points.
-  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
-  public func sweepGrid(data: Experiments.ClassifierData) throws(SweepError) -> [GridPoint] {
-    try grid()
   }
 
   /// Trains the λ of `shard` that are not finished yet (each resumable from its state file in

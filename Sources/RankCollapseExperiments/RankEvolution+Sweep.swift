@@ -2,7 +2,7 @@ import Foundation
 import RankCollapse
 import RankCollapseSweep
 
-extension Experiments.RankEvolution: ClassifierSweepExperiment {
+extension Experiments.RankEvolution: LambdaSweepExperiment {
   /// The experiment's name in the sweep's files.
   public static let experimentName = "mnist-rank-evolution"
 
@@ -15,21 +15,6 @@ extension Experiments.RankEvolution: ClassifierSweepExperiment {
     var result = configuration.hyperparameters
     result["lambda"] = nil
     return result.merging(data.sweepHyperparameters)
-  }
-
-  /// The grid: one point per λ (axis `lambda`).
-  ///
-  /// - Returns: The points.
-  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
-  public func grid() throws(SweepError) -> [GridPoint] { try lambdaGrid() }
-
-  /// The sweep's grid, ``grid()``.
-  ///
-  /// - Parameter data: The images (unused: the grid is one point per λ).
-  /// - Returns: The points.
-  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
-  public func sweepGrid(data: Experiments.ClassifierData) throws(SweepError) -> [GridPoint] {
-    try grid()
   }
 
   /// Trains the λ of `shard` that are not finished yet, each resumable from its state file in
