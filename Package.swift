@@ -181,7 +181,7 @@ let package = Package(
     .testTarget(name: "PackageStructureTests"),
     .target(
       name: "_RankCollapseTestSupport",
-      dependencies: ["RankCollapseTensor"],
+      dependencies: ["RankCollapseTensor", "RankCollapseSpectral"],
       path: "Tests/_RankCollapseTestSupport"
     ),
     .testTarget(
