@@ -181,7 +181,7 @@ let package = Package(
     .testTarget(name: "PackageStructureTests"),
     .target(
       name: "_RankCollapseTestSupport",
-      dependencies: ["RankCollapseTensor", "RankCollapseSpectral"],
+      dependencies: ["RankCollapseTensor", "RankCollapseSpectral", "RankCollapseData"],
       path: "Tests/_RankCollapseTestSupport"
     ),
     .testTarget(
