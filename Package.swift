@@ -118,7 +118,7 @@ let package = Package(
     .target(
       name: "ExampleSupport",
       dependencies: [
-        "RankCollapseExperiments", "RankCollapseSweep",
+        "RankCollapseData", "RankCollapseExperiments", "RankCollapseSweep", "RankCollapseTensor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/ExampleSupport"
@@ -181,7 +181,7 @@ let package = Package(
     .testTarget(name: "PackageStructureTests"),
     .target(
       name: "_RankCollapseTestSupport",
-      dependencies: ["RankCollapseTensor"],
+      dependencies: ["RankCollapseTensor", "RankCollapseSpectral", "RankCollapseData"],
       path: "Tests/_RankCollapseTestSupport"
     ),
     .testTarget(

@@ -4,6 +4,33 @@
 // library makes its code `@inlinable`.
 import PackageDescription
 
+/// A `benchmark` suite under Benchmarks/: `swift package --disable-sandbox benchmark` finds it
+/// (`--target NAME` for one suite).
+func benchmarkSuite(_ name: String) -> Target {
+  .executableTarget(
+    name: name,
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "RankCollapse", package: "RankCollapse"),
+    ],
+    path: "Benchmarks/\(name)",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  )
+}
+
+/// A *Timings executable: times one part of the library and prints JSON, with the shared timing
+/// loops and `--threads` of TimingSupport.
+func timings(_ name: String, also extra: [Target.Dependency] = []) -> Target {
+  .executableTarget(
+    name: name,
+    dependencies: [
+      "TimingSupport",
+      .product(name: "RankCollapse", package: "RankCollapse"),
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ] + extra
+  )
+}
+
 let package = Package(
   name: "RankCollapseBenchmarks",
   platforms: [.macOS(.v13)],
@@ -18,32 +45,8 @@ let package = Package(
     .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
   ],
   targets: [
-    // `swift package --disable-sandbox benchmark` finds this target under Benchmarks/.
-    .executableTarget(
-      name: "MatrixBenchmarks",
-      dependencies: [
-        .product(name: "Benchmark", package: "benchmark"),
-        .product(name: "RankCollapse", package: "RankCollapse"),
-      ],
-      path: "Benchmarks/MatrixBenchmarks",
-      plugins: [
-        .plugin(name: "BenchmarkPlugin", package: "benchmark")
-      ]
-    ),
-
-    // Times reading a data file and prints JSON; `compare_data_numpy.py` runs it beside NumPy.
-    // `swift package --disable-sandbox benchmark --target ClusteringBenchmarks`.
-    .executableTarget(
-      name: "ClusteringBenchmarks",
-      dependencies: [
-        .product(name: "Benchmark", package: "benchmark"),
-        .product(name: "RankCollapse", package: "RankCollapse"),
-      ],
-      path: "Benchmarks/ClusteringBenchmarks",
-      plugins: [
-        .plugin(name: "BenchmarkPlugin", package: "benchmark")
-      ]
-    ),
+    benchmarkSuite("MatrixBenchmarks"),
+    benchmarkSuite("ClusteringBenchmarks"),
 
     // Clocks, warm-up + timed repetition loops (interleaved, rotating order), medians and JSON
     // arrays of samples, and the `--threads` option: shared by every *Timings executable.
@@ -55,86 +58,27 @@ let package = Package(
       ]
     ),
 
-    .executableTarget(
-      name: "DataTimings",
-      dependencies: [
-        "TimingSupport",
-        .product(name: "RankCollapse", package: "RankCollapse"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
-
+    // Times reading a data file and prints JSON; `compare_data_numpy.py` runs it beside NumPy.
+    timings("DataTimings"),
     // Times one operation and prints JSON; `compare_numpy.py` runs it beside NumPy.
-    .executableTarget(
-      name: "RankCollapseTimings",
-      dependencies: [
-        "TimingSupport",
-        .product(name: "RankCollapse", package: "RankCollapse"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
-
+    timings("RankCollapseTimings"),
     // Times evaluating Theorems 5.3 and 5.4 (deep linear case) at d = 784, N = 10000.
-    .executableTarget(
-      name: "BoundsTimings",
-      dependencies: [
-        "TimingSupport",
-        .product(name: "RankCollapse", package: "RankCollapse"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
-
+    timings("BoundsTimings"),
     // Times k-means pieces on .npy data; `compare_sklearn.py` runs it beside scikit-learn.
-    .executableTarget(
-      name: "KMeansTimings",
-      dependencies: [
-        "TimingSupport",
-        .product(name: "RankCollapse", package: "RankCollapse"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
-
+    timings("KMeansTimings"),
     // Times Theorem 3.4 (NetworkBounds.evaluate) for the Figure 1 autoencoder; prints JSON.
-    .executableTarget(
-      name: "NetworkBoundsTimings",
-      dependencies: [
-        "TimingSupport",
-        .product(name: "RankCollapse", package: "RankCollapse"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
-
+    timings("NetworkBoundsTimings"),
     // Times dense vs factored (low-rank) inference, interleaved; prints JSON.
-    .executableTarget(
-      name: "CompressionTimings",
-      dependencies: [
-        "TimingSupport",
-        .product(name: "RankCollapse", package: "RankCollapse"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
-
+    timings("CompressionTimings"),
     // Times training steps; `compare_training.py` runs it beside NumPy, PyTorch and JAX.
-    .executableTarget(
-      name: "RankCollapseTrainingTimings",
-      dependencies: [
-        "TimingSupport",
-        .product(name: "RankCollapse", package: "RankCollapse"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
-
+    timings("RankCollapseTrainingTimings"),
     // Time and evaluations to ‖∇L_λ‖ ≤ tol (gradient descent, Adam, L-BFGS) and allocations per
     // steady-state iteration; `compare_convergence.py` runs it beside PyTorch and JAX.
-    .executableTarget(
-      name: "ConvergenceTimings",
-      dependencies: [
-        "TimingSupport",
-        .product(name: "RankCollapse", package: "RankCollapse"),
+    timings(
+      "ConvergenceTimings",
+      also: [
         .product(name: "RankCollapseExperiments", package: "RankCollapse"),
         .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
-    ),
+      ]),
   ]
 )

@@ -61,23 +61,19 @@ struct DeepLinearCentroids: ParsableCommand {
       valueName: "form"))
   var penalty: String = "end-to-end"
 
-  @Option(
-    parsing: .unconditional, help: "Curvature pairs kept by --optimizer lbfgs (1…1000, default 10)."
-  )
-  var history: Int = 10
+  /// The help of the update-rule options.
+  enum Defaults: OptimizerOptionDefaults {
+    static let historyHelp = "Curvature pairs kept by --optimizer lbfgs (1…1000, default 10)."
+    static let learningRateHelp =
+      "Learning rate η of gradient descent, > 0 and ≤ 1000000 (default 0.3)."
+    static let gradientToleranceHelp = "Stop when ‖∇L_λ‖ ≤ this, 0…1000000 (default 1e-6)."
+  }
 
-  @Option(
-    parsing: .unconditional,
-    help: "Learning rate η of gradient descent, > 0 and ≤ 1000000 (default 0.3).")
-  var learningRate: Double?
+  @OptionGroup var optimization: OptimizerOptions<Defaults>
 
   @Option(
     parsing: .unconditional, help: "Heavy-ball momentum μ ∈ [0, 1) (default 0.9).")
   var momentum: Double?
-
-  @Option(
-    parsing: .unconditional, help: "Stop when ‖∇L_λ‖ ≤ this, 0…1000000 (default 1e-6).")
-  var gradientTolerance: Double?
 
   @Option(
     parsing: .unconditional,
@@ -86,21 +82,9 @@ struct DeepLinearCentroids: ParsableCommand {
 
   func validate() throws {
     try checkOption(
-      learningRate, in: OptionRange.positive, option: "--learning-rate", error: ValidationError.init
-    )
-    try checkOption(
-      gradientTolerance, in: 0...1e6, option: "--gradient-tolerance", error: ValidationError.init)
-    try checkOption(
       maximumSteps, in: 1...100_000_000, option: "--maximum-steps", error: ValidationError.init)
-    if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
-      throw ValidationError("--learning-rate must be finite and > 0, got \(learningRate).")
-    }
     if let momentum, !(momentum >= 0 && momentum < 1) {
       throw ValidationError("--momentum must be in [0, 1), got \(momentum).")
-    }
-    if let gradientTolerance, !(gradientTolerance >= 0 && gradientTolerance.isFinite) {
-      throw ValidationError(
-        "--gradient-tolerance must be finite and ≥ 0, got \(gradientTolerance).")
     }
     guard optimizer == "lbfgs" || optimizer == "gd" else {
       throw ValidationError("--optimizer must be lbfgs or gd, got '\(optimizer)'.")
@@ -108,26 +92,21 @@ struct DeepLinearCentroids: ParsableCommand {
     guard Experiments.DeepLinearCentroids.Configuration.PenaltyForm(rawValue: penalty) != nil else {
       throw ValidationError("--penalty must be end-to-end or per-layer, got '\(penalty)'.")
     }
-    guard (1...1000).contains(history) else {
-      throw ValidationError("--history must be in 1…1000, got \(history).")
-    }
-    if let maximumSteps, maximumSteps < 1 {
-      throw ValidationError("--maximum-steps must be ≥ 1, got \(maximumSteps).")
-    }
   }
 
   func run() throws {
-    let threads = common.threadCount(default: 1)
+    let threads = common.applyThreads(default: 1)
     let output = common.outputFolder(default: "deep-linear-centroids")
-    BLAS.threadCount = threads
     typealias Figure2 = Experiments.DeepLinearCentroids
     var configuration: Figure2.Configuration =
       paper ? .paper(seed: common.seed) : .standard(seed: common.seed)
-    configuration.quasiNewtonHistory = optimizer == "lbfgs" ? history : nil
+    configuration.quasiNewtonHistory = optimizer == "lbfgs" ? optimization.history : nil
     configuration.penalty = Figure2.Configuration.PenaltyForm(rawValue: penalty) ?? .endToEnd
-    if let learningRate { configuration.learningRate = learningRate }
+    if let learningRate = optimization.learningRate { configuration.learningRate = learningRate }
     if let momentum { configuration.momentum = momentum }
-    if let gradientTolerance { configuration.gradientTolerance = gradientTolerance }
+    if let tolerance = optimization.gradientTolerance {
+      configuration.gradientTolerance = tolerance
+    }
     if let maximumSteps { configuration.maximumSteps = maximumSteps }
     let shard = try sharding.parsed()
 

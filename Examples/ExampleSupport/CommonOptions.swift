@@ -1,6 +1,7 @@
 import ArgumentParser
 import RankCollapseExperiments
 import RankCollapseSweep
+import RankCollapseTensor
 
 /// The options every example program shares: `--seed`, `--threads` and `--output`.
 ///
@@ -43,6 +44,17 @@ public struct CommonOptions: ParsableArguments {
   /// - Parameter defaultCount: The program's default when `--threads` is not given.
   /// - Returns: `--threads` if given, else `defaultCount`.
   public func threadCount(default defaultCount: Int) -> Int { threads ?? defaultCount }
+
+  /// Sets `BLAS.threadCount` to the thread count to use.
+  ///
+  /// - Parameter defaultCount: The program's default when `--threads` is not given.
+  /// - Returns: The count set, ``threadCount(default:)``.
+  @discardableResult
+  public func applyThreads(default defaultCount: Int) -> Int {
+    let count = threadCount(default: defaultCount)
+    BLAS.threadCount = count
+    return count
+  }
 
   /// The output folder to use.
   ///

@@ -58,18 +58,20 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
       valueName: "rule"))
   var optimizer: String?
 
-  @Option(
-    parsing: .unconditional, help: "Curvature pairs kept by --optimizer lbfgs (1…1000).")
-  var history: Int = 10
+  /// The help of the update-rule options.
+  enum Defaults: OptimizerOptionDefaults {
+    static let historyHelp = "Curvature pairs kept by --optimizer lbfgs (1…1000)."
+    static let learningRateHelp =
+      "The initial learning rate, > 0 and ≤ 1000000 (default: the scale's)."
+    static let gradientToleranceHelp =
+      "Converged when the gradient norm falls to this, 0…1000000 (default: not required)."
+  }
+
+  @OptionGroup var optimization: OptimizerOptions<Defaults>
 
   @Option(
     parsing: .unconditional, help: "Heavy-ball momentum of --optimizer gd, in [0, 1).")
   var momentum: Double = 0.9
-
-  @Option(
-    parsing: .unconditional,
-    help: "The initial learning rate, > 0 and ≤ 1000000 (default: the scale's).")
-  var learningRate: Double?
 
   @Flag(inversion: .prefixedNo, help: "Decay the learning rate along a cosine to 1/100 of it.")
   var decay: Bool?
@@ -78,11 +80,6 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
     parsing: .unconditional, help: "Step budget per grid point, 0…100000000 (default: the scale's)."
   )
   var maxSteps: Int?
-
-  @Option(
-    parsing: .unconditional,
-    help: "Converged when the gradient norm falls to this, 0…1000000 (default: not required).")
-  var gradientTolerance: Double?
 
   @Option(
     parsing: .unconditional,
@@ -100,13 +97,7 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
 
   func validate() throws {
     try checkOption(
-      learningRate, in: OptionRange.positive, option: "--learning-rate", error: ValidationError.init
-    )
-    try checkOption(
       maxSteps, in: 0...100_000_000, option: "--max-steps", error: ValidationError.init)
-    try checkOption(
-      gradientTolerance, in: 0...1e6, option: "--gradient-tolerance", error: ValidationError.init)
-    try checkOption(history, in: 1...1000, option: "--history", error: ValidationError.init)
     try checkOption(
       stationarityTolerance, in: 0...1e6, option: "--stationarity-tolerance",
       error: ValidationError.init)
@@ -123,10 +114,12 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
   ) {
     var scale = paper ? Figure1Scale.paper : Figure1Scale.small
     scale.experiment.seed = common.seed
-    if let learningRate { scale.experiment.learningRate = learningRate }
+    if let learningRate = optimization.learningRate { scale.experiment.learningRate = learningRate }
     if let decay { scale.experiment.decaysLearningRate = decay }
     if let optimizer {
-      guard let rule = OptimizerChoice(name: optimizer, momentum: momentum, history: history)
+      guard
+        let rule = OptimizerChoice(
+          name: optimizer, momentum: momentum, history: optimization.history)
       else {
         throw ValidationError(
           "--optimizer must be one of \(OptimizerChoice.names.joined(separator: ", ")), got '\(optimizer)'"
@@ -135,7 +128,9 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
       scale.experiment.optimizer = rule
     }
     if let maxSteps { scale.experiment.maximumSteps = maxSteps }
-    if let gradientTolerance { scale.experiment.gradientTolerance = gradientTolerance }
+    if let tolerance = optimization.gradientTolerance {
+      scale.experiment.gradientTolerance = tolerance
+    }
     if let stationarityTolerance {
       scale.experiment.stationarityTolerance = stationarityTolerance
     }

@@ -46,11 +46,7 @@ struct LowRankCompression: ParsableCommand {
   @Flag(help: "Use the larger scale (all images, a 784-512-256-128-10 network, 100 epochs).")
   var paper = false
 
-  @Option(
-    name: .customLong("lambdas"),
-    parsing: .unconditional,
-    help: "Comma-separated λ values, each in 0…1000000 (default 0,0.001,0.003,0.01).")
-  var lambdasText: String?
+  @OptionGroup var classifier: ClassifierOptions<Experiments.LowRankCompression>
 
   @Option(
     name: .customLong("ranks"),
@@ -59,15 +55,6 @@ struct LowRankCompression: ParsableCommand {
       "Comma-separated ranks r to truncate every layer at, each in 1…2147483647 (default 1,2,3,4,6,…,96,128)."
   )
   var ranksText: String?
-
-  @Option(
-    parsing: .unconditional, help: "Training epochs, 1…100000 (default 30; with --paper 100).")
-  var epochs: Int?
-
-  @Option(
-    parsing: .unconditional,
-    help: "Use the first N training images, 10…2147483647 (default 10000; with --paper all).")
-  var trainingSamples: Int?
 
   @Option(
     parsing: .unconditional,
@@ -86,9 +73,6 @@ struct LowRankCompression: ParsableCommand {
     help: "Second target: this absolute test accuracy, the same for every λ, 0…1.")
   var targetAccuracy: Double = 0.8
 
-  @Option(help: "Folder with the MNIST-format IDX files.")
-  var data: String = MNIST.fashionMNISTFolder
-
   @OptionGroup var common: CommonOptions
 
   @OptionGroup var sharding: ShardOption
@@ -97,36 +81,12 @@ struct LowRankCompression: ParsableCommand {
   var quiet = false
 
   func validate() throws {
-    try checkOption(epochs, in: 1...100_000, option: "--epochs", error: ValidationError.init)
-    try checkOption(
-      trainingSamples, in: 10...OptionRange.countLimit, option: "--training-samples",
-      error: ValidationError.init)
     try checkOption(
       fineTuneEpochs, in: 0...100_000, option: "--fine-tune-epochs", error: ValidationError.init)
     try checkOption(accuracyDrop, in: 0...1, option: "--accuracy-drop", error: ValidationError.init)
     try checkOption(
       targetAccuracy, in: 0...1, option: "--target-accuracy", error: ValidationError.init)
-    if let epochs, epochs < 1 {
-      throw ValidationError("--epochs must be at least 1, got \(epochs)")
-    }
-    if let trainingSamples, trainingSamples < 10 {
-      throw ValidationError("--training-samples must be at least 10, got \(trainingSamples)")
-    }
-    if let fineTuneEpochs, fineTuneEpochs < 0 {
-      throw ValidationError("--fine-tune-epochs must be ≥ 0, got \(fineTuneEpochs)")
-    }
-    guard accuracyDrop >= 0, accuracyDrop <= 1 else {
-      throw ValidationError("--accuracy-drop must be in [0, 1], got \(accuracyDrop)")
-    }
-    guard targetAccuracy >= 0, targetAccuracy <= 1 else {
-      throw ValidationError("--target-accuracy must be in [0, 1], got \(targetAccuracy)")
-    }
-    _ = try parsedLambdas()
     _ = try parsedRanks()
-  }
-
-  func parsedLambdas() throws -> [Double]? {
-    try parseList(lambdasText, option: "--lambdas", in: 0...1e6)
   }
 
   func parsedRanks() throws -> [Int]? {
@@ -134,27 +94,16 @@ struct LowRankCompression: ParsableCommand {
   }
 
   func run() throws {
-    let threads = common.threadCount(default: 2)
+    let threads = common.applyThreads(default: 2)
     let output = common.outputFolder(default: "low-rank-compression-output")
-    BLAS.threadCount = threads
-    var experiment: Experiments.LowRankCompression = paper ? .paperScale : .defaultScale
-    if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
+    var experiment = try classifier.experiment(paper: paper, seed: common.seed)
     if let ranks = try parsedRanks() { experiment.ranks = ranks }
-    if let epochs { experiment.configuration.epochs = epochs }
-    if let trainingSamples { experiment.trainingSamples = trainingSamples }
     if let fineTuneEpochs { experiment.fineTuningEpochs = fineTuneEpochs }
     experiment.accuracyDrop = accuracyDrop
     experiment.targetAccuracy = targetAccuracy
-    experiment.configuration.seed = common.seed
-    try experiment.validate()
     let shard = try sharding.parsed()
-
-    print("Low-rank compression (\(paper ? "paper" : "default") scale), data from \(data)")
-    let data = try Experiments.ClassifierData.mnist(
-      folder: data, trainingSamples: experiment.trainingSamples,
-      testSamples: experiment.testSamples, pooling: experiment.pooling)
-    let sweep = try experiment.sweep(
-      folder: output, data: data, environment: ["threads": .integer(threads)])
+    let (data, sweep) = try classifier.openSweep(
+      experiment, title: "Low-rank compression", paper: paper, folder: output, threads: threads)
     print("λ: \(experiment.lambdas.map { "\($0)" }.joined(separator: ", "))")
     print(sweep.hyperparameters)
     print("accuracy_drop: \(accuracyDrop)\ntarget_accuracy: \(targetAccuracy)")
@@ -172,24 +121,14 @@ struct LowRankCompression: ParsableCommand {
             + "\((m.inferenceSeconds * 1e5).rounded() / 100) ms "
             + "(\((m.speedup * 100).rounded() / 100)× dense)")
       },
-      report: { point, status in
-        if case .skipped = status { print("\(point): finished earlier, skipped") }
-      })
+      report: reportSkipped)
 
-    switch try sweep.merge(to: output + "/compression.csv") {
-    case .incomplete(let missing):
-      print(
-        "\nThis shard is done; \(missing.count) λ still missing "
-          + "(\(missing.map(\.description).joined(separator: ", "))): the run that finishes "
-          + "last writes compression.csv and compression.svg.")
-    case .complete(let table):
+    try finishLambdaSweep(
+      sweep, output: output, csv: "compression.csv", figure: "compression.svg"
+    ) { table in
       let curves = try experiment.curves(from: table)
       try experiment.figure(curves).write(to: output + "/compression.svg")
       print("\n" + experiment.summary(curves))
-      print(
-        "\nWrote \(output)/compression.csv, \(output)/compression.svg and "
-          + "\(output)/hyperparameters.json")
     }
-    print("Output folder: \(output)")
   }
 }

@@ -41,28 +41,12 @@ struct MNISTRankEvolution: ParsableCommand {
   @Flag(help: "Use the paper's sizes (all images, a 784-512-256-128-10 network, 300 epochs).")
   var paper = false
 
-  @Option(
-    name: .customLong("lambdas"),
-    parsing: .unconditional,
-    help: "Comma-separated λ values, each in 0…1000000 (default 0.001,0.003,0.01).")
-  var lambdasText: String?
-
-  @Option(
-    parsing: .unconditional, help: "Training epochs, 1…100000 (default 40; with --paper 300).")
-  var epochs: Int?
+  @OptionGroup var classifier: ClassifierOptions<Experiments.RankEvolution>
 
   @Option(
     parsing: .unconditional,
     help: "Epochs between measurements, 1…100000 (default 4; with --paper 20).")
   var recordEvery: Int?
-
-  @Option(
-    parsing: .unconditional,
-    help: "Use the first N training images, 10…2147483647 (default 10000; with --paper all).")
-  var trainingSamples: Int?
-
-  @Option(help: "Folder with the MNIST-format IDX files.")
-  var data: String = MNIST.fashionMNISTFolder
 
   @OptionGroup var common: CommonOptions
 
@@ -72,47 +56,18 @@ struct MNISTRankEvolution: ParsableCommand {
   var quiet = false
 
   func validate() throws {
-    try checkOption(epochs, in: 1...100_000, option: "--epochs", error: ValidationError.init)
     try checkOption(
       recordEvery, in: 1...100_000, option: "--record-every", error: ValidationError.init)
-    try checkOption(
-      trainingSamples, in: 10...OptionRange.countLimit, option: "--training-samples",
-      error: ValidationError.init)
-    if let epochs, epochs < 1 {
-      throw ValidationError("--epochs must be at least 1, got \(epochs)")
-    }
-    if let recordEvery, recordEvery < 1 {
-      throw ValidationError("--record-every must be at least 1, got \(recordEvery)")
-    }
-    if let trainingSamples, trainingSamples < 10 {
-      throw ValidationError("--training-samples must be at least 10, got \(trainingSamples)")
-    }
-    _ = try parsedLambdas()
-  }
-
-  func parsedLambdas() throws -> [Double]? {
-    try parseList(lambdasText, option: "--lambdas", in: 0...1e6)
   }
 
   func run() throws {
-    let threads = common.threadCount(default: 2)
+    let threads = common.applyThreads(default: 2)
     let output = common.outputFolder(default: "mnist-rank-evolution-output")
-    BLAS.threadCount = threads
-    var experiment: Experiments.RankEvolution = paper ? .paperScale : .defaultScale
-    if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
-    if let epochs { experiment.configuration.epochs = epochs }
+    var experiment = try classifier.experiment(paper: paper, seed: common.seed)
     if let recordEvery { experiment.configuration.recordEvery = recordEvery }
-    if let trainingSamples { experiment.trainingSamples = trainingSamples }
-    experiment.configuration.seed = common.seed
-    try experiment.validate()
     let shard = try sharding.parsed()
-
-    print("Figure 3 (\(paper ? "paper" : "default") scale), data from \(data)")
-    let data = try Experiments.ClassifierData.mnist(
-      folder: data, trainingSamples: experiment.trainingSamples,
-      testSamples: experiment.testSamples, pooling: experiment.pooling)
-    let sweep = try experiment.sweep(
-      folder: output, data: data, environment: ["threads": .integer(threads)])
+    let (data, sweep) = try classifier.openSweep(
+      experiment, title: "Figure 3", paper: paper, folder: output, threads: threads)
     print("λ: \(experiment.lambdas.map { "\($0)" }.joined(separator: ", "))")
     print(sweep.hyperparameters)
     print("")
@@ -129,23 +84,13 @@ struct MNISTRankEvolution: ParsableCommand {
             + "test \(snapshot.testAccuracy.map { "\($0)" } ?? "–"), rk(0.1) [\(ranks)], "
             + "TCV [\(tcv)]")
       },
-      report: { point, status in
-        if case .skipped = status { print("\(point): finished earlier, skipped") }
-      })
+      report: reportSkipped)
 
-    switch try sweep.merge(to: output + "/figure3.csv") {
-    case .incomplete(let missing):
-      print(
-        "\nThis shard is done; \(missing.count) λ still missing "
-          + "(\(missing.map(\.description).joined(separator: ", "))): the run that finishes "
-          + "last writes figure3.csv and figure3.svg.")
-    case .complete(let table):
+    try finishLambdaSweep(sweep, output: output, csv: "figure3.csv", figure: "figure3.svg") {
+      table in
       let trajectories = try experiment.trajectories(from: table)
       try Experiments.RankEvolution.figure(trajectories).write(to: output + "/figure3.svg")
       print("\n" + Experiments.RankEvolution.summary(trajectories))
-      print(
-        "\nWrote \(output)/figure3.csv, \(output)/figure3.svg and \(output)/hyperparameters.json")
     }
-    print("Output folder: \(output)")
   }
 }

@@ -47,11 +47,7 @@ struct WidthDepthSweep: ParsableCommand {
   @Flag(help: "Use the paper's sizes (28 × 28 inputs, all images, 100 epochs, wider grid).")
   var paper = false
 
-  @Option(
-    name: .customLong("lambdas"),
-    parsing: .unconditional,
-    help: "Comma-separated λ values, each in 0…1000000 (default 0.001,0.003,0.01).")
-  var lambdasText: String?
+  @OptionGroup var classifier: ClassifierOptions<Experiments.WidthDepthSweep>
 
   @Option(
     name: .customLong("widths"), parsing: .unconditional,
@@ -63,42 +59,15 @@ struct WidthDepthSweep: ParsableCommand {
     help: "Comma-separated hidden layer counts of Figure 5, each in 1…1000.")
   var depthsText: String?
 
-  @Option(
-    parsing: .unconditional,
-    help: "Training epochs of every network, 1…100000 (default 30; with --paper 100).")
-  var epochs: Int?
-
-  @Option(
-    parsing: .unconditional,
-    help: "Use the first N training images, 10…2147483647 (default 5000; with --paper all).")
-  var trainingSamples: Int?
-
-  @Option(help: "Folder with the MNIST-format IDX files.")
-  var data: String = MNIST.fashionMNISTFolder
-
   @OptionGroup var common: CommonOptions
 
   @OptionGroup var sharding: ShardOption
 
   func validate() throws {
-    try checkOption(epochs, in: 1...100_000, option: "--epochs", error: ValidationError.init)
-    try checkOption(
-      trainingSamples, in: 10...OptionRange.countLimit, option: "--training-samples",
-      error: ValidationError.init)
-    if let epochs, epochs < 1 {
-      throw ValidationError("--epochs must be at least 1, got \(epochs)")
-    }
-    if let trainingSamples, trainingSamples < 10 {
-      throw ValidationError("--training-samples must be at least 10, got \(trainingSamples)")
-    }
-    _ = try parsedLambdas()
     _ = try parsedWidths()
     _ = try parsedDepths()
   }
 
-  func parsedLambdas() throws -> [Double]? {
-    try parseList(lambdasText, option: "--lambdas", in: 0...1e6)
-  }
   func parsedWidths() throws -> [Int]? {
     try parseList(widthsText, option: "--widths", in: 1...10_000)
   }
@@ -107,26 +76,15 @@ struct WidthDepthSweep: ParsableCommand {
   }
 
   func run() throws {
-    let threads = common.threadCount(default: 2)
+    let threads = common.applyThreads(default: 2)
     let output = common.outputFolder(default: "width-depth-sweep-output")
-    BLAS.threadCount = threads
-    var experiment: Experiments.WidthDepthSweep = paper ? .paperScale : .defaultScale
-    if let lambdas = try parsedLambdas() { experiment.lambdas = lambdas }
+    var experiment = try classifier.experiment(paper: paper, seed: common.seed)
     if let widths = try parsedWidths() { experiment.widths = widths }
     if let depths = try parsedDepths() { experiment.hiddenLayerCounts = depths }
-    if let epochs { experiment.configuration.epochs = epochs }
-    if let trainingSamples { experiment.trainingSamples = trainingSamples }
-    experiment.configuration.seed = common.seed
-    try experiment.validate()
     let shard = try sharding.parsed()
-
-    print("Figures 4–5 (\(paper ? "paper" : "default") scale), data from \(data)")
-    let data = try Experiments.ClassifierData.mnist(
-      folder: data, trainingSamples: experiment.trainingSamples,
-      testSamples: experiment.testSamples, pooling: experiment.pooling)
+    let (data, sweep) = try classifier.openSweep(
+      experiment, title: "Figures 4–5", paper: paper, folder: output, threads: threads)
     let inputSize = data.trainImages.columns
-    let sweep = try experiment.sweep(
-      folder: output, data: data, environment: ["threads": .integer(threads)])
     print(sweep.hyperparameters)
     let points = shard.select(sweep.grid)
     print("\n\(sweep.grid.count) networks in the grid, \(points.count) in shard \(shard)")

@@ -1,3 +1,5 @@
+import RankCollapseTensor
+
 /// Whole-file reads and atomic whole-file writes, the same POSIX helpers the format readers and
 /// writers use, for other modules' small files (sweep results, CSV tables, JSON sidecars).
 ///
@@ -42,7 +44,7 @@ public enum AtomicFile {
   /// - Parameter path: The file.
   /// - Returns: Its bytes.
   /// - Throws: ``FileAccessError/fileNotFound(path:)`` when nothing exists at `path`, and
-  ///   ``FileAccessError/failed(path:message:)`` for a folder, a pipe, denied access or a read
+  ///   ``FileAccessError/failed(path:message:cause:)`` for a folder, a pipe, denied access or a read
   ///   error.
   public static func read(_ path: String) throws(FileAccessError) -> [UInt8] {
     do {
@@ -57,8 +59,9 @@ public enum AtomicFile {
 public enum FileAccessError: Error, Equatable, Sendable, CustomStringConvertible {
   /// No file exists at the path (or a folder on the way to it is missing).
   case fileNotFound(path: String)
-  /// Any other failure, with the operating system's message.
-  case failed(path: String, message: String)
+  /// Any other failure, with the operating system's message and, when one was caught, its
+  /// error.
+  case failed(path: String, message: String, cause: UnderlyingError? = nil)
 
   init(_ failure: FileFailure) {
     switch failure {
@@ -70,7 +73,7 @@ public enum FileAccessError: Error, Equatable, Sendable, CustomStringConvertible
   /// The file the error is about.
   public var path: String {
     switch self {
-    case .fileNotFound(let path), .failed(let path, _): path
+    case .fileNotFound(let path), .failed(let path, _, _): path
     }
   }
 
@@ -78,7 +81,7 @@ public enum FileAccessError: Error, Equatable, Sendable, CustomStringConvertible
   public var description: String {
     switch self {
     case .fileNotFound(let path): "no such file or folder: \(path)"
-    case .failed(_, let message): message
+    case .failed(_, let message, _): message
     }
   }
 }

@@ -119,11 +119,13 @@ public struct SafeTensorsCheckpoint: Sendable {
       }
       bytes = try file.readBytes(count: size, at: 0)
     } catch let error as FileFailure {
-      throw .index(path: path, message: error.description(expecting: "an index file"))
+      throw .index(
+        path: path, message: error.description(expecting: "an index file"),
+        cause: UnderlyingError(FileAccessError(error)))
     } catch let error as SafeTensorsCheckpointError {
       throw error
     } catch {
-      throw .invalidIndex(path: path, reason: "\(error)")
+      throw .invalidIndex(path: path, reason: "\(error)", cause: UnderlyingError(error))
     }
     let weightMap = try Self.weightMap(bytes, path: path)
     let folder = folderName(of: path)
@@ -203,7 +205,8 @@ public struct SafeTensorsCheckpoint: Sendable {
       }
     } catch {
       throw .invalidIndex(
-        path: path, reason: "it is not valid JSON: \(error.reason) at byte \(error.offset)")
+        path: path, reason: "it is not valid JSON: \(error.reason) at byte \(error.offset)",
+        cause: UnderlyingError(error))
     }
     guard case .object(let members) = json else {
       throw .invalidIndex(path: path, reason: "it is \(json.kind), not a JSON object")

@@ -1,3 +1,5 @@
+import RankCollapseTensor
+
 /// Why a checkpoint of one or more safetensors files (``SafeTensorsCheckpoint``) could not be
 /// opened or a tensor of it read.
 ///
@@ -16,11 +18,13 @@ public enum SafeTensorsCheckpointError: Error, Equatable, Sendable, CustomString
   /// The folder holds several `*.safetensors.index.json` files; open one of them.
   case ambiguousIndex(folder: String, candidates: [String])
 
-  /// The index file cannot be read.
-  case index(path: String, message: String)
+  /// The index file cannot be read: the system's message, and the file error (a
+  /// ``FileAccessError``) as `cause`.
+  case index(path: String, message: String, cause: UnderlyingError? = nil)
 
   /// The index file is not of the form `{"weight_map": {"tensor": "shard file", …}}`.
-  case invalidIndex(path: String, reason: String)
+  /// The JSON parser's or the reader's error, when that is what found it, is `cause`.
+  case invalidIndex(path: String, reason: String, cause: UnderlyingError? = nil)
 
   /// The index places `tensor` in a shard outside the index's folder (an absolute path or a
   /// `..` component).
@@ -56,9 +60,9 @@ public enum SafeTensorsCheckpointError: Error, Equatable, Sendable, CustomString
       return
         "\(folder) holds \(candidates.count) index files (\(candidates.joined(separator: ", "))); "
         + "give the one to read instead of the folder"
-    case .index(let path, let message):
+    case .index(let path, let message, _):
       return "cannot read the index \(path): \(message)"
-    case .invalidIndex(let path, let reason):
+    case .invalidIndex(let path, let reason, _):
       return "\(path) is not a safetensors index ({\"weight_map\": {tensor: file}}): \(reason)"
     case .shardOutsideFolder(let index, let tensor, let shard):
       return

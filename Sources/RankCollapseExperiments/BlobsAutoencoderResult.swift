@@ -183,16 +183,8 @@ private func fixed(_ value: Double) -> String {
 
 /// `value` as `m.mmme±x`.
 private func scientific(_ value: Double) -> String {
-  var exponent = 0
-  var mantissa = abs(value)
-  while mantissa >= 10 {
-    mantissa /= 10
-    exponent += 1
-  }
-  while mantissa < 1 {
-    mantissa *= 10
-    exponent -= 1
-  }
+  let (mantissa, shift) = decimalExponent(value)
+  var exponent = shift
   var digits = (mantissa * 100).rounded() / 100
   if digits >= 10 {
     digits /= 10

@@ -247,10 +247,11 @@ func subscriptDigits(_ number: Int) -> String {
   return String(String(number).map { $0.wholeNumberValue.map { digits[$0] } ?? $0 })
 }
 
-/// Three significant digits, scientific below 0.001.
-func threeDigits(_ value: Double) -> String {
-  guard value.isFinite else { return SweepValue.format(value) }
-  if value == 0 { return "0" }
+/// `|value|` as `mantissa × 10^exponent` with 1 ≤ mantissa < 10.
+///
+/// - Parameter value: A finite, nonzero value.
+/// - Returns: The mantissa and the decimal exponent.
+func decimalExponent(_ value: Double) -> (mantissa: Double, exponent: Int) {
   var exponent = 0
   var mantissa = abs(value)
   while mantissa >= 10 {
@@ -261,6 +262,14 @@ func threeDigits(_ value: Double) -> String {
     mantissa *= 10
     exponent -= 1
   }
+  return (mantissa, exponent)
+}
+
+/// Three significant digits, scientific below 0.001.
+func threeDigits(_ value: Double) -> String {
+  guard value.isFinite else { return SweepValue.format(value) }
+  if value == 0 { return "0" }
+  let (mantissa, exponent) = decimalExponent(value)
   let rounded = (mantissa * 100).rounded() / 100
   let sign = value < 0 ? "-" : ""
   if exponent >= -3 && exponent <= 3 {

@@ -2,7 +2,7 @@ import Foundation
 import RankCollapse
 import RankCollapseSweep
 
-extension Experiments.LowRankCompression {
+extension Experiments.LowRankCompression: LambdaSweepExperiment {
   /// The experiment's name in the sweep's files.
   public static let experimentName = "low-rank-compression"
 
@@ -39,30 +39,6 @@ extension Experiments.LowRankCompression {
     return result.merging(data.sweepHyperparameters)
   }
 
-  /// The grid: one point per λ (axis `lambda`).
-  ///
-  /// - Returns: The points.
-  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
-  public func grid() throws(SweepError) -> [GridPoint] {
-    try GridPoint.grid([SweepAxis("lambda", numbers: lambdas)])
-  }
-
-  /// Opens (or resumes) the sweep in `folder`.
-  ///
-  /// - Parameters:
-  ///   - folder: The output folder.
-  ///   - data: The images.
-  ///   - environment: Recorded, not compared (thread count …).
-  /// - Returns: The sweep.
-  /// - Throws: `SweepError` (a folder of another run among them).
-  public func sweep(
-    folder: String, data: Experiments.ClassifierData, environment: Hyperparameters = [:]
-  ) throws(SweepError) -> Sweep {
-    try Sweep(
-      folder: folder, experiment: Self.experimentName, hyperparameters: hyperparameters(data: data),
-      environment: environment, grid: grid(), measurementColumns: Self.measurementColumns)
-  }
-
   /// Trains the λ of `shard` that are not finished yet (each resumable from its state file in
   /// `sweep.folder/state`), compresses each trained network at every rank and stores each λ's
   /// rows as a grid point.
@@ -83,24 +59,13 @@ extension Experiments.LowRankCompression {
     onMeasurement: ((Double, Measurement) -> Void)? = nil,
     report: ((GridPoint, SweepPointStatus) -> Void)? = nil
   ) throws -> SweepRunSummary {
-    try validate()
-    let stateFolder = sweep.folder + "/state"
-    try FileManager.default.createDirectory(
-      atPath: stateFolder, withIntermediateDirectories: true)
-    return try sweep.run(
-      shard: shard,
-      compute: { point in
-        guard let lambda = point["lambda"]?.number else {
-          throw Experiments.ClassifierError.invalidConfiguration("grid point \(point) has no λ")
-        }
-        let network = try trainedNetwork(
-          lambda: lambda, data: data,
-          statePath: Self.statePath(folder: stateFolder, lambda: lambda),
-          progress: progress)
-        let measurements = try measure(
-          network, data: data, onMeasurement: { onMeasurement?(lambda, $0) })
-        return measurements.flatMap(\.rows)
-      }, report: report)
+    try runLambdas(sweep, shard: shard, report: report) { lambda, statePath in
+      let network = try trainedNetwork(
+        lambda: lambda, data: data, statePath: statePath, progress: progress)
+      let measurements = try measure(
+        network, data: data, onMeasurement: { onMeasurement?(lambda, $0) })
+      return measurements.flatMap(\.rows)
+    }
   }
 
   /// Trains the classifier at `lambda` (resuming from `statePath`, or returning the network it

@@ -102,25 +102,11 @@ extension Experiments {
     /// 1, 2, 3, 4, 6, 8, 12, …, 96, 128: roughly two ranks per octave.
     public static let standardRanks = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
 
-    /// The configuration of one λ.
-    ///
-    /// - Parameter lambda: λ.
-    /// - Returns: ``configuration`` with λ set.
-    public func configuration(lambda: Double) -> ClassifierConfiguration {
-      var result = configuration
-      result.lambda = lambda
-      return result
-    }
-
     /// Checks every setting.
     ///
     /// - Throws: ``ClassifierError/invalidConfiguration(_:)`` naming the bad value.
     public func validate() throws(ClassifierError) {
-      guard !lambdas.isEmpty else { throw .invalidConfiguration("give at least one λ") }
-      for lambda in lambdas { try configuration(lambda: lambda).validate() }
-      guard Set(lambdas).count == lambdas.count else {
-        throw .invalidConfiguration("the λ values must differ, got \(lambdas)")
-      }
+      try validateLambdas()
       guard !ranks.isEmpty else { throw .invalidConfiguration("give at least one rank") }
       if let rank = ranks.first(where: { $0 < 1 }) {
         throw .invalidConfiguration("ranks must be at least 1, got \(rank)")
@@ -145,16 +131,6 @@ extension Experiments {
       guard pooling >= 1 else {
         throw .invalidConfiguration("pooling must be at least 1, got \(pooling)")
       }
-    }
-
-    /// The state file of one λ in `folder`.
-    ///
-    /// - Parameters:
-    ///   - folder: The state folder.
-    ///   - lambda: λ.
-    /// - Returns: `folder/lambda-<λ>.safetensors`.
-    public static func statePath(folder: String, lambda: Double) -> String {
-      folder + "/lambda-\(lambda).safetensors"
     }
   }
 }

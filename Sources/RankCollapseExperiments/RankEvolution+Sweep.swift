@@ -2,7 +2,7 @@ import Foundation
 import RankCollapse
 import RankCollapseSweep
 
-extension Experiments.RankEvolution {
+extension Experiments.RankEvolution: LambdaSweepExperiment {
   /// The experiment's name in the sweep's files.
   public static let experimentName = "mnist-rank-evolution"
 
@@ -15,30 +15,6 @@ extension Experiments.RankEvolution {
     var result = configuration.hyperparameters
     result["lambda"] = nil
     return result.merging(data.sweepHyperparameters)
-  }
-
-  /// The grid: one point per λ (axis `lambda`).
-  ///
-  /// - Returns: The points.
-  /// - Throws: `SweepError.invalidGrid(_:)` for repeated λ.
-  public func grid() throws(SweepError) -> [GridPoint] {
-    try GridPoint.grid([SweepAxis("lambda", numbers: lambdas)])
-  }
-
-  /// Opens (or resumes) the sweep in `folder`.
-  ///
-  /// - Parameters:
-  ///   - folder: The output folder.
-  ///   - data: The images.
-  ///   - environment: Recorded, not compared (thread count …).
-  /// - Returns: The sweep.
-  /// - Throws: `SweepError` (a folder of another run among them).
-  public func sweep(
-    folder: String, data: Experiments.ClassifierData, environment: Hyperparameters = [:]
-  ) throws(SweepError) -> Sweep {
-    try Sweep(
-      folder: folder, experiment: Self.experimentName, hyperparameters: hyperparameters(data: data),
-      environment: environment, grid: grid(), measurementColumns: Self.measurementColumns)
   }
 
   /// Trains the λ of `shard` that are not finished yet, each resumable from its state file in
@@ -60,23 +36,14 @@ extension Experiments.RankEvolution {
     onSnapshot: ((Double, Experiments.ClassifierSnapshot) -> Void)? = nil,
     report: ((GridPoint, SweepPointStatus) -> Void)? = nil
   ) throws -> SweepRunSummary {
-    try validate()
-    let stateFolder = sweep.folder + "/state"
-    try FileManager.default.createDirectory(
-      atPath: stateFolder, withIntermediateDirectories: true)
-    return try sweep.run(
-      shard: shard,
-      compute: { point in
-        guard let lambda = point["lambda"]?.number else {
-          throw Experiments.ClassifierError.invalidConfiguration("grid point \(point) has no λ")
-        }
-        let experiment = Experiments.ClassifierExperiment(
-          configuration: configuration(lambda: lambda))
-        let run = try experiment.run(
-          on: data, statePath: Self.statePath(folder: stateFolder, lambda: lambda),
-          progress: progress, onSnapshot: { onSnapshot?(lambda, $0) })
-        return Self.rows(of: run)
-      }, report: report)
+    try runLambdas(sweep, shard: shard, report: report) { lambda, statePath in
+      let experiment = Experiments.ClassifierExperiment(
+        configuration: configuration(lambda: lambda))
+      let run = try experiment.run(
+        on: data, statePath: statePath, progress: progress,
+        onSnapshot: { onSnapshot?(lambda, $0) })
+      return Self.rows(of: run)
+    }
   }
 
   /// The trajectories of a merged table (columns `lambda` then ``measurementColumns``), in the

@@ -67,35 +67,11 @@ extension Experiments {
         lambdas: [1e-3, 3e-3, 1e-2], trainingSamples: nil, testSamples: nil)
     }
 
-    /// The configuration of one λ.
-    ///
-    /// - Parameter lambda: λ.
-    /// - Returns: ``configuration`` with λ set.
-    public func configuration(lambda: Double) -> ClassifierConfiguration {
-      var result = configuration
-      result.lambda = lambda
-      return result
-    }
-
     /// Checks the λ values and the shared configuration.
     ///
     /// - Throws: ``ClassifierError/invalidConfiguration(_:)`` naming the bad value.
     public func validate() throws(ClassifierError) {
-      guard !lambdas.isEmpty else { throw .invalidConfiguration("give at least one λ") }
-      for lambda in lambdas { try configuration(lambda: lambda).validate() }
-      guard Set(lambdas).count == lambdas.count else {
-        throw .invalidConfiguration("the λ values must differ, got \(lambdas)")
-      }
-    }
-
-    /// The state file of one λ in `folder`.
-    ///
-    /// - Parameters:
-    ///   - folder: The state folder.
-    ///   - lambda: λ.
-    /// - Returns: `folder/lambda-<λ>.safetensors`.
-    public static func statePath(folder: String, lambda: Double) -> String {
-      folder + "/lambda-\(lambda).safetensors"
+      try validateLambdas()
     }
 
     /// Trains every λ in turn (resuming from `stateFolder` when given).

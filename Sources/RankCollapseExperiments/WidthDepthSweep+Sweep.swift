@@ -1,7 +1,7 @@
 import RankCollapse
 import RankCollapseSweep
 
-extension Experiments.WidthDepthSweep {
+extension Experiments.WidthDepthSweep: ClassifierSweepExperiment {
   /// The experiment's name in the sweep's files.
   public static let experimentName = "mnist-width-depth"
 
@@ -39,21 +39,12 @@ extension Experiments.WidthDepthSweep {
     }
   }
 
-  /// Opens (or resumes) the sweep in `folder`.
+  /// The sweep's grid, ``grid(inputSize:)`` at the images' input size.
   ///
-  /// - Parameters:
-  ///   - folder: The output folder.
-  ///   - data: The images.
-  ///   - environment: Recorded, not compared (thread count …).
-  /// - Returns: The sweep.
-  /// - Throws: `SweepError`.
-  public func sweep(
-    folder: String, data: Experiments.ClassifierData, environment: Hyperparameters = [:]
-  ) throws(SweepError) -> Sweep {
-    try Sweep(
-      folder: folder, experiment: Self.experimentName, hyperparameters: hyperparameters(data: data),
-      environment: environment, grid: grid(inputSize: data.trainImages.columns),
-      measurementColumns: Self.measurementColumns)
+  /// - Parameter data: The images.
+  /// - Returns: The points.
+  public func sweepGrid(data: Experiments.ClassifierData) -> [GridPoint] {
+    grid(inputSize: data.trainImages.columns)
   }
 
   /// The grid point's ``Point``.

@@ -291,24 +291,11 @@ extension Experiments {
       var chart = LineChart(
         title: "rk(\(epsilon)) of the hidden matrices, \(fixedHiddenLayers) hidden layers",
         xLabel: "width n", yLabel: "mean rk(\(epsilon)) of \(first)\(last)")
-      var initial: [Outcome] = []
-      for lambda in lambdas {
-        let line = outcomes.filter {
-          $0.point.lambda == lambda && $0.point.hiddenLayers == fixedHiddenLayers
-            && widths.contains($0.point.width)
-        }.sorted { $0.point.width < $1.point.width }
-        if initial.isEmpty { initial = line }
-        chart.series.append(
-          LineChart.Series(
-            name: "λ = \(lambda)", x: line.map { Double($0.point.width) },
-            y: line.map(\.intermediateSoftRank)))
-      }
-      chart.series.append(
-        LineChart.Series(
-          name: "at initialisation", x: initial.map { Double($0.point.width) },
-          y: initial.map { Outcome.intermediate($0.initialSoftRanks) },
-          color: RGBColor(hex: 0x7F7F7F),
-          isDashed: true))
+      addLines(
+        to: &chart, outcomes,
+        where: { $0.hiddenLayers == fixedHiddenLayers && widths.contains($0.width) },
+        x: \.width, trained: \.intermediateSoftRank,
+        initial: { Outcome.intermediate($0.initialSoftRanks) })
       return chart
     }
 
@@ -325,24 +312,42 @@ extension Experiments {
       var chart = LineChart(
         title: "rk(\(epsilon)) of each layer, hidden width \(width)", xLabel: "hidden layers",
         yLabel: "mean rk(\(epsilon)) over all layers")
-      var initial: [Outcome] = []
+      addLines(
+        to: &chart, outcomes,
+        where: { $0.width == width && hiddenLayerCounts.contains($0.hiddenLayers) },
+        x: \.hiddenLayers, trained: \.averageSoftRank,
+        initial: { Outcome.mean($0.initialSoftRanks) })
+      return chart
+    }
+
+    /// Adds one line per λ (the outcomes at the points `selected` picks, ordered by `x`) and,
+    /// dashed grey, the first λ's line at initialisation.
+    ///
+    /// - Parameters:
+    ///   - chart: The chart to add to.
+    ///   - outcomes: Outcomes of any points.
+    ///   - selected: Whether a point (of any λ) belongs to the figure.
+    ///   - x: The point's coordinate on the horizontal axis.
+    ///   - trained: The plotted value of a trained network.
+    ///   - initial: The same value at initialisation.
+    private func addLines(
+      to chart: inout LineChart, _ outcomes: [Outcome], where selected: (Point) -> Bool,
+      x: KeyPath<Point, Int>, trained: (Outcome) -> Double, initial: (Outcome) -> Double
+    ) {
+      var first: [Outcome] = []
       for lambda in lambdas {
-        let line = outcomes.filter {
-          $0.point.lambda == lambda && $0.point.width == width
-            && hiddenLayerCounts.contains($0.point.hiddenLayers)
-        }.sorted { $0.point.hiddenLayers < $1.point.hiddenLayers }
-        if initial.isEmpty { initial = line }
+        let line = outcomes.filter { $0.point.lambda == lambda && selected($0.point) }
+          .sorted { $0.point[keyPath: x] < $1.point[keyPath: x] }
+        if first.isEmpty { first = line }
         chart.series.append(
           LineChart.Series(
-            name: "λ = \(lambda)", x: line.map { Double($0.point.hiddenLayers) },
-            y: line.map(\.averageSoftRank)))
+            name: "λ = \(lambda)", x: line.map { Double($0.point[keyPath: x]) },
+            y: line.map(trained)))
       }
       chart.series.append(
         LineChart.Series(
-          name: "at initialisation", x: initial.map { Double($0.point.hiddenLayers) },
-          y: initial.map { Outcome.mean($0.initialSoftRanks) }, color: RGBColor(hex: 0x7F7F7F),
-          isDashed: true))
-      return chart
+          name: "at initialisation", x: first.map { Double($0.point[keyPath: x]) },
+          y: first.map(initial), color: RGBColor(hex: 0x7F7F7F), isDashed: true))
     }
 
     /// Text tables of both figures: per width (Figure 4) and per depth (Figure 5) the figure's

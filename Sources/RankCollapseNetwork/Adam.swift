@@ -131,7 +131,7 @@ public struct Adam<Scalar: MatrixScalar>: Optimizer {
   /// Restores ``state``.
   ///
   /// - Parameter state: A state saved from Adam.
-  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:)`` for another rule's state or
+  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:cause:)`` for another rule's state or
   ///   missing moments.
   public mutating func restore(_ state: OptimizerState<Scalar>) throws(TrainingError) {
     guard state.name == name else {

@@ -141,7 +141,7 @@ extension Trainer {
   /// - Parameter checkpoint: A checkpoint written with the same configuration (loss, learning
   ///   rate schedule, batch size and shuffle seed) and optimizer kind.
   /// - Returns: The saved network.
-  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:)`` when the configuration or the
+  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:cause:)`` when the configuration or the
   ///   optimizer differs.
   public mutating func resume(from checkpoint: Checkpoint<Scalar>) throws(TrainingError)
     -> Network<Scalar>

@@ -117,7 +117,7 @@ public struct GradientDescent<Scalar: MatrixScalar>: Optimizer {
   /// Restores ``state``.
   ///
   /// - Parameter state: A state saved from a rule with the same name.
-  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:)`` for another rule's state.
+  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:cause:)`` for another rule's state.
   public mutating func restore(_ state: OptimizerState<Scalar>) throws(TrainingError) {
     guard state.name == name else {
       throw .incompatibleCheckpoint("optimizer state is for '\(state.name)', not '\(name)'")

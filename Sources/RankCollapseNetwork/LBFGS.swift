@@ -468,7 +468,7 @@ extension LBFGS {
   /// - Parameters:
   ///   - state: A state saved by an `LBFGS` (any history size up to this one's).
   ///   - dimension: n, the objective's dimension.
-  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:)`` when the state is another rule's,
+  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:cause:)`` when the state is another rule's,
   ///   holds more pairs than ``historySize``, misses a vector or has vectors of another length.
   public mutating func restore(_ state: OptimizerState<Scalar>, dimension: Int)
     throws(TrainingError)

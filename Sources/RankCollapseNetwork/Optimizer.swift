@@ -32,7 +32,7 @@ public protocol Optimizer<Scalar>: Sendable {
   /// Restores a state saved from an optimizer of the same kind and network shape.
   ///
   /// - Parameter state: The saved state.
-  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:)`` when the state does not fit.
+  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:cause:)`` when the state does not fit.
   mutating func restore(_ state: OptimizerState<Scalar>) throws(TrainingError)
 }
 

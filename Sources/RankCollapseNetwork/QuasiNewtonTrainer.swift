@@ -254,7 +254,7 @@ extension QuasiNewtonTrainer {
   ///
   /// - Parameter checkpoint: A checkpoint written by a `QuasiNewtonTrainer` with the same loss.
   /// - Returns: The saved network.
-  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:)`` when the loss or the optimizer
+  /// - Throws: ``TrainingError/incompatibleCheckpoint(_:cause:)`` when the loss or the optimizer
   ///   differs, or the pairs do not fit the network.
   public mutating func resume(from checkpoint: Checkpoint<Scalar>) throws(TrainingError)
     -> Network<Scalar>

@@ -9,8 +9,10 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The objective or its gradient became NaN or infinite at `step`; the network was left at the
   /// last parameters whose objective and gradient were finite.
   case diverged(step: Int, objective: Double, gradientNorm: Double)
-  /// A checkpoint that does not belong to this network, optimizer or data.
-  case incompatibleCheckpoint(String)
+  /// A checkpoint that does not belong to this network, optimizer or data: what does not fit,
+  /// and the error that found it when there is one (e.g. the `NetworkError` of layers that do
+  /// not chain).
+  case incompatibleCheckpoint(String, cause: UnderlyingError? = nil)
   /// A checkpoint file that could not be written or read: the reason, and the file format's or
   /// the system's error that caused it when there is one.
   case checkpointFile(path: String, reason: String, cause: UnderlyingError? = nil)
@@ -27,7 +29,7 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     case .diverged(let step, let objective, let gradientNorm):
       "training diverged at step \(step): objective \(objective), gradient norm \(gradientNorm); "
         + "the network keeps the parameters of the last finite step (try a smaller learning rate)"
-    case .incompatibleCheckpoint(let message):
+    case .incompatibleCheckpoint(let message, _):
       "checkpoint does not fit: \(message)"
     case .checkpointFile(let path, let reason, _):
       "checkpoint '\(path)': \(reason)"

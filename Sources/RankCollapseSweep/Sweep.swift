@@ -1,4 +1,5 @@
 import RankCollapseData
+import RankCollapseTensor
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -26,7 +27,7 @@ import Foundation
 ///   the last bits.
 /// - A point file that does not decode, or belongs to another point, sweep or experiment (its
 ///   fingerprint differs), is never merged or overwritten: ``run(shard:compute:report:)`` and
-///   ``merge(to:)`` throw ``SweepError/corruptPoint(path:reason:)``; deleting the file makes the
+///   ``merge(to:)`` throw ``SweepError/corruptPoint(path:reason:cause:)``; deleting the file makes the
 ///   next run recompute that point.
 /// - The CSV is always assembled from the point files, so an interrupted and resumed sweep writes
 ///   the same bytes as an uninterrupted one.
@@ -84,7 +85,7 @@ public struct Sweep: Sendable {
   ///     names).
   /// - Throws: ``SweepError/hyperparameterMismatch(key:stored:requested:path:)``,
   ///   ``SweepError/experimentMismatch(stored:requested:path:)``,
-  ///   ``SweepError/unreadableSidecar(path:reason:)``, ``SweepError/invalidGrid(_:)`` or
+  ///   ``SweepError/unreadableSidecar(path:reason:cause:)``, ``SweepError/invalidGrid(_:)`` or
   ///   ``SweepError/file(_:)``.
   public init(
     folder: String, experiment: String, hyperparameters: Hyperparameters,
@@ -141,7 +142,7 @@ public struct Sweep: Sendable {
   ///
   /// - Parameter point: A point of ``grid``.
   /// - Returns: The rows (cells as text, ``measurementColumns`` order), or `nil`.
-  /// - Throws: ``SweepError/corruptPoint(path:reason:)`` for a file that is not a complete point
+  /// - Throws: ``SweepError/corruptPoint(path:reason:cause:)`` for a file that is not a complete point
   ///   of this sweep, ``SweepError/file(_:)`` when it cannot be read.
   public func storedRows(for point: GridPoint) throws(SweepError) -> [[String]]? {
     let path = pointPath(point)
@@ -155,7 +156,8 @@ public struct Sweep: Sendable {
     let file: PointFile
     switch SweepJSON.decode(PointFile.self, from: bytes) {
     case .success(let decoded): file = decoded
-    case .failure(let failure): throw .corruptPoint(path: path, reason: failure.reason)
+    case .failure(let failure):
+      throw .corruptPoint(path: path, reason: failure.reason, cause: failure.cause)
     }
     func check(_ condition: Bool, _ reason: @autoclosure () -> String) throws(SweepError) {
       if !condition { throw .corruptPoint(path: path, reason: reason()) }
@@ -216,7 +218,7 @@ public struct Sweep: Sendable {
   /// The points of ``grid`` without a point file.
   ///
   /// - Returns: The missing points, in grid order.
-  /// - Throws: ``SweepError/corruptPoint(path:reason:)`` or ``SweepError/file(_:)``.
+  /// - Throws: ``SweepError/corruptPoint(path:reason:cause:)`` or ``SweepError/file(_:)``.
   public func missingPoints() throws(SweepError) -> [GridPoint] {
     var missing: [GridPoint] = []
     for point in grid {
@@ -273,7 +275,7 @@ public struct Sweep: Sendable {
   /// - Parameter path: Where to write the CSV (atomically), or `nil` to only assemble it.
   /// - Returns: ``SweepMergeOutcome/complete(_:)`` with the table, or
   ///   ``SweepMergeOutcome/incomplete(missing:)`` with the points that have no file.
-  /// - Throws: ``SweepError/corruptPoint(path:reason:)`` or ``SweepError/file(_:)``.
+  /// - Throws: ``SweepError/corruptPoint(path:reason:cause:)`` or ``SweepError/file(_:)``.
   @discardableResult
   public func merge(to path: String?) throws(SweepError) -> SweepMergeOutcome {
     var table = TidyTable(columns: grid[0].names + measurementColumns)
@@ -313,7 +315,7 @@ public struct Sweep: Sendable {
     switch SweepJSON.decode(StoredSidecar.self, from: bytes) {
     case .success(let decoded): stored = decoded
     case .failure(let failure):
-      throw .unreadableSidecar(path: sidecarPath, reason: failure.reason)
+      throw .unreadableSidecar(path: sidecarPath, reason: failure.reason, cause: failure.cause)
     }
     guard stored.format == Sidecar.formatName else {
       throw .unreadableSidecar(path: sidecarPath, reason: "format '\(stored.format)'")
@@ -354,7 +356,10 @@ public struct Sweep: Sendable {
     do {
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {
-      throw .file(.failed(path: path, message: "cannot create the folder \(path): \(error)"))
+      throw .file(
+        .failed(
+          path: path, message: "cannot create the folder \(path): \(error)",
+          cause: UnderlyingError(error)))
     }
   }
 }

@@ -29,10 +29,12 @@ public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The output folder holds a sweep of another experiment.
   case experimentMismatch(stored: String, requested: String, path: String)
   /// The sidecar JSON exists but cannot be read as one.
-  case unreadableSidecar(path: String, reason: String)
+  /// The JSON decoder's error, when that is what found it, is `cause`.
+  case unreadableSidecar(path: String, reason: String, cause: UnderlyingError? = nil)
   /// A point file that is truncated, not a point file, or belongs to another sweep or point.
   /// It is never merged and never silently overwritten: delete it to have the point recomputed.
-  case corruptPoint(path: String, reason: String)
+  /// The JSON decoder's error, when that is what found it, is `cause`.
+  case corruptPoint(path: String, reason: String, cause: UnderlyingError? = nil)
   /// A file or folder could not be read, written or created.
   case file(FileAccessError)
 
@@ -50,9 +52,9 @@ public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
         + "use another output folder, or the same hyperparameters to resume"
     case .experimentMismatch(let stored, let requested, let path):
       "\(path) belongs to the experiment '\(stored)', not '\(requested)': use another output folder"
-    case .unreadableSidecar(let path, let reason):
+    case .unreadableSidecar(let path, let reason, _):
       "\(path) is not a sweep's hyperparameter file (\(reason)): use another output folder"
-    case .corruptPoint(let path, let reason):
+    case .corruptPoint(let path, let reason, _):
       "\(path) is not a complete point of this sweep (\(reason)): delete it to recompute the point"
     case .file(let error):
       error.description

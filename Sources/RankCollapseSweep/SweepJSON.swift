@@ -1,3 +1,5 @@
+import RankCollapseTensor
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -101,6 +103,8 @@ package enum SweepJSON {
   /// Why a sweep file did not decode.
   package struct DecodingFailure: Error {
     package var reason: String
+    /// The decoder's error.
+    package var cause: UnderlyingError
   }
 
   package static func encode(_ value: some Encodable) -> [UInt8] {
@@ -119,9 +123,9 @@ package enum SweepJSON {
     do {
       return .success(try JSONDecoder().decode(type, from: Data(bytes)))
     } catch let error as DecodingError {
-      return .failure(DecodingFailure(reason: describe(error)))
+      return .failure(DecodingFailure(reason: describe(error), cause: UnderlyingError(error)))
     } catch {
-      return .failure(DecodingFailure(reason: "\(error)"))
+      return .failure(DecodingFailure(reason: "\(error)", cause: UnderlyingError(error)))
     }
   }
 

@@ -65,7 +65,7 @@ extension Checkpoint {
   /// - Parameter path: A file written by `write(to:)`.
   /// - Returns: The checkpoint.
   /// - Throws: `TrainingError.checkpointFile(path:reason:cause:)` when the file cannot be read or is
-  ///   not a safetensors file; `TrainingError.incompatibleCheckpoint(_:)` when it is not a
+  ///   not a safetensors file; `TrainingError.incompatibleCheckpoint(_:cause:)` when it is not a
   ///   checkpoint of this library for `Scalar` or its parts do not fit together.
   public static func read(from path: String) throws(TrainingError) -> Checkpoint {
     let file: SafeTensorsFile
@@ -91,7 +91,7 @@ extension Checkpoint {
   /// Decodes a checkpoint from a safetensors file value.
   ///
   /// - Parameter file: Tensors and metadata written by `safeTensorsFile()`.
-  /// - Throws: `TrainingError.incompatibleCheckpoint(_:)` naming what is missing or wrong.
+  /// - Throws: `TrainingError.incompatibleCheckpoint(_:cause:)` naming what is missing or wrong.
   public init(_ file: SafeTensorsFile) throws(TrainingError) {
     let metadata = file.metadata
     func entry(_ key: String) throws(TrainingError) -> String {
@@ -171,7 +171,7 @@ extension Checkpoint {
     do {
       network = try Network(layers: layers)
     } catch {
-      throw .incompatibleCheckpoint(error.description)
+      throw .incompatibleCheckpoint(error.description, cause: UnderlyingError(error))
     }
     // Every tensor must be described: a parameter of a listed layer or an optimizer buffer.
     for tensor in file.tensors where !tensor.name.hasPrefix("optimizer.") {

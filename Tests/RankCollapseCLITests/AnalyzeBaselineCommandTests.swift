@@ -1,6 +1,7 @@
 import Foundation
 import RankCollapse
 import Testing
+import _RankCollapseTestSupport
 
 /// `analyze --svd`, `--top-k`, `--top-k-accuracy`, `--noise-baseline` and `--seed` (issue 18).
 @Suite("rankcollapse analyze: top-k mode and noise baselines")
@@ -9,13 +10,8 @@ struct AnalyzeBaselineCommandTests {
   /// Gaussian noise.
   func spikedMatrix(in folder: URL) throws -> (path: String, matrix: Matrix<Double>) {
     var generator = SeededGenerator(seed: 21)
-    var matrix = Matrix<Double>.randomNormal(rows: 2000, columns: 500, using: &generator)
-    let edge = 2000.0.squareRoot() + 500.0.squareRoot()
-    let u = try Matrix<Double>.randomNormal(rows: 2000, columns: 5, using: &generator)
-      .singularValueDecomposition().u
-    let v = try Matrix<Double>.randomNormal(rows: 500, columns: 5, using: &generator)
-      .singularValueDecomposition().u
-    matrix.gemm(u, v, transposeB: true, alpha: 3 * edge, beta: 1)
+    let (matrix, _) = try spikedNoise(
+      rows: 2000, columns: 500, spikes: 5, factor: 3, using: &generator)
     let path = folder.appendingPathComponent("spiked.npy").path
     try NumPy.write(NumPyArray(matrix), to: path)
     return (path, matrix)

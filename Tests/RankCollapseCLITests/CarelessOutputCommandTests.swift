@@ -1,6 +1,7 @@
 import Foundation
 import RankCollapse
 import Testing
+import _RankCollapseTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -52,13 +53,9 @@ struct CarelessOutputCommandTests {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let input = try CompressCommandTests.checkpoint(in: folder)
-    let other = folder.appendingPathComponent("other.txt").path
-    try Data("keep".utf8).write(to: URL(fileURLWithPath: other))
-    let link = folder.appendingPathComponent("out.safetensors").path
-    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: other)
-    // A named pipe stands for device nodes: a test must never risk replacing /dev/null.
-    let pipe = folder.appendingPathComponent("pipe.safetensors").path
-    #expect(mkfifo(pipe, 0o600) == 0)
+    let (other, link, pipe) = try linkAndPipe(
+      in: folder, target: "other.txt", link: "out.safetensors", pipe: "pipe.safetensors")
+    #expect(!pipe.isEmpty, "no named pipe")
     for output in [pipe, link] {
       let result = try runTool(["compress", input, "--rank", "2", "-o", output])
       #expect(result.status == 64, "\(output): \(result.error)")
@@ -127,16 +124,8 @@ struct CarelessOutputCommandTests {
   static func damaged(
     _ input: String, tensor name: String, value: Float, in folder: URL
   ) throws -> String {
-    let file = try SafeTensors.read(contentsOf: input)
-    var copy = SafeTensorsFile(metadata: file.metadata)
-    for tensor in file.tensors {
-      guard tensor.name == name else {
-        copy.append(tensor)
-        continue
-      }
-      var elements = tensor.vector(as: Float.self)
-      elements[0] = value
-      copy.append(SafeTensor(name: name, elements: elements, shape: tensor.shape))
+    let copy = try SafeTensors.read(contentsOf: input).changingElements(of: name) {
+      $0[0] = value
     }
     let path = folder.appendingPathComponent("damaged-\(UUID().uuidString).safetensors").path
     try SafeTensors.write(copy, to: path)

@@ -12,23 +12,16 @@ struct CompressCommandTests {
     let configuration = TrainingConfiguration(
       loss: .softmaxCrossEntropy, learningRate: .constant(0.01), maximumSteps: 5)
     let labels = (0..<60).map { $0 % 5 }
-    if double {
-      var network = try Network<Double>(
+    func trainAndSave<Scalar: MatrixScalar>(_: Scalar.Type) throws {
+      var network = try Network<Scalar>(
         widths: [30, 40, 40, 5], activation: .tanh, using: &generator)
-      let x = Matrix<Double>.randomNormal(rows: 60, columns: 30, using: &generator)
+      let x = Matrix<Scalar>.randomNormal(rows: 60, columns: 30, using: &generator)
       var trainer = Trainer(
-        configuration: configuration, optimizer: Adam<Double>(), penalty: NoPenalty<Double>())
-      _ = try trainer.fit(&network, inputs: x, targets: .labels(labels))
-      try trainer.saveCheckpoint(of: network, to: path)
-    } else {
-      var network = try Network<Float>(
-        widths: [30, 40, 40, 5], activation: .tanh, using: &generator)
-      let x = Matrix<Float>.randomNormal(rows: 60, columns: 30, using: &generator)
-      var trainer = Trainer(
-        configuration: configuration, optimizer: Adam<Float>(), penalty: NoPenalty<Float>())
+        configuration: configuration, optimizer: Adam<Scalar>(), penalty: NoPenalty<Scalar>())
       _ = try trainer.fit(&network, inputs: x, targets: .labels(labels))
       try trainer.saveCheckpoint(of: network, to: path)
     }
+    if double { try trainAndSave(Double.self) } else { try trainAndSave(Float.self) }
     return path
   }
 

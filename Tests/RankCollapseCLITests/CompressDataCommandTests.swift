@@ -388,16 +388,7 @@ struct CompressDataCommandTests {
       (["--data", text], ["data.txt", "IDX"]),
       (["--data", fixture.folder.path], ["t10k-images-idx3-ubyte"]),
     ]
-    for (arguments, messages) in cases {
-      let result = try runTool(
-        ["compress", fixture.checkpoint, "--rank", "2", "-o", output] + arguments)
-      #expect(result.status == 1, "\(arguments): \(result.error)")
-      for message in messages {
-        #expect(result.error.contains(message), "\(arguments): \(message) in \(result.error)")
-      }
-      #expect(result.output.isEmpty, "\(arguments)")
-      #expect(!FileManager.default.fileExists(atPath: output), "\(arguments)")
-    }
+    try expectCompressFailures(checkpoint: fixture.checkpoint, output: output, cases)
   }
 
   @Test(
@@ -445,5 +436,35 @@ struct CompressDataCommandTests {
     ] {
       #expect(result.output.contains(text), "\(text)")
     }
+  }
+}
+
+/// Runs `compress CHECKPOINT --rank 2 -o OUTPUT` with each case's further arguments and expects
+/// a run-time failure (status 1) whose message contains each of the case's texts, nothing on
+/// standard output and no file at `output`.
+///
+/// - Parameters:
+///   - checkpoint: The checkpoint to compress.
+///   - output: The output path that must stay absent.
+///   - cases: The further arguments and the texts the error must contain.
+///   - sourceLocation: Where a failed expectation is reported (the caller).
+/// - Throws: When the tool cannot be run.
+func expectCompressFailures(
+  checkpoint: String, output: String, _ cases: [([String], [String])],
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+  for (arguments, messages) in cases {
+    let result = try runTool(
+      ["compress", checkpoint, "--rank", "2", "-o", output] + arguments)
+    #expect(result.status == 1, "\(arguments): \(result.error)", sourceLocation: sourceLocation)
+    for message in messages {
+      #expect(
+        result.error.contains(message), "\(arguments): \(message) in \(result.error)",
+        sourceLocation: sourceLocation)
+    }
+    #expect(result.output.isEmpty, "\(arguments)", sourceLocation: sourceLocation)
+    #expect(
+      !FileManager.default.fileExists(atPath: output), "\(arguments)",
+      sourceLocation: sourceLocation)
   }
 }

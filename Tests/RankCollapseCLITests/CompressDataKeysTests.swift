@@ -197,16 +197,7 @@ struct CompressDataKeysTests {
         ["'y'", "integer", "float32"]
       ),
     ]
-    for (arguments, messages) in cases {
-      let result = try runTool(
-        ["compress", fixture.checkpoint, "--rank", "2", "-o", output] + arguments)
-      #expect(result.status == 1, "\(arguments): \(result.error)")
-      for message in messages {
-        #expect(result.error.contains(message), "\(arguments): \(message) in \(result.error)")
-      }
-      #expect(result.output.isEmpty, "\(arguments)")
-      #expect(!FileManager.default.fileExists(atPath: output), "\(arguments)")
-    }
+    try expectCompressFailures(checkpoint: fixture.checkpoint, output: output, cases)
   }
 
   @Test(

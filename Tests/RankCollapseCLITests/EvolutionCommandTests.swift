@@ -11,9 +11,7 @@ import FoundationXML
 @Suite("evolution")
 struct EvolutionCommandTests {
   func diagonal(_ values: [Double]) -> Matrix<Double> {
-    var matrix = Matrix<Double>(rows: values.count, columns: values.count, repeating: 0)
-    for (i, value) in values.enumerated() { matrix[i, i] = value }
-    return matrix
+    .diagonal(values)
   }
 
   @Test("τ_K, rk(ε) and e(r) per checkpoint match hand-computed values; a missing layer is noted")

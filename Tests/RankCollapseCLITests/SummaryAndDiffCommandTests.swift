@@ -12,9 +12,7 @@ struct SummaryAndDiffCommandTests {
 
   /// A diagonal `n × n` matrix.
   func diagonal(_ values: [Double]) -> Matrix<Double> {
-    var matrix = Matrix<Double>(rows: values.count, columns: values.count, repeating: 0)
-    for (i, value) in values.enumerated() { matrix[i, i] = value }
-    return matrix
+    .diagonal(values)
   }
 
   @Test("--summary groups by model and layer kind with exact means and quartiles")

@@ -6,11 +6,8 @@ import _RankCollapseTestSupport
 
 @Suite("Fine-tuning and compressed checkpoints")
 struct FineTuningAndCheckpointTests {
-  static func temporaryPath(_ name: String) -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-compression-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder.appendingPathComponent(name).path
+  static func temporaryPath(_ name: String) throws -> String {
+    try temporaryFolder("rankcollapse-compression").appendingPathComponent(name).path
   }
 
   struct Setup {
@@ -67,7 +64,7 @@ struct FineTuningAndCheckpointTests {
     let compressed = try Compression.compress(
       setup.network, selections: [.rank(3), .tailError(0.2), .dense]
     ).network
-    let path = Self.temporaryPath("compressed.safetensors")
+    let path = try Self.temporaryPath("compressed.safetensors")
     try compressed.write(to: path, basedOn: original)
     let restored = try CompressedNetwork<Float>.read(from: path)
     #expect(restored == compressed)
@@ -90,7 +87,7 @@ struct FineTuningAndCheckpointTests {
   @Test("A plain checkpoint reads as an all-dense compressed network")
   func plainCheckpoint() throws {
     let setup = try Self.trained()
-    let path = Self.temporaryPath("plain.safetensors")
+    let path = try Self.temporaryPath("plain.safetensors")
     try setup.trainer.saveCheckpoint(of: setup.network, to: path)
     let read = try CompressedNetwork<Float>.read(from: path)
     #expect(read.isFactored == [false, false, false])
@@ -108,7 +105,7 @@ struct FineTuningAndCheckpointTests {
       file.metadata[CompressedNetwork<Float>.layoutKey] = layout
       #expect(throws: CompressionError.self) { try CompressedNetwork<Float>(checkpoint: file) }
     }
-    let missing = Self.temporaryPath("no-such-folder/out.safetensors")
+    let missing = try Self.temporaryPath("no-such-folder/out.safetensors")
     #expect(throws: CompressionError.self) { try compressed.write(to: missing) }
     #expect(!FileManager.default.fileExists(atPath: missing))
     #expect(throws: CompressionError.self) {

@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import _RankCollapseTestSupport
 #endif
 
 /// Issue 15: an atomic write never replaces what is not a regular file.
@@ -12,17 +13,11 @@ import Glibc
 struct AtomicWriteSafetyTests {
   @Test("A symbolic link or a named pipe is not replaced, and nothing is written")
   func nonRegularDestinations() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-atomic-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try temporaryFolder("rankcollapse-atomic")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let target = folder.appendingPathComponent("target.txt").path
-    try Data("keep".utf8).write(to: URL(fileURLWithPath: target))
-    let link = folder.appendingPathComponent("w.npy").path
-    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-    // A named pipe stands for device nodes (a test must never risk replacing /dev/null).
-    let pipe = folder.appendingPathComponent("pipe.npy").path
-    #expect(mkfifo(pipe, 0o600) == 0)
+    let (target, link, pipe) = try linkAndPipe(
+      in: folder, target: "target.txt", link: "w.npy", pipe: "pipe.npy")
+    #expect(!pipe.isEmpty, "no named pipe")
     let array = NumPyArray(Matrix<Double>.identity(3))
     for path in [link, pipe] {
       #expect(throws: NumPyError.self) { try NumPy.write(array, to: path) }

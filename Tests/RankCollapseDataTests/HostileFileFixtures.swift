@@ -1,5 +1,6 @@
 import RankCollapseData
 import RankCollapseTensor
+import _RankCollapseTestSupport
 
 /// Hand-made compressed bombs and odd containers for the hostile-file tests, independent of the
 /// code under test.
@@ -68,14 +69,7 @@ enum HostileFixture {
   static func npyHeader(
     shape: [Int], descriptor: String = "<f8", fortranOrder: Bool = false
   ) -> [UInt8] {
-    let tuple =
-      shape.count == 1
-      ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-    let order = fortranOrder ? "True" : "False"
-    var text = "{'descr': '\(descriptor)', 'fortran_order': \(order), 'shape': \(tuple), }"
-    text += String(repeating: " ", count: 128 - 10 - text.utf8.count - 1) + "\n"
-    return [0x93] + Array("NUMPY".utf8) + [1, 0] + littleEndian(UInt16(text.utf8.count))
-      + Array(text.utf8)
+    npyBytes(shape: shape, descriptor: descriptor, fortranOrder: fortranOrder, data: [])
   }
 
   /// A deflated member that starts with `prefix` and continues with stored blocks of zeros,

@@ -2,6 +2,7 @@ import Foundation
 import RankCollapseData
 import RankCollapseTensor
 import Testing
+import _RankCollapseTestSupport
 
 @Suite("IDX (MNIST) files")
 struct IDXTests {
@@ -46,9 +47,7 @@ struct IDXTests {
 
   @Test("files are read from disk, and a folder of four files is a data set")
   func dataSetFolder() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-idx-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try temporaryFolder("rankcollapse-idx")
     defer { try? FileManager.default.removeItem(at: folder) }
     func write(_ name: String, _ bytes: [UInt8]) throws {
       try Data(bytes).write(to: folder.appendingPathComponent(name))

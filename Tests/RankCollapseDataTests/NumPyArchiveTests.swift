@@ -2,6 +2,7 @@ import Foundation
 import RankCollapseData
 import RankCollapseTensor
 import Testing
+import _RankCollapseTestSupport
 
 @Suite(".npz archives")
 struct NumPyArchiveTests {
@@ -40,9 +41,7 @@ struct NumPyArchiveTests {
 
   @Test("writeArchive and readArchive go through the file system atomically")
   func files() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-npz-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try temporaryFolder("rankcollapse-npz")
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("a.npz").path
     let archive = NumPyArchive([("x", NumPyArray(Self.x))])

@@ -27,21 +27,13 @@ struct NumPyFlattenedTests {
     }
   }
 
-  /// A fresh folder for one test's files.
-  static func temporaryFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-flattened-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
-  }
-
   func littleEndianFloatBytes(_ values: [Float]) -> [UInt8] {
     values.flatMap { value in (0..<4).map { UInt8((value.bitPattern >> (8 * $0)) & 0xFF) } }
   }
 
   @Test("A Fortran-ordered big-endian 3-D file reads as the C-order 2 × 12 matrix")
   func fortranFile() throws {
-    let folder = try Self.temporaryFolder()
+    let folder = try temporaryFolder("rankcollapse-flattened")
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("a.npy").path
     try Data(
@@ -62,7 +54,7 @@ struct NumPyFlattenedTests {
 
   @Test("A .npz archive: float members of any rank are read, integer members skipped")
   func archive() throws {
-    let folder = try Self.temporaryFolder()
+    let folder = try temporaryFolder("rankcollapse-flattened")
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("a.npz").path
     let kernel = values.map(Float.init)

@@ -2,6 +2,7 @@ import Foundation
 import RankCollapseData
 import RankCollapseTensor
 import Testing
+import _RankCollapseTestSupport
 
 private typealias Fixture = SafeTensorsFixture
 
@@ -163,9 +164,7 @@ struct SafeTensorsTests {
 
   @Test("write and read go through the file system, atomically")
   func files() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-st-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try temporaryFolder("rankcollapse-st")
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("model.safetensors").path
     var generator = SeededGenerator(seed: 9)
@@ -348,21 +347,19 @@ struct SafeTensorsMalformedTests {
 
   @Test("overlapping tensors, gaps and data not starting at 0 are invalidOffsets")
   func offsets() {
-    let overlap =
-      "{" + Fixture.entry("a", "F32", [2], 0, 8) + "," + Fixture.entry("b", "F32", [2], 4, 12)
-      + "}"
-    #expect(
-      throws: SafeTensorsError.invalidOffsets(tensor: "b", begin: 4, end: 12, expectedBegin: 8)
-    ) {
-      try decode(overlap, data: .init(repeating: 0, count: 12))
-    }
-    let gap =
-      "{" + Fixture.entry("a", "F32", [1], 0, 4) + "," + Fixture.entry("b", "F32", [1], 8, 12)
-      + "}"
-    #expect(
-      throws: SafeTensorsError.invalidOffsets(tensor: "b", begin: 8, end: 12, expectedBegin: 4)
-    ) {
-      try decode(gap, data: .init(repeating: 0, count: 12))
+    // (a's count and end, b's count, begin and end, where b should begin): an overlap, a gap.
+    for (aCount, aEnd, bCount, bBegin, bEnd, expected) in [
+      (2, 8, 2, 4, 12, 8), (1, 4, 1, 8, 12, 4),
+    ] {
+      let header =
+        "{" + Fixture.entry("a", "F32", [aCount], 0, aEnd) + ","
+        + Fixture.entry("b", "F32", [bCount], bBegin, bEnd) + "}"
+      #expect(
+        throws: SafeTensorsError.invalidOffsets(
+          tensor: "b", begin: bBegin, end: bEnd, expectedBegin: expected)
+      ) {
+        try decode(header, data: .init(repeating: 0, count: 12))
+      }
     }
     let same =
       "{" + Fixture.entry("a", "F32", [1], 0, 4) + "," + Fixture.entry("b", "F32", [1], 0, 4)

@@ -44,30 +44,22 @@ struct ZipFixture {
       let crc = member.crc ?? Self.crc32(member.data)
       let csize = member.compressedSize ?? UInt32(member.data.count)
       let usize = member.uncompressedSize ?? UInt32(member.data.count)
+      // From the flags to the name's length, both headers hold the same fields.
+      func sharedFields(_ bytes: inout [UInt8]) {
+        for value in [member.flags, member.method, 0, 33] { u16(value, &bytes) }
+        for value in [crc, csize, usize] { u32(value, &bytes) }
+        u16(UInt16(name.count), &bytes)
+      }
       u32(0x0403_4B50, &output)
       u16(20, &output)
-      u16(member.flags, &output)
-      u16(member.method, &output)
-      u16(0, &output)
-      u16(33, &output)
-      u32(crc, &output)
-      u32(csize, &output)
-      u32(usize, &output)
-      u16(UInt16(name.count), &output)
+      sharedFields(&output)
       u16(0, &output)
       output += name + member.data
 
       u32(0x0201_4B50, &central)
       u16(20, &central)
       u16(20, &central)
-      u16(member.flags, &central)
-      u16(member.method, &central)
-      u16(0, &central)
-      u16(33, &central)
-      u32(crc, &central)
-      u32(csize, &central)
-      u32(usize, &central)
-      u16(UInt16(name.count), &central)
+      sharedFields(&central)
       u16(0, &central)
       u16(0, &central)
       u16(0, &central)

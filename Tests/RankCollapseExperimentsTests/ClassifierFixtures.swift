@@ -1,6 +1,7 @@
 import Foundation
 import RankCollapse
 import RankCollapseExperiments
+import _RankCollapseTestSupport
 
 /// Small data sets for the classifier experiment's tests, made here (the Debian Fashion-MNIST
 /// package may be absent where tests run).
@@ -24,17 +25,7 @@ enum ClassifierFixture {
 
   /// The bytes of an IDX file: two zero bytes, the type 0x08 (unsigned byte), the rank, the
   /// big-endian dimensions, then the data.
-  static func idx(shape: [Int], data: [UInt8]) -> [UInt8] {
-    var bytes: [UInt8] = [0, 0, 0x08, UInt8(shape.count)]
-    for dimension in shape {
-      let value = UInt32(dimension)
-      bytes += [
-        UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF),
-        UInt8(value & 0xFF),
-      ]
-    }
-    return bytes + data
-  }
+  static func idx(shape: [Int], data: [UInt8]) -> [UInt8] { idxBytes(shape: shape, data: data) }
 
   /// A fresh temporary folder.
   static func temporaryFolder() throws -> String {

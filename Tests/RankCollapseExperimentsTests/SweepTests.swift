@@ -212,7 +212,7 @@ struct SimulatedKill: Error {}
     #expect {
       try sweep.merge(to: folder + "/out.csv")
     } throws: { error in
-      guard case .corruptPoint(let failing, _) = error as? SweepError else { return false }
+      guard case .corruptPoint(let failing, _, _) = error as? SweepError else { return false }
       return failing == path
     }
     #expect {

@@ -27,7 +27,7 @@ struct CheckpointDataTypeTests {
     file.removeTensor(named: name)
     file.append(replacement)
     let error = try #require(throws: TrainingError.self) { try Checkpoint<Float>(file) }
-    guard case .incompatibleCheckpoint(let message) = error else {
+    guard case .incompatibleCheckpoint(let message, _) = error else {
       Issue.record("expected incompatibleCheckpoint, got \(error)")
       return
     }

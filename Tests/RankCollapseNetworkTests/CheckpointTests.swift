@@ -5,14 +5,12 @@ import RankCollapseRegularization
 import RankCollapseTensor
 import RankCollapseTraining
 import Testing
+import _RankCollapseTestSupport
 
 @Suite("Checkpoints")
 struct CheckpointTests {
-  static func temporaryPath(_ name: String) -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "rankcollapse-checkpoints-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder.appendingPathComponent(name).path
+  static func temporaryPath(_ name: String) throws -> String {
+    try temporaryFolder("rankcollapse-checkpoints").appendingPathComponent(name).path
   }
 
   struct Setup {
@@ -48,7 +46,7 @@ struct CheckpointTests {
     _ = try trainer.fit(&uninterrupted, inputs: setup.x, targets: .labels(setup.labels))
 
     // Stop after 11 steps (mid-epoch: 37 samples, batches of 8), save, resume in a new trainer.
-    let path = Self.temporaryPath("run.safetensors")
+    let path = try Self.temporaryPath("run.safetensors")
     var first = setup.network
     var interrupted = Trainer(
       configuration: Self.configuration(
@@ -97,13 +95,7 @@ struct CheckpointTests {
 
   @Test("Malformed or foreign checkpoint files give typed errors")
   func malformedCheckpoints() throws {
-    let setup = try Self.setup()
-    var trainer = Trainer(
-      configuration: Self.configuration(steps: 3), optimizer: Adam<Float>(),
-      penalty: NoPenalty<Float>())
-    var network = setup.network
-    _ = try trainer.fit(&network, inputs: setup.x, targets: .labels(setup.labels))
-    let good = trainer.checkpoint(of: network).safeTensorsFile()
+    let good = try CheckpointValidationTests.checkpointFile(optimizer: Adam<Float>())
 
     func decodeError(_ file: SafeTensorsFile) -> TrainingError? {
       do {
@@ -117,7 +109,7 @@ struct CheckpointTests {
       }
     }
     func incompatible(_ error: TrainingError?, _ fragment: String) -> Bool {
-      guard case .incompatibleCheckpoint(let message) = error else { return false }
+      guard case .incompatibleCheckpoint(let message, _) = error else { return false }
       return message.contains(fragment)
     }
     var foreign = good
@@ -143,9 +135,9 @@ struct CheckpointTests {
     #expect(incompatible(doubleError, "Float"))
 
     // Files: missing, not safetensors, truncated.
-    let missing = Self.temporaryPath("absent.safetensors")
+    let missing = try Self.temporaryPath("absent.safetensors")
     #expect(throws: TrainingError.self) { _ = try Checkpoint<Float>.read(from: missing) }
-    let garbage = Self.temporaryPath("garbage.safetensors")
+    let garbage = try Self.temporaryPath("garbage.safetensors")
     try Data("not a checkpoint at all".utf8).write(to: URL(fileURLWithPath: garbage))
     do {
       _ = try Checkpoint<Float>.read(from: garbage)
@@ -159,7 +151,7 @@ struct CheckpointTests {
       // The file format's own error is kept as the cause, typed.
       #expect(cause?.error is SafeTensorsError, "cause: \(String(describing: cause))")
     }
-    let truncated = Self.temporaryPath("truncated.safetensors")
+    let truncated = try Self.temporaryPath("truncated.safetensors")
     let bytes = SafeTensors.encode(good)
     try Data(bytes.prefix(bytes.count - 10)).write(to: URL(fileURLWithPath: truncated))
     #expect(throws: TrainingError.self) { _ = try Checkpoint<Float>.read(from: truncated) }

@@ -5,6 +5,7 @@ import RankCollapseRegularization
 import RankCollapseTensor
 import RankCollapseTraining
 import Testing
+import _RankCollapseTestSupport
 
 /// Issue 15, item 6: checkpoints whose parts do not fit are typed errors, and nothing
 /// non-finite is written.
@@ -94,16 +95,7 @@ struct CheckpointValidationTests {
     ])
   func nonFiniteOnReading(name: String, value: Float) throws {
     let file = try Self.checkpointFile(optimizer: Adam<Float>())
-    var damaged = SafeTensorsFile(metadata: file.metadata)
-    for tensor in file.tensors {
-      guard tensor.name == name else {
-        damaged.append(tensor)
-        continue
-      }
-      var elements = tensor.vector(as: Float.self)
-      elements[elements.count / 2] = value
-      damaged.append(SafeTensor(name: name, elements: elements, shape: tensor.shape))
-    }
+    let damaged = file.changingElements(of: name) { $0[$0.count / 2] = value }
     let error = try #require(Self.resumeError(damaged, optimizer: Adam<Float>()))
     #expect(error.contains("non-finite"), "\(error)")
   }
@@ -118,7 +110,7 @@ struct CheckpointValidationTests {
     let trainer = Trainer(
       configuration: CheckpointTests.configuration(steps: 1), optimizer: Adam<Float>(),
       penalty: NoPenalty<Float>())
-    let path = CheckpointTests.temporaryPath("nan.safetensors")
+    let path = try CheckpointTests.temporaryPath("nan.safetensors")
     #expect(throws: TrainingError.self) { try trainer.saveCheckpoint(of: network, to: path) }
     #expect(!FileManager.default.fileExists(atPath: path))
   }

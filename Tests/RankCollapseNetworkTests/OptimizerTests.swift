@@ -67,10 +67,7 @@ struct OptimizerTests {
 
   @Test("With plain gradient descent, decoupled weight decay equals weight decay")
   func decoupledEqualsCoupledForGradientDescent() throws {
-    var generator = SeededGenerator(seed: 6)
-    let start = try Network<Double>(widths: [4, 5, 2], activation: .tanh, using: &generator)
-    let x = Matrix<Double>.randomNormal(rows: 20, columns: 4, using: &generator)
-    let y = Matrix<Double>.randomNormal(rows: 20, columns: 2, using: &generator)
+    let (start, x, y) = try regressionProblem(widths: [4, 5, 2], rows: 20, seed: 6)
     let configuration = TrainingConfiguration(
       loss: .squaredError, learningRate: .constant(0.05), maximumSteps: 50)
     var coupled = start

@@ -8,6 +8,19 @@ import Testing
 
 @Suite("Progress on standard error")
 struct ProgressTests {
+  /// Trains a 3-4-2 tanh network with `configuration` on 10 random points (gradient descent,
+  /// weight decay 10⁻³).
+  static func trainSmallNetwork(seed: UInt64, _ configuration: TrainingConfiguration) throws {
+    var generator = SeededGenerator(seed: seed)
+    var network = try Network<Float>(widths: [3, 4, 2], activation: .tanh, using: &generator)
+    let x = Matrix<Float>.randomNormal(rows: 10, columns: 3, using: &generator)
+    let y = Matrix<Float>.randomNormal(rows: 10, columns: 2, using: &generator)
+    var trainer = Trainer(
+      configuration: configuration, optimizer: GradientDescent<Float>(),
+      penalty: WeightDecay<Float>(lambda: 1e-3))
+    _ = try trainer.fit(&network, inputs: x, targets: .values(y))
+  }
+
   @Test("Plain lines every n steps and a final line naming the reason; silent prints nothing")
   func progressLines() async throws {
     let result = try await #require(
@@ -37,16 +50,11 @@ struct ProgressTests {
   @Test("A custom output receives the lines; a terminal output gets one line rewritten in place")
   func customOutput() throws {
     let output = RecordingOutput(isTerminal: true)
-    var generator = SeededGenerator(seed: 2)
-    var network = try Network<Float>(widths: [3, 4, 2], activation: .tanh, using: &generator)
-    let x = Matrix<Float>.randomNormal(rows: 10, columns: 3, using: &generator)
-    let y = Matrix<Float>.randomNormal(rows: 10, columns: 2, using: &generator)
-    var trainer = Trainer(
-      configuration: TrainingConfiguration(
+    try Self.trainSmallNetwork(
+      seed: 2,
+      TrainingConfiguration(
         loss: .squaredError, learningRate: .constant(0.01), maximumSteps: 3,
-        progress: ProgressStyle(cadence: .seconds(0), output: output)),
-      optimizer: GradientDescent<Float>(), penalty: WeightDecay<Float>(lambda: 1e-3))
-    _ = try trainer.fit(&network, inputs: x, targets: .values(y))
+        progress: ProgressStyle(cadence: .seconds(0), output: output)))
     let text = output.text
     #expect(text.hasPrefix("\r\u{1B}[Kstep 0  epoch 0  L_λ "), "got: \(text)")
     #expect(text.hasSuffix("stopped: maximumSteps\n"), "got: \(text)")
@@ -56,16 +64,11 @@ struct ProgressTests {
   @Test("A custom checkpoint writer receives the run's state; nothing touches the file system")
   func customCheckpointWriter() throws {
     let writer = RecordingCheckpoints()
-    var generator = SeededGenerator(seed: 3)
-    var network = try Network<Float>(widths: [3, 4, 2], activation: .tanh, using: &generator)
-    let x = Matrix<Float>.randomNormal(rows: 10, columns: 3, using: &generator)
-    let y = Matrix<Float>.randomNormal(rows: 10, columns: 2, using: &generator)
-    var trainer = Trainer(
-      configuration: TrainingConfiguration(
+    try Self.trainSmallNetwork(
+      seed: 3,
+      TrainingConfiguration(
         loss: .squaredError, learningRate: .constant(0.01), maximumSteps: 7,
-        checkpoint: CheckpointPolicy(writer: writer, everySteps: 3)),
-      optimizer: GradientDescent<Float>(), penalty: WeightDecay<Float>(lambda: 1e-3))
-    _ = try trainer.fit(&network, inputs: x, targets: .values(y))
+        checkpoint: CheckpointPolicy(writer: writer, everySteps: 3)))
     // Steps 3 and 6, and the final state at step 7.
     #expect(writer.steps == [3, 6, 7])
   }

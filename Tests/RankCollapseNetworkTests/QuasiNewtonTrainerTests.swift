@@ -75,9 +75,7 @@ struct QuasiNewtonTrainerTests {
 
   @Test("Checkpoint and resume continue exactly the uninterrupted trajectory")
   func exactResume() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "lbfgs-resume-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try temporaryFolder("lbfgs-resume")
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("run.safetensors").path
 
@@ -107,9 +105,7 @@ struct QuasiNewtonTrainerTests {
 
   @Test("A checkpoint whose curvature pairs do not fit the network is refused")
   func incompatiblePairs() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "lbfgs-pairs-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try temporaryFolder("lbfgs-pairs")
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent("run.safetensors").path
     var (network, x) = try Self.problem(Double.self)

@@ -6,10 +6,7 @@ import Testing
 @Suite("Stopping criteria and observers")
 struct StoppingTests {
   static func problem() throws -> (Network<Double>, Matrix<Double>, Matrix<Double>) {
-    var generator = SeededGenerator(seed: 31)
-    let network = try Network<Double>(widths: [3, 5, 2], activation: .tanh, using: &generator)
-    let x = Matrix<Double>.randomNormal(rows: 25, columns: 3, using: &generator)
-    let y = Matrix<Double>.randomNormal(rows: 25, columns: 2, using: &generator)
+    let (network, x, y) = try regressionProblem(widths: [3, 5, 2], rows: 25, seed: 31)
     return (network, x, y)
   }
 

@@ -66,10 +66,7 @@ struct TrainingTests {
 
   @Test("The stationarity residual is large at initialisation")
   func residualAtInitialisation() throws {
-    var generator = SeededGenerator(seed: 2)
-    let network = try Network<Double>(widths: [4, 6, 3], activation: .tanh, using: &generator)
-    let x = Matrix<Double>.randomNormal(rows: 30, columns: 4, using: &generator)
-    let y = Matrix<Double>.randomNormal(rows: 30, columns: 3, using: &generator)
+    let (network, x, y) = try regressionProblem(widths: [4, 6, 3], rows: 30, seed: 2)
     let residuals = try WeightDecay<Double>(lambda: 1e-3).stationarityResiduals(
       of: network, inputs: x, targets: .values(y), loss: .squaredError)
     #expect(residuals.count == 2)

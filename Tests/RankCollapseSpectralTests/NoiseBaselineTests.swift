@@ -2,6 +2,7 @@ import Foundation
 import RankCollapseSpectral
 import RankCollapseTensor
 import Testing
+import _RankCollapseTestSupport
 
 @Suite("Noise baselines: Marchenko–Pastur fit and shuffled entries")
 struct NoiseBaselineTests {
@@ -39,14 +40,9 @@ struct NoiseBaselineTests {
   @Test("Planted spikes: five strong directions over noise give five spikes")
   func plantedSpikes() throws {
     var generator = SeededGenerator(seed: 9)
-    var matrix = Matrix<Double>.randomNormal(rows: 1200, columns: 300, using: &generator)
     // Signal of singular value 3 × the noise edge in five orthogonal directions.
-    let edge = 1200.0.squareRoot() + 300.0.squareRoot()
-    let u = try Matrix<Double>.randomNormal(rows: 1200, columns: 5, using: &generator)
-      .singularValueDecomposition().u
-    let v = try Matrix<Double>.randomNormal(rows: 300, columns: 5, using: &generator)
-      .singularValueDecomposition().u
-    matrix.gemm(u, v, transposeB: true, alpha: 3 * edge, beta: 1)
+    let (matrix, edge) = try spikedNoise(
+      rows: 1200, columns: 300, spikes: 5, factor: 3, using: &generator)
     let spectrum = try matrix.spectrum()
     #expect(spectrum.marchenkoPasturFit().spikes == 5)
     let shuffle = try matrix.shuffleComparison(spectrum: spectrum, seed: 4)

@@ -33,31 +33,31 @@ struct BranchFreeMathTests {
     return abs(value - reference) / reference.ulp
   }
 
+  /// The largest error, in ulp, of `function` against `reference` over `grid`.
+  static func worstFloatError(
+    _ grid: [Float], _ function: (Float) -> Float, _ reference: (Double) -> Double
+  ) -> Double {
+    grid.reduce(0) { max($0, ulpError(function($1), reference(Double($1)))) }
+  }
+
   @Test("Float exp within 3 ulp of exp on [−87, 88]")
   func floatExp() {
-    var worst = 0.0
-    for x in Self.floatGrid(87, 88) {
-      worst = max(worst, Self.ulpError(Float.branchFreeExp(x), Foundation.exp(Double(x))))
-    }
+    let worst = Self.worstFloatError(
+      Self.floatGrid(87, 88), Float.branchFreeExp, { Foundation.exp($0) })
     #expect(worst <= 3, "worst \(worst) ulp")
   }
 
   @Test("Float tanh within 6 ulp of tanh on [−12, 12]")
   func floatTanh() {
-    var worst = 0.0
-    for x in Self.floatGrid(12, 12) {
-      worst = max(worst, Self.ulpError(Float.branchFreeTanh(x), Foundation.tanh(Double(x))))
-    }
+    let worst = Self.worstFloatError(
+      Self.floatGrid(12, 12), Float.branchFreeTanh, { Foundation.tanh($0) })
     #expect(worst <= 6, "worst \(worst) ulp")
   }
 
   @Test("Float logistic within 3 ulp of 1/(1+e⁻ˣ) on [−80, 80]")
   func floatLogistic() {
-    var worst = 0.0
-    for x in Self.floatGrid(80, 80) {
-      let reference = 1 / (1 + Foundation.exp(-Double(x)))
-      worst = max(worst, Self.ulpError(Float.branchFreeLogistic(x), reference))
-    }
+    let worst = Self.worstFloatError(
+      Self.floatGrid(80, 80), Float.branchFreeLogistic, { 1 / (1 + Foundation.exp(-$0)) })
     #expect(worst <= 3, "worst \(worst) ulp")
   }
 

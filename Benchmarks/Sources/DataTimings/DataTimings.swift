@@ -9,7 +9,10 @@ import RankCollapse
 import TimingSupport
 
 /// An operation the tool can time, named as in `compare_data_numpy.py`.
-enum DataOperation: String, CaseIterable, ExpressibleByArgument {
+enum DataOperation: String, TimedOperations {
+  static let defaultRepetitions = 10
+  static let defaultWarmup = 1
+
   /// The Fashion-MNIST training images and labels as `Float` (`LabelledData<Float>`).
   case fashionTrainF32 = "fashion-train-f32"
   /// The same as `Double`.
@@ -28,8 +31,7 @@ struct DataTimings: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time reading one data file with RankCollapse and print JSON (seconds).")
 
-  @Option(help: "The operation: \(DataOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var op: DataOperation
+  @OptionGroup var timing: TimingOptions<DataOperation>
 
   @Option(help: "The folder holding the Fashion-MNIST IDX files.")
   var folder: String = "/usr/share/datasets/fashion-mnist"
@@ -37,15 +39,9 @@ struct DataTimings: ParsableCommand {
   @Option(help: "The file for safetensors-read and npz-read.")
   var file: String?
 
-  @Option(help: "Timed repetitions.")
-  var reps: Int = 10
-
-  @Option(help: "Untimed repetitions before the timed ones.")
-  var warmup: Int = 1
-
   func run() throws {
     let body: () throws -> Double
-    switch op {
+    switch timing.op {
     case .fashionTrainF32:
       body = {
         let data = try LabelledData<Float>(mnistFolder: folder, split: .train)
@@ -71,17 +67,17 @@ struct DataTimings: ParsableCommand {
     }
     // CPU time is read inside each wall-clock measurement (and dropped for the warm-ups).
     var cpuTimes: [Double] = []
-    let (times, checksum) = try Timing.repeated(warmup: warmup, reps: reps) {
+    let (times, checksum) = try Timing.repeated(warmup: timing.warmup, reps: timing.reps) {
       let cpuStart = Timing.processSeconds()
       let value = try body()
       cpuTimes.append(Timing.processSeconds() - cpuStart)
       return value
     }
-    cpuTimes.removeFirst(warmup)
+    cpuTimes.removeFirst(timing.warmup)
     // The upper median, as this tool has always printed (see `Timing.upperMedian`).
     print(
       """
-      {"op": "\(op.rawValue)", "reps": \(reps), "median": \(Timing.upperMedian(times)), \
+      {"op": "\(timing.op.rawValue)", "reps": \(timing.reps), "median": \(Timing.upperMedian(times)), \
       "min": \(Timing.minimum(times)), "cpu_median": \(Timing.upperMedian(cpuTimes)), \
       "times": \(Timing.jsonArray(times)), "checksum": \(checksum)}
       """)

@@ -10,7 +10,10 @@ import RankCollapse
 import TimingSupport
 
 /// An operation the tool can time, named as in `compare_sklearn.py`.
-enum ClusteringOperation: String, CaseIterable, ExpressibleByArgument {
+enum ClusteringOperation: String, TimedOperations {
+  static let defaultRepetitions = 5
+  static let defaultWarmup = 1
+
   /// One `KMeans.lloydIteration` from the given centroids.
   case lloydIteration = "lloyd-iteration"
   /// A full fit (Hamerly bounds) from the given centroids to tolerance 1e-4.
@@ -29,9 +32,7 @@ struct KMeansTimings: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time one k-means operation of RankCollapseClustering and print JSON (seconds).")
 
-  @Option(
-    help: "The operation: \(ClusteringOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var op: ClusteringOperation
+  @OptionGroup var timing: TimingOptions<ClusteringOperation>
 
   @Option(help: "An N×d float32 .npy file of points.")
   var points: String
@@ -42,18 +43,7 @@ struct KMeansTimings: ParsableCommand {
   @Option(help: "K for plusplus and spectral.")
   var clusters: Int = 10
 
-  @Option(help: "Timed repetitions.")
-  var reps: Int = 5
-
-  @Option(help: "Untimed repetitions before the timed ones.")
-  var warmup: Int = 1
-
   @OptionGroup var threadOptions: ThreadOptions
-
-  func validate() throws {
-    guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
-    guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
-  }
 
   func run() throws {
     threadOptions.apply()
@@ -63,7 +53,7 @@ struct KMeansTimings: ParsableCommand {
     var iterations = 0
     var repetition: UInt64 = 0
     let body: () throws -> Void
-    switch op {
+    switch timing.op {
     case .lloydIteration:
       guard let start else { throw ValidationError("lloyd-iteration needs --centroids") }
       // Row norms are computed once per fit, so once here too.
@@ -78,10 +68,10 @@ struct KMeansTimings: ParsableCommand {
         iterations = 1
       }
     case .fitHamerly, .fitLloyd:
-      guard let start else { throw ValidationError("\(op.rawValue) needs --centroids") }
+      guard let start else { throw ValidationError("\(timing.op.rawValue) needs --centroids") }
       let kmeans = KMeans(
         clusterCount: start.rows, maximumIterations: 300, tolerance: 1e-4,
-        algorithm: op == .fitLloyd ? .lloyd : .hamerly)
+        algorithm: timing.op == .fitLloyd ? .lloyd : .hamerly)
       body = {
         let result = try kmeans.fit(x, initialCentroids: start)
         inertia = result.inertia
@@ -99,14 +89,14 @@ struct KMeansTimings: ParsableCommand {
         inertia = try TotalClusterVariation.spectralLowerBound(points: x, clusters: clusters).value
       }
     }
-    let times = try Timing.repeated(warmup: warmup, reps: reps) {
+    let times = try Timing.repeated(warmup: timing.warmup, reps: timing.reps) {
       try body()
       return 0
     }.seconds
     // The upper median, as this tool has always printed (see `Timing.upperMedian`).
     print(
       """
-      {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "reps": \(reps), \
+      {"op": "\(timing.op.rawValue)", "threads": \(BLAS.threadCount), "reps": \(timing.reps), \
       "median": \(Timing.upperMedian(times)), "min": \(Timing.minimum(times)), \
       "times": \(Timing.jsonArray(times)), "inertia": \(inertia), "iterations": \(iterations)}
       """)

@@ -10,7 +10,10 @@ import RankCollapse
 import TimingSupport
 
 /// An operation the tool can time, named as in `compare_numpy.py`.
-enum TimedOperation: String, CaseIterable, ExpressibleByArgument {
+enum TimedOperation: String, TimedOperations {
+  static let defaultRepetitions = 20
+  static let defaultWarmup = 2
+
   case gemmF32 = "gemm-f32"
   case gemmF32InPlace = "gemm-f32-inplace"
   case gemmF64 = "gemm-f64"
@@ -31,15 +34,7 @@ struct RankCollapseTimings: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time one RankCollapse matrix operation and print JSON (seconds).")
 
-  @Option(
-    help: "The operation: \(TimedOperation.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var op: TimedOperation
-
-  @Option(help: "Timed repetitions.")
-  var reps: Int = 20
-
-  @Option(help: "Untimed repetitions before the timed ones.")
-  var warmup: Int = 2
+  @OptionGroup var timing: TimingOptions<TimedOperation>
 
   @OptionGroup var threadOptions: ThreadOptions
 
@@ -47,8 +42,6 @@ struct RankCollapseTimings: ParsableCommand {
   var threading: String = "partitionOutput"
 
   func validate() throws {
-    guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
-    guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
     guard ["partitionOutput", "openBLAS"].contains(threading) else {
       throw ValidationError("--threading must be partitionOutput or openBLAS, got \(threading)")
     }
@@ -57,12 +50,12 @@ struct RankCollapseTimings: ParsableCommand {
   func run() throws {
     threadOptions.apply()
     BLAS.threading = threading == "openBLAS" ? .openBLAS : .partitionOutput
-    let body = try makeBody(op)
-    let (times, checksum) = try Timing.repeated(warmup: warmup, reps: reps, body)
+    let body = try makeBody(timing.op)
+    let (times, checksum) = try Timing.repeated(warmup: timing.warmup, reps: timing.reps, body)
     print(
       """
-      {"op": "\(op.rawValue)", "threads": \(BLAS.threadCount), "core": "\(BLAS.coreName)", \
-      "reps": \(reps), "median": \(Timing.median(times)), "min": \(Timing.minimum(times)), \
+      {"op": "\(timing.op.rawValue)", "threads": \(BLAS.threadCount), "core": "\(BLAS.coreName)", \
+      "reps": \(timing.reps), "median": \(Timing.median(times)), "min": \(Timing.minimum(times)), \
       "times": \(Timing.jsonArray(times)), "checksum": \(checksum.isFinite ? checksum : 0)}
       """)
   }
