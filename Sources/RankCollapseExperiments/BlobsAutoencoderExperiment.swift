@@ -290,7 +290,10 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
         widths: widths, activation: .tanh, outputActivation: .identity,
         initializer: initializer, using: &initGenerator)
     } catch {
-      throw .invalidParameter(name: "widths", value: "\(widths)", requirement: "\(error)")
+      throw .invalidParameter(
+        ParameterError(
+          name: "widths", value: "\(widths)", requirement: "\(error)",
+          cause: UnderlyingError(error)))
     }
     let configuration = TrainingConfiguration(
       loss: .squaredError, learningRate: schedule, gradientTolerance: gradientTolerance,

@@ -75,7 +75,9 @@ extension Experiments {
           layer: 1)
       } catch {
         throw .invalidParameter(
-          name: "widths", value: "\(configuration.widths)", requirement: "\(error)")
+        ParameterError(
+          name: "widths", value: "\(configuration.widths)", requirement: "\(error)",
+          cause: UnderlyingError(error)))
       }
       initialNetwork = network
     }

@@ -40,7 +40,9 @@ extension Experiments.WarmupComparison {
         initializer: autoencoder.initializer, using: &generator)
     } catch {
       throw .invalidParameter(
-        name: "widths", value: "\(autoencoder.widths)", requirement: "\(error)")
+        ParameterError(
+          name: "widths", value: "\(autoencoder.widths)", requirement: "\(error)",
+          cause: UnderlyingError(error)))
     }
     let configuration = TrainingConfiguration(
       loss: .squaredError, learningRate: autoencoder.schedule,
@@ -86,7 +88,9 @@ extension Experiments.WarmupComparison {
         initializer: .glorotUniform, using: &generator)
     } catch {
       throw .invalidParameter(
-        name: "classifier-widths", value: "\(classifierHiddenWidths)", requirement: "\(error)")
+        ParameterError(
+          name: "classifier-widths", value: "\(classifierHiddenWidths)", requirement: "\(error)",
+          cause: UnderlyingError(error)))
     }
     let penalty = WeightDecay<Float>(lambda: lambda)
     let trainTargets = Targets<Float>.labels(data.trainLabels)

@@ -23,6 +23,9 @@ public struct ParameterError: Error, Sendable, Hashable, CustomStringConvertible
   public var value: String
   /// What the value must be ("finite and > 0", "in 1…100000").
   public var requirement: String
+  /// The error that found the value invalid, when a check elsewhere did (for instance the
+  /// `NetworkError` of widths a network cannot be built with); `nil` for a direct check.
+  public var cause: UnderlyingError?
 
   /// A parameter error.
   ///
@@ -30,10 +33,12 @@ public struct ParameterError: Error, Sendable, Hashable, CustomStringConvertible
   ///   - name: The parameter's name.
   ///   - value: The value given, as text.
   ///   - requirement: What the value must be.
-  public init(name: String, value: String, requirement: String) {
+  ///   - cause: The error that found the value invalid, if another check did.
+  public init(name: String, value: String, requirement: String, cause: UnderlyingError? = nil) {
     self.name = name
     self.value = value
     self.requirement = requirement
+    self.cause = cause
   }
 
   /// "invalid `name` '`value`': must be `requirement`".

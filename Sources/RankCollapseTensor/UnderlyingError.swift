@@ -13,7 +13,7 @@
 ///
 /// Two values are equal when their errors have the same type and the same description (errors
 /// in general are not `Equatable`).
-public struct UnderlyingError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct UnderlyingError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The original error.
   public let error: any Error
 
@@ -30,5 +30,13 @@ public struct UnderlyingError: Error, Sendable, Equatable, CustomStringConvertib
   /// Whether the two errors have the same type and description.
   public static func == (lhs: UnderlyingError, rhs: UnderlyingError) -> Bool {
     type(of: lhs.error) == type(of: rhs.error) && lhs.description == rhs.description
+  }
+
+  /// Hashes the error's type and description, the parts ``==(_:_:)`` compares.
+  ///
+  /// - Parameter hasher: The hasher.
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(ObjectIdentifier(type(of: error)))
+    hasher.combine(description)
   }
 }

@@ -60,4 +60,23 @@ struct ErrorCauseTests {
       ClusteringError.eigenvalueFailure(cause).description.contains("dgesdd"),
       "the clustering error keeps the LAPACK failure typed")
   }
+
+  @Test(
+    "A ParameterError found by another check keeps that error as its cause; the message is the same, and errors with different causes differ"
+  )
+  func parameterErrorKeepsItsCause() throws {
+    var generator = SeededGenerator(seed: 1)
+    var networkError: (any Error)?
+    do {
+      _ = try Network<Float>(widths: [3], activation: .tanh, using: &generator)
+    } catch { networkError = error }
+    let cause = try #require(networkError)
+    let plain = ParameterError(name: "widths", value: "[3]", requirement: "\(cause)")
+    let kept = ParameterError(
+      name: "widths", value: "[3]", requirement: "\(cause)", cause: UnderlyingError(cause))
+    #expect(kept.description == plain.description)
+    #expect(kept.cause?.error is NetworkError, "the original NetworkError, not its text")
+    #expect(kept != plain)
+    #expect(Set([kept, plain, kept]).count == 2, "Hashable agrees with ==")
+  }
 }
