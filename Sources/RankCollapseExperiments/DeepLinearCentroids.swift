@@ -75,9 +75,9 @@ extension Experiments {
           layer: 1)
       } catch {
         throw .invalidParameter(
-        ParameterError(
-          name: "widths", value: "\(configuration.widths)", requirement: "\(error)",
-          cause: UnderlyingError(error)))
+          ParameterError(
+            name: "widths", value: "\(configuration.widths)", requirement: "\(error)",
+            cause: UnderlyingError(error)))
       }
       initialNetwork = network
     }
