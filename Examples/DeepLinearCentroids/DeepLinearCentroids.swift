@@ -23,7 +23,8 @@ struct DeepLinearCentroids: ParsableCommand {
       Writes figure2.csv (tidy: one row per quantity and grid point), figure2.svg, \
       summary.json (log-log slopes in σ, monotonicity in λ, bound check) and \
       hyperparameters.json to the output folder. Every finished grid point is stored at once \
-      in OUTPUT/points: run the same command again to resume after an interruption.
+      in OUTPUT/points: run the same command again to resume after an interruption. While \
+      points are missing, figure2-partial.svg shows the finished ones.
 
       The default scale (d = 96, widths 96-48-36-48-96, N = 3000, 5 × 5 grid) takes a few \
       minutes on one core in a release build. --paper uses the paper's sizes (d = 784, widths \
@@ -152,6 +153,17 @@ struct DeepLinearCentroids: ParsableCommand {
       print(
         "\(missing.count) grid points are not finished yet (other shards, or run again to "
           + "resume); the CSV and figure are written when the grid is complete.")
+      let records = try Figure2.Record.records(from: try sweep.finishedTable())
+      if !records.isEmpty {
+        try Figure2.figure(
+          records,
+          title:
+            "Figure 2 so far (\(records.count) of \(sweep.grid.count) points): ‖Θ*,C − Θ*‖, "
+            + "d = \(configuration.dimension), \(configuration.penalty.rawValue) weight decay",
+          closedForm: configuration.penalty == .perLayer ? "(per-layer)" : "(21)"
+        ).write(to: output + "/figure2-partial.svg")
+        print("wrote \(output)/figure2-partial.svg from the finished points")
+      }
     case .complete(let table):
       let records = try Figure2.Record.records(from: table)
       let result = Figure2.Summary(records)

@@ -20,7 +20,8 @@ extension Experiments.DeepLinearCentroids {
   /// (dashed). Points with a non-positive value are left as gaps, and so is a trained distance
   /// below ``roundingLevel`` (two products equal to rounding, in practice both zero: per-layer
   /// weight decay strong enough to remove every direction); a trained point
-  /// whose full-loss or centroid-loss run did not converge is drawn as an open circle.
+  /// whose full-loss or centroid-loss run did not converge is drawn as an open circle. A grid
+  /// still in progress (records missing) draws each line through the points it has.
   ///
   /// - Parameters:
   ///   - records: The grid's records.
@@ -53,6 +54,12 @@ extension Experiments.DeepLinearCentroids {
       let colors = ColorMap.viridis.colors(count: groups.count)
       var series: [LineChart.Series] = []
       for (index, group) in groups.enumerated() {
+        // The x values with a record: a grid still in progress draws its lines through the
+        // finished points instead of breaking them at the missing ones.
+        let xs = xs.filter { x in
+          let (lambda, sigma) = point(x, group)
+          return records.contains { $0.lambda == lambda && $0.sigma == sigma }
+        }
         func line(_ read: (Record) -> Double) -> [Double] {
           xs.map { x in
             let (lambda, sigma) = point(x, group)

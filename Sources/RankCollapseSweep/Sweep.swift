@@ -278,6 +278,24 @@ public struct Sweep: Sendable {
   /// - Throws: ``SweepError/corruptPoint(path:reason:cause:)`` or ``SweepError/file(_:)``.
   @discardableResult
   public func merge(to path: String?) throws(SweepError) -> SweepMergeOutcome {
+    let (table, missing) = try assemble()
+    guard missing.isEmpty else { return .incomplete(missing: missing) }
+    if let path { try table.writeCSV(to: path) }
+    return .complete(table)
+  }
+
+  /// The table of the points finished so far, in grid order (the layout of ``merge(to:)``),
+  /// for a look at a sweep still in progress; nothing is written.
+  ///
+  /// - Returns: The finished points' rows (no rows when none is finished).
+  /// - Throws: ``SweepError/corruptPoint(path:reason:cause:)`` or ``SweepError/file(_:)``.
+  public func finishedTable() throws(SweepError) -> TidyTable {
+    try assemble().table
+  }
+
+  /// The finished points' rows behind their coordinates, in grid order, and the points without
+  /// a file.
+  private func assemble() throws(SweepError) -> (table: TidyTable, missing: [GridPoint]) {
     var table = TidyTable(columns: grid[0].names + measurementColumns)
     var missing: [GridPoint] = []
     for point in grid {
@@ -288,9 +306,7 @@ public struct Sweep: Sendable {
       let coordinates = point.values.map(\.description)
       for row in rows { table.append(cells: coordinates + row) }
     }
-    guard missing.isEmpty else { return .incomplete(missing: missing) }
-    if let path { try table.writeCSV(to: path) }
-    return .complete(table)
+    return (table, missing)
   }
 
   // MARK: Sidecar

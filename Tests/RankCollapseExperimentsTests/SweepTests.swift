@@ -113,6 +113,33 @@ struct SimulatedKill: Error {}
     #expect(again == SweepRunSummary(computed: 0, skipped: 6))
   }
 
+  /// While points are missing, `finishedTable` holds exactly the finished points' rows in grid
+  /// order (what the complete merge will hold for them), writes nothing, and equals the merged
+  /// table once the grid is complete.
+  @Test func finishedTableHoldsTheFinishedPointsSoFar() throws {
+    let folder = makeTemporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let sweep = try openTestSweep(folder)
+    #expect(try sweep.finishedTable().rows.isEmpty)
+    try sweep.run(shard: try Shard(parsing: "2/3"), compute: fakeMeasurements)
+    let partial = try sweep.finishedTable()
+    #expect(!FileManager.default.fileExists(atPath: folder + "/out.csv"))
+    let finished = testGrid.filter { $0.index % 3 == 1 }
+    #expect(partial.rows.count == 2 * finished.count)
+    let expected = finished.flatMap { point in
+      fakeMeasurements(point).map { row in
+        point.values.map(\.description) + row.map(\.description)
+      }
+    }
+    #expect(partial.rows == expected)
+    try sweep.run(compute: fakeMeasurements)
+    guard case .complete(let merged) = try sweep.merge(to: nil) else {
+      Issue.record("the complete grid did not merge")
+      return
+    }
+    #expect(try sweep.finishedTable() == merged)
+  }
+
   @Test func differentHyperparametersAreRefusedNamingTheKey() throws {
     let folder = makeTemporaryFolder()
     try openTestSweep(folder).run(compute: fakeMeasurements)
