@@ -24,7 +24,8 @@ struct WidthDepthSweep: ParsableCommand {
       Output (in --output): figures4-5.csv (tidy: lambda, width, hidden_layers, layer, \
       quantity, value), figure4.svg, figure5.svg, hyperparameters.json and points/ (one file \
       per finished network: an interrupted sweep resumes where it stopped when run again \
-      with the same arguments).
+      with the same arguments). While networks are missing, figure4-partial.svg and \
+      figure5-partial.svg show the finished ones.
 
       The default scale pools the images to 14 × 14 (196 inputs, so Figure 5's width is 392) \
       and trains on 5 000 images for 30 epochs; --paper uses 28 × 28 images (width 1568), \
@@ -109,6 +110,15 @@ struct WidthDepthSweep: ParsableCommand {
       print(
         "\nThis shard is done; \(missing.count) networks still missing: the run that finishes "
           + "last writes figures4-5.csv, figure4.svg and figure5.svg.")
+      let finished = try Experiments.WidthDepthSweep.outcomes(from: try sweep.finishedTable())
+      if !finished.isEmpty {
+        try experiment.widthChart(finished).write(to: output + "/figure4-partial.svg")
+        try experiment.depthChart(finished, inputSize: inputSize).write(
+          to: output + "/figure5-partial.svg")
+        print(
+          "Wrote \(output)/figure4-partial.svg and figure5-partial.svg from the "
+            + "\(finished.count) networks finished so far.")
+      }
     case .complete(let table):
       let outcomes = try Experiments.WidthDepthSweep.outcomes(from: table)
       try experiment.widthChart(outcomes).write(to: output + "/figure4.svg")
