@@ -60,7 +60,7 @@ struct DeepLinearCentroids: ParsableCommand {
     help: ArgumentHelp(
       "The weight decay: end-to-end (default: λ‖W_L⋯W_1‖², eq. 19, whose minimisers are the closed forms of eq. 21) or per-layer (λ Σ‖W_l‖², eq. 3, how networks are trained).",
       valueName: "form"))
-  var penalty: String = "end-to-end"
+  var penalty: Experiments.DeepLinearCentroids.Configuration.PenaltyForm = .endToEnd
 
   /// The help of the update-rule options.
   enum Defaults: OptimizerOptionDefaults {
@@ -90,9 +90,6 @@ struct DeepLinearCentroids: ParsableCommand {
     guard optimizer == "lbfgs" || optimizer == "gd" else {
       throw ValidationError("--optimizer must be lbfgs or gd, got '\(optimizer)'.")
     }
-    guard Experiments.DeepLinearCentroids.Configuration.PenaltyForm(rawValue: penalty) != nil else {
-      throw ValidationError("--penalty must be end-to-end or per-layer, got '\(penalty)'.")
-    }
   }
 
   func run() throws {
@@ -102,7 +99,7 @@ struct DeepLinearCentroids: ParsableCommand {
     var configuration: Figure2.Configuration =
       paper ? .paper(seed: common.seed) : .standard(seed: common.seed)
     configuration.quasiNewtonHistory = optimizer == "lbfgs" ? optimization.history : nil
-    configuration.penalty = Figure2.Configuration.PenaltyForm(rawValue: penalty) ?? .endToEnd
+    configuration.penalty = penalty
     if let learningRate = optimization.learningRate { configuration.learningRate = learningRate }
     if let momentum { configuration.momentum = momentum }
     if let tolerance = optimization.gradientTolerance {
@@ -229,3 +226,7 @@ func format(_ value: Double) -> String { String(format: "%.4g", value) }
 func pad(_ text: String, _ width: Int) -> String {
   String(repeating: " ", count: Swift.max(width - text.count, 0)) + text
 }
+
+/// `--penalty end-to-end|per-layer`: ArgumentParser parses the raw values and names both in its
+/// error for anything else.
+extension Experiments.DeepLinearCentroids.Configuration.PenaltyForm: ExpressibleByArgument {}
