@@ -26,7 +26,7 @@ extension Experiments.DeepLinearCentroids {
   /// - Parameters:
   ///   - records: The grid's records.
   ///   - title: The figure's title.
-  ///   - closedForm: The legend's name of the closed forms (`"per-layer"` for a run with
+  ///   - closedForm: The legend's name of the closed forms (`"(per-layer)"` for a run with
   ///     per-layer weight decay, whose records hold the per-layer minimisers).
   /// - Returns: The figure.
   public static func figure(_ records: [Record], title: String, closedForm: String = "(21)")
