@@ -138,7 +138,7 @@ struct CommittedFigure2Tests {
 struct EmbeddedFigureTests {
   /// `Resources/figureN-RUN.svg` of the Experiments catalog must be byte-identical to
   /// `Docs/Results/FigureN/RUN/figureN.svg` (or `figureN-partial.svg` of a run in progress;
-  /// `Figure4-5` holds Figure 4), so an article never shows a figure that drifted from the
+  /// `Figure4-5` holds Figures 4 and 5), so an article never shows a figure that drifted from the
   /// committed run.
   @Test func embeddedFiguresMatchTheResults() throws {
     let resources = root.appendingPathComponent(
@@ -150,13 +150,14 @@ struct EmbeddedFigureTests {
       let stem = String(name.dropLast(".svg".count))
       let figure = String(stem.prefix { $0 != "-" })  // "figure2"
       let run = String(stem.dropFirst(figure.count + 1))
-      // Docs/Results/FigureN, or the folder shared with the next figure (Figure4-5); a run
+      // Docs/Results/FigureN, or the folder shared with a neighbouring figure (Figure4-5); a run
       // still in progress has its partial figure instead of the merged one.
       let number = String(figure.dropFirst("figure".count))
       let results = root.appendingPathComponent("Docs/Results")
       let figureFolder =
         try FileManager.default.contentsOfDirectory(atPath: results.path).sorted().first {
           $0 == "Figure\(number)" || $0.hasPrefix("Figure\(number)-")
+            || ($0.hasPrefix("Figure") && $0.hasSuffix("-\(number)"))
         } ?? "Figure\(number)"
       let folder = results.appendingPathComponent(figureFolder).appendingPathComponent(run)
       let merged = folder.appendingPathComponent("\(figure).svg")

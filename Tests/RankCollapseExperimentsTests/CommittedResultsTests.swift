@@ -48,7 +48,7 @@ struct Figure1Table {
 
 @Suite("The committed paper-figure results show the paper's claims")
 struct CommittedResultsTests {
-  /// Every committed `Docs/Results/Figure1/*/figure1.csv`.
+  /// Every committed `Docs/Results/Figure1/*/figure1.csv` (complete runs).
   static func figure1Tables() throws -> [(String, Figure1Table)] {
     let folder = repository.appendingPathComponent("Docs/Results/Figure1")
     let runs = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
@@ -56,6 +56,33 @@ struct CommittedResultsTests {
       let file = folder.appendingPathComponent(run).appendingPathComponent("figure1.csv")
       guard FileManager.default.fileExists(atPath: file.path) else { return nil }
       return (run, try Figure1Table(csv: String(contentsOf: file, encoding: .utf8)))
+    }
+  }
+
+  /// Every committed Figure 1 run still in progress (`points/` without `figure1.csv`), read from
+  /// its finished points.
+  static func partialFigure1Tables() throws -> [(String, Figure1Table)] {
+    let folder = repository.appendingPathComponent("Docs/Results/Figure1")
+    let runs = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    return try runs.compactMap { run in
+      let csv = folder.appendingPathComponent(run).appendingPathComponent("figure1.csv")
+      let points = folder.appendingPathComponent(run).appendingPathComponent("points")
+      guard !FileManager.default.fileExists(atPath: csv.path),
+        let files = try? FileManager.default.contentsOfDirectory(atPath: points.path)
+      else { return nil }
+      // The points' rows are the tidy CSV's rows without the grid coordinates in front.
+      var lines = ["lambda,sigma,layer,metric,value"]
+      for file in files.sorted() where file.hasSuffix(".json") {
+        let data = try Data(contentsOf: points.appendingPathComponent(file))
+        guard let point = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let coordinates = point["values"] as? [String], coordinates.count == 2,
+          let rows = point["rows"] as? [[String]]
+        else { throw CocoaError(.fileReadCorruptFile) }
+        for row in rows where row.count == 3 {
+          lines.append((coordinates + row).joined(separator: ","))
+        }
+      }
+      return (run, try Figure1Table(csv: lines.joined(separator: "\n")))
     }
   }
 
@@ -76,7 +103,7 @@ struct CommittedResultsTests {
     "Figure 1 (section 6.1): among converged cells, τ₁₀ falls as λ grows at fixed σ and rises with σ at fixed λ, in every layer, wherever a cell is collapsed"
   )
   func figure1Trends() throws {
-    let tables = try Self.figure1Tables()
+    let tables = try Self.figure1Tables() + Self.partialFigure1Tables()
     #expect(!tables.isEmpty, "no committed Figure 1 results")
     var compared = 0
     for (run, table) in tables where table.lambdas.count >= 2 && table.sigmas.count >= 2 {
@@ -111,6 +138,34 @@ struct CommittedResultsTests {
       }
     }
     #expect(compared >= 20, "only \(compared) comparable pairs of converged cells")
+  }
+
+  @Test(
+    "Figure 1 at the paper's size (runs in progress): every converged cell with λ ≥ 0.01 and σ ≤ 0.2 is effectively rank 10 in every layer (τ₁₀ < 1e-3), and at λ = 0.1 the collapse of W₁ weakens as σ grows past 0.2 (τ₁₀ > 1e-2 at σ = 0.5 and 1)"
+  )
+  func figure1PaperGridSoFar() throws {
+    let tables = try Self.partialFigure1Tables()
+    #expect(!tables.isEmpty, "no Figure 1 run in progress is committed")
+    for (run, table) in tables {
+      func tau(_ lambda: Double, _ sigma: Double, _ layer: Int) -> Double? {
+        let cell = Figure1Table.Cell(lambda: lambda, sigma: sigma)
+        guard table.converged[cell] == true else { return nil }
+        return table.tau[Figure1Table.Key(cell: cell, layer: layer)]
+      }
+      var collapsed = 0
+      for cell in table.converged.keys where cell.lambda >= 0.01 && cell.sigma <= 0.2 {
+        for layer in table.layers {
+          guard let value = tau(cell.lambda, cell.sigma, layer) else { continue }
+          collapsed += 1
+          #expect(value < 1e-3, "\(run), W_\(layer), \(cell): τ₁₀ \(value)")
+        }
+      }
+      #expect(collapsed >= 20, "\(run): only \(collapsed) collapsed layers")
+      for sigma in [0.5, 1.0] {
+        let value = tau(0.1, sigma, 1)
+        #expect(value.map { $0 > 1e-2 } == true, "\(run), λ = 0.1, σ = \(sigma): \(value ?? .nan)")
+      }
+    }
   }
 
   @Test(
