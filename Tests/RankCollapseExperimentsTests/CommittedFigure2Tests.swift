@@ -3,10 +3,6 @@ import Testing
 
 @testable import RankCollapseExperiments
 
-/// The repository's root, from this file's path (`Tests/RankCollapseExperimentsTests/…`).
-private let root = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// One committed Figure 2 run: its folder name, penalty and the values per grid point.
 private struct Figure2Run {
   var name: String
@@ -40,27 +36,16 @@ private struct Figure2Run {
   /// Every `Docs/Results/Figure2/*/`, read from its finished points (`points/*.json`), so a
   /// run still in progress counts with what it has.
   static func committed() throws -> [Figure2Run] {
-    let folder = root.appendingPathComponent("Docs/Results/Figure2")
-    return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().compactMap {
-      name in
-      let run = folder.appendingPathComponent(name)
-      let points = run.appendingPathComponent("points")
-      guard let files = try? FileManager.default.contentsOfDirectory(atPath: points.path) else {
-        return nil
-      }
+    try CommittedRun.all(figure: "Figure2").map { run in
       let sidecar = try String(
-        contentsOf: run.appendingPathComponent("hyperparameters.json"), encoding: .utf8)
-      var result = Figure2Run(name: name, perLayer: sidecar.contains("per-layer weight decay"))
-      result.complete = FileManager.default.fileExists(
-        atPath: run.appendingPathComponent("figure2.csv").path)
-      for file in files where file.hasSuffix(".json") {
-        let data = try Data(contentsOf: points.appendingPathComponent(file))
-        guard let point = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let coordinates = point["values"] as? [String], coordinates.count == 2,
-          let lambda = Double(coordinates[0]), let sigma = Double(coordinates[1]),
-          let rows = point["rows"] as? [[String]]
+        contentsOf: run.folder.appendingPathComponent("hyperparameters.json"), encoding: .utf8)
+      var result = Figure2Run(name: run.name, perLayer: sidecar.contains("per-layer weight decay"))
+      result.complete = run.has("figure2.csv")
+      for point in run.points {
+        guard point.values.count == 2, let lambda = Double(point.values[0]),
+          let sigma = Double(point.values[1])
         else { throw CocoaError(.fileReadCorruptFile) }
-        for row in rows where row.count == 2 {
+        for row in point.rows where row.count == 2 {
           result.values[[lambda, sigma], default: [:]][row[0]] = Double(row[1])
         }
       }
@@ -141,7 +126,7 @@ struct EmbeddedFigureTests {
   /// `Figure4-5` holds Figures 4 and 5), so an article never shows a figure that drifted from the
   /// committed run.
   @Test func embeddedFiguresMatchTheResults() throws {
-    let resources = root.appendingPathComponent(
+    let resources = repositoryRoot.appendingPathComponent(
       "Sources/RankCollapseExperiments/RankCollapseExperiments.docc/Resources")
     let names = try FileManager.default.contentsOfDirectory(atPath: resources.path)
       .filter { $0.hasPrefix("figure") && $0.hasSuffix(".svg") }.sorted()
@@ -153,7 +138,7 @@ struct EmbeddedFigureTests {
       // Docs/Results/FigureN, or the folder shared with a neighbouring figure (Figure4-5); a run
       // still in progress has its partial figure instead of the merged one.
       let number = String(figure.dropFirst("figure".count))
-      let results = root.appendingPathComponent("Docs/Results")
+      let results = repositoryRoot.appendingPathComponent("Docs/Results")
       let figureFolder =
         try FileManager.default.contentsOfDirectory(atPath: results.path).sorted().first {
           $0 == "Figure\(number)" || $0.hasPrefix("Figure\(number)-")

@@ -1,10 +1,6 @@
 import Foundation
 import Testing
 
-/// The repository's root, from this file's path (`Tests/RankCollapseExperimentsTests/…`).
-private let root = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// The per-layer quantities of a committed `figure3.csv` (`lambda,epoch,layer,r,quantity,value`).
 private struct Figure3Table {
   /// The values, indexed `[quantity][λ][epoch][layer]`.
@@ -34,7 +30,7 @@ private struct Figure3Table {
   "The committed paper-scale Figure 3 shows the paper's section 6.3 claims, or pins what differs")
 struct CommittedFigure3Tests {
   private func table() throws -> Figure3Table {
-    let file = root.appendingPathComponent("Docs/Results/Figure3/paper/figure3.csv")
+    let file = repositoryRoot.appendingPathComponent("Docs/Results/Figure3/paper/figure3.csv")
     return Figure3Table(csv: try String(contentsOf: file, encoding: .utf8))
   }
 

@@ -1,10 +1,6 @@
 import Foundation
 import Testing
 
-/// The repository's root, from this file's path (`Tests/RankCollapseExperimentsTests/…`).
-private let repository = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// One committed Figure 1 result: τ₁₀ per (λ, σ, layer) and whether each run converged.
 struct Figure1Table {
   var tau: [Key: Double] = [:]
@@ -50,7 +46,7 @@ struct Figure1Table {
 struct CommittedResultsTests {
   /// Every committed `Docs/Results/Figure1/*/figure1.csv` (complete runs).
   static func figure1Tables() throws -> [(String, Figure1Table)] {
-    let folder = repository.appendingPathComponent("Docs/Results/Figure1")
+    let folder = repositoryRoot.appendingPathComponent("Docs/Results/Figure1")
     let runs = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
     return try runs.compactMap { run in
       let file = folder.appendingPathComponent(run).appendingPathComponent("figure1.csv")
@@ -62,27 +58,15 @@ struct CommittedResultsTests {
   /// Every committed Figure 1 run still in progress (`points/` without `figure1.csv`), read from
   /// its finished points.
   static func partialFigure1Tables() throws -> [(String, Figure1Table)] {
-    let folder = repository.appendingPathComponent("Docs/Results/Figure1")
-    let runs = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-    return try runs.compactMap { run in
-      let csv = folder.appendingPathComponent(run).appendingPathComponent("figure1.csv")
-      let points = folder.appendingPathComponent(run).appendingPathComponent("points")
-      guard !FileManager.default.fileExists(atPath: csv.path),
-        let files = try? FileManager.default.contentsOfDirectory(atPath: points.path)
-      else { return nil }
+    try CommittedRun.all(figure: "Figure1").filter { !$0.has("figure1.csv") }.map { run in
       // The points' rows are the tidy CSV's rows without the grid coordinates in front.
       var lines = ["lambda,sigma,layer,metric,value"]
-      for file in files.sorted() where file.hasSuffix(".json") {
-        let data = try Data(contentsOf: points.appendingPathComponent(file))
-        guard let point = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let coordinates = point["values"] as? [String], coordinates.count == 2,
-          let rows = point["rows"] as? [[String]]
-        else { throw CocoaError(.fileReadCorruptFile) }
-        for row in rows where row.count == 3 {
-          lines.append((coordinates + row).joined(separator: ","))
+      for point in run.points where point.values.count == 2 {
+        for row in point.rows where row.count == 3 {
+          lines.append((point.values + row).joined(separator: ","))
         }
       }
-      return (run, try Figure1Table(csv: lines.joined(separator: "\n")))
+      return (run.name, try Figure1Table(csv: lines.joined(separator: "\n")))
     }
   }
 
