@@ -94,6 +94,7 @@ extension Network {
   ///   - embeddingGradients: Embedding indices j whose gradient to keep.
   /// - Returns: L_0 and the gradients.
   /// - Throws: ``NetworkError`` when the data does not fit the network.
+  @inlinable
   public func gradients(
     inputs: Matrix<Scalar>, targets: Targets<Scalar>, loss: Loss,
     embeddingGradients: Set<Int> = []

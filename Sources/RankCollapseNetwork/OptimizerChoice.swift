@@ -98,6 +98,7 @@ public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
   /// - Returns: How training ended.
   /// - Throws: `TrainingError` from either phase; ``TrainingError/invalidParameter(_:)`` for a
   ///   momentum or history out of range.
+  @inlinable
   public func train<Scalar: MatrixScalar>(
     _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>,
     configuration: TrainingConfiguration, penalty: some Penalty<Scalar>
@@ -131,6 +132,7 @@ public enum OptimizerChoice: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The `Double` phase of ``train(_:inputs:targets:configuration:penalty:)``.
+  @inlinable
   static func polish<Scalar: MatrixScalar>(
     _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Targets<Scalar>,
     configuration: TrainingConfiguration, penalty: some Penalty<Double>, history: Int,
@@ -189,6 +191,7 @@ extension Network {
   /// - Returns: How training ended.
   /// - Throws: `TrainingError`.
   @discardableResult
+  @inlinable
   public mutating func train(
     inputs: Matrix<Scalar>, targets: Targets<Scalar>, optimizer: OptimizerChoice = .lbfgs,
     penalty: some Penalty<Scalar>, configuration: TrainingConfiguration
