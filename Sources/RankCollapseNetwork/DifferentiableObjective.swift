@@ -45,6 +45,8 @@ enum FlatVector {
   /// Σ a_i b_i, with sixteen partial sums per block of 4096 values in the buffers' precision and
   /// the block sums added in `Double` (the order depends only on the length: reproducible).
   @inlinable
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   static func dot<Scalar: MatrixScalar>(
     _ a: UnsafeBufferPointer<Scalar>, _ b: UnsafeBufferPointer<Scalar>
   ) -> Double {
@@ -78,6 +80,8 @@ enum FlatVector {
 
   /// y ← y + a·x.
   @inlinable
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   static func addScaled<Scalar: MatrixScalar>(
     _ x: UnsafeBufferPointer<Scalar>, times a: Scalar, to y: UnsafeMutableBufferPointer<Scalar>
   ) {
@@ -88,6 +92,8 @@ enum FlatVector {
 
   /// z ← x + a·y.
   @inlinable
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   static func sum<Scalar: MatrixScalar>(
     _ x: UnsafeBufferPointer<Scalar>, _ a: Scalar, _ y: UnsafeBufferPointer<Scalar>,
     into z: UnsafeMutableBufferPointer<Scalar>
@@ -101,6 +107,8 @@ enum FlatVector {
 
   /// Whether every value is finite.
   @inlinable
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   static func isFinite<Scalar: MatrixScalar>(_ x: UnsafeBufferPointer<Scalar>) -> Bool {
     var finite = true
     for value in x where !value.isFinite {

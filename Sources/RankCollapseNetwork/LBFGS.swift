@@ -187,6 +187,8 @@ public struct LBFGS<Scalar: MatrixScalar>: Sendable {
 
   /// d = −H g by the two-loop recursion; returns gᵀd.
   @inlinable
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   mutating func computeDirection(_ gradient: [Scalar], blocks: [Range<Int>] = []) -> Double {
     let n = dimension
     let m = historySize

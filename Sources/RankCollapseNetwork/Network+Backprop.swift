@@ -151,6 +151,8 @@ extension Network {
 
   /// Forward, loss and backward on validated inputs with fitting buffers.
   @inlinable
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   func lossAndGradientsUnchecked(
     inputs: Matrix<Scalar>, targets: Targets<Scalar>, loss: Loss, workspace: inout Workspace,
     gradients: inout Gradients<Scalar>, embeddingGradients: Set<Int>
