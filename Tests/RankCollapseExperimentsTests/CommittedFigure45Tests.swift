@@ -59,7 +59,7 @@ struct CommittedFigure45Tests {
   )
   func complete() throws {
     let networks = try WidthDepthNetwork.committed()
-    #expect(networks.count >= 12)
+    #expect(networks.count >= 16)
     for network in networks {
       let name = "\(network.run): λ = \(network.lambda), \(network.width) × \(network.hiddenLayers)"
       #expect(network.softRanks.count == network.hiddenLayers + 1, "\(name)")

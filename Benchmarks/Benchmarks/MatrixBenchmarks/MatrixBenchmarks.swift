@@ -113,7 +113,7 @@ extension TrainingWorkspace {
   ///
   /// The examples and the `rankcollapse` tool train this way. The time must match
   /// ``quasiNewton()``'s: the dispatch is `@inlinable`, so a caller specialises it for its scalar
-  /// and penalty (before it was, this path ran generic code, 6–26 times slower).
+  /// and penalty (before it was, this path ran generic code, 6–22 times slower).
   func trainByChoice() throws {
     blackHole(
       try network.train(
