@@ -77,7 +77,9 @@ struct GaussianBlobsAutoencoder: ParsableCommand {
   var decay: Bool?
 
   @Option(
-    parsing: .unconditional, help: "Step budget per grid point, 0…100000000 (default: the scale's)."
+    parsing: .unconditional,
+    help:
+      "Step budget per grid point, 0…100000000; 0 measures the initial network (default: the scale's)."
   )
   var maxSteps: Int?
 

@@ -181,9 +181,13 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
     return values
   }
 
-  /// η_t.
+  /// η_t of the first-order rules.
+  ///
+  /// A cosine from η_0 to η_0/100 over ``maximumSteps`` with ``decaysLearningRate``, else
+  /// constant. A budget of 0 steps (measure the initial network) has nothing to decay over and
+  /// uses the constant η_0.
   public var schedule: LearningRateSchedule {
-    decaysLearningRate
+    decaysLearningRate && maximumSteps > 0
       ? .cosine(initial: learningRate, minimum: learningRate / 100, steps: maximumSteps)
       : .constant(learningRate)
   }

@@ -103,6 +103,29 @@ func tinyExperiment(steps: Int = 1500) -> BlobsAutoencoderExperiment {
     #expect(worst < 1e-5)
   }
 
+  /// `--max-steps 0` measures the initial network, with every rule (it used to fail on the
+  /// cosine learning-rate schedule over zero steps, which L-BFGS does not even use).
+  @Test(arguments: [OptimizerChoice.lbfgs(history: 10), .gradientDescent(momentum: 0.9), .adam])
+  func zeroStepBudgetMeasuresTheInitialNetwork(optimizer: OptimizerChoice) throws {
+    var experiment = tinyExperiment(steps: 0)
+    experiment.optimizer = optimizer
+    experiment.gradientTolerance = nil
+    let result = try experiment.run(lambda: 1e-2, sigma: 0.1)
+    #expect(result.training.steps == 0)
+    #expect(result.training.reason == .maximumSteps)
+    #expect(!result.training.reason.isConverged)
+    // The measured network is the untrained one of the same seed, and τ_K is its spectrum's.
+    var generator = SeededGenerator(seed: experiment.seed &+ 2)
+    let initial = try Network<Float>(
+      widths: experiment.widths, activation: .tanh, outputActivation: .identity,
+      initializer: experiment.initializer, using: &generator)
+    #expect(result.network.weights == initial.weights)
+    let expected = try Matrix<Double>(initial.weights[0]).spectrum()
+      .relativeTail(afterRank: experiment.clusters)
+    let measured = try #require(result.layers.first?.tail)
+    #expect(abs(measured - expected) <= 1e-12)
+  }
+
   @Test func invalidSettingsNameTheParameter() {
     var experiment = tinyExperiment()
     experiment.learningRate = -1
