@@ -4,7 +4,11 @@ import Testing
 /// One committed Figure 1 result: τ₁₀ per (λ, σ, layer) and whether each run converged.
 struct Figure1Table {
   var tau: [Key: Double] = [:]
+  /// ρ_l (`stationarity_relative`) per (cell, layer).
+  var residual: [Key: Double] = [:]
   var converged: [Cell: Bool] = [:]
+  /// The per-run rows (empty layer) of each cell by metric: `stop_reason`, `steps`, ….
+  var run: [Cell: [String: String]] = [:]
   struct Cell: Hashable {
     var lambda: Double
     var sigma: Double
@@ -35,8 +39,15 @@ struct Figure1Table {
         if let index = Int(fields[layer]), let number = Double(fields[value]) {
           tau[Key(cell: cell, layer: index)] = number
         }
+      case "stationarity_relative":
+        if let index = Int(fields[layer]), let number = Double(fields[value]) {
+          residual[Key(cell: cell, layer: index)] = number
+        }
       case "converged": converged[cell] = fields[value] == "1"
       default: break
+      }
+      if fields[layer].isEmpty {
+        run[cell, default: [:]][String(fields[metric])] = String(fields[value])
       }
     }
   }
@@ -69,6 +80,11 @@ struct CommittedResultsTests {
       return (run.name, try Figure1Table(csv: lines.joined(separator: "\n")))
     }
   }
+
+  /// Runs whose cells stop at a small iteration budget by design, so that most of them are not
+  /// stationary: the transition test (a claim about stationary points) leaves them out, and
+  /// `CommittedFigure1SliceTests` pins what they measured.
+  static let budgetLimitedRuns: Set<String> = ["paper-transition-slice"]
 
   /// τ₁₀ below this is at the rounding floor of the trained weights' spectra: no trend there.
   static let floor = 1e-4
@@ -156,7 +172,8 @@ struct CommittedResultsTests {
     "Figure 1: every layer shows the transition, effectively rank 10 (τ₁₀ < 1e-3) at large λ and small σ and far from it (τ₁₀ > 0.1) at small λ and large σ"
   )
   func figure1Transition() throws {
-    for (run, table) in try Self.figure1Tables() where table.lambdas.count >= 2 {
+    for (run, table) in try Self.figure1Tables()
+    where table.lambdas.count >= 2 && !Self.budgetLimitedRuns.contains(run) {
       for layer in table.layers {
         let values = table.tau.filter {
           $0.key.layer == layer && table.converged[$0.key.cell] == true
