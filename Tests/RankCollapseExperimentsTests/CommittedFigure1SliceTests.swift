@@ -4,8 +4,9 @@ import Testing
 /// The committed Figure 1 transition slice, `Docs/Results/Figure1/paper-transition-slice/`.
 ///
 /// Figure 1 at the paper's sizes on a 3 × 3 slice λ ∈ {10⁻⁴, 10⁻³, 10⁻²} × σ ∈ {0.1, 0.5, 1.5}
-/// with a budget of 1500 L-BFGS iterations per cell. Most cells stop at that budget far from a stationary point; the tests pin what was
-/// measured, with each cell's convergence as recorded, and the article says the same.
+/// with a budget of 1500 L-BFGS iterations per cell. Most cells stop at that budget far from a
+/// stationary point; the tests pin what was measured, with each cell's convergence as recorded,
+/// and the article says the same.
 @Suite("The committed Figure 1 transition slice at the paper's sizes")
 struct CommittedFigure1SliceTests {
   static let name = "paper-transition-slice"
