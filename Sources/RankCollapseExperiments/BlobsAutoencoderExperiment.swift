@@ -267,6 +267,26 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
     return mixture.sample(points: points, using: &noiseGenerator)
   }
 
+  /// The untrained autoencoder every grid point starts from: tanh hidden layers, a linear
+  /// output layer, ``initializer`` drawn from the seed (the same network at every λ and σ).
+  ///
+  /// - Returns: The initial network.
+  /// - Throws: ``ExperimentError/invalidParameter(_:)`` naming `widths` when the network cannot
+  ///   be built from them.
+  public func initialNetwork() throws(ExperimentError) -> Network<Float> {
+    var generator = SeededGenerator(seed: seed &+ 2)
+    do {
+      return try Network<Float>(
+        widths: widths, activation: .tanh, outputActivation: .identity,
+        initializer: initializer, using: &generator)
+    } catch {
+      throw .invalidParameter(
+        ParameterError(
+          name: "widths", value: "\(widths)", requirement: "\(error)",
+          cause: UnderlyingError(error)))
+    }
+  }
+
   /// Trains the autoencoder at (λ, σ) and measures it.
   ///
   /// - Parameters:
@@ -287,18 +307,7 @@ public struct BlobsAutoencoderExperiment: Sendable, Hashable {
     }
     let sample = try data(sigma: sigma)
     let x = sample.points
-    var initGenerator = SeededGenerator(seed: seed &+ 2)
-    var network: Network<Float>
-    do {
-      network = try Network<Float>(
-        widths: widths, activation: .tanh, outputActivation: .identity,
-        initializer: initializer, using: &initGenerator)
-    } catch {
-      throw .invalidParameter(
-        ParameterError(
-          name: "widths", value: "\(widths)", requirement: "\(error)",
-          cause: UnderlyingError(error)))
-    }
+    var network = try initialNetwork()
     let configuration = TrainingConfiguration(
       loss: .squaredError, learningRate: schedule, gradientTolerance: gradientTolerance,
       stationarityTolerance: stationarityTolerance, maximumSteps: maximumSteps,

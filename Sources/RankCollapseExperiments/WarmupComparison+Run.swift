@@ -32,18 +32,7 @@ extension Experiments.WarmupComparison {
     -> Experiments.WarmupSetting
   {
     let sample = try autoencoder.data(sigma: sigma)
-    var generator = SeededGenerator(seed: autoencoder.seed &+ 2)
-    let network: Network<Float>
-    do {
-      network = try Network<Float>(
-        widths: autoencoder.widths, activation: .tanh, outputActivation: .identity,
-        initializer: autoencoder.initializer, using: &generator)
-    } catch {
-      throw .invalidParameter(
-        ParameterError(
-          name: "widths", value: "\(autoencoder.widths)", requirement: "\(error)",
-          cause: UnderlyingError(error)))
-    }
+    let network = try autoencoder.initialNetwork()
     let configuration = TrainingConfiguration(
       loss: .squaredError, learningRate: autoencoder.schedule,
       maximumSteps: autoencoder.maximumSteps)

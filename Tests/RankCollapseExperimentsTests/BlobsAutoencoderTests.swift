@@ -114,11 +114,8 @@ func tinyExperiment(steps: Int = 1500) -> BlobsAutoencoderExperiment {
     #expect(result.training.steps == 0)
     #expect(result.training.reason == .maximumSteps)
     #expect(!result.training.reason.isConverged)
-    // The measured network is the untrained one of the same seed, and τ_K is its spectrum's.
-    var generator = SeededGenerator(seed: experiment.seed &+ 2)
-    let initial = try Network<Float>(
-      widths: experiment.widths, activation: .tanh, outputActivation: .identity,
-      initializer: experiment.initializer, using: &generator)
+    // The measured network is the untrained one, and τ_K is its spectrum's.
+    let initial = try experiment.initialNetwork()
     #expect(result.network.weights == initial.weights)
     let expected = try Matrix<Double>(initial.weights[0]).spectrum()
       .relativeTail(afterRank: experiment.clusters)

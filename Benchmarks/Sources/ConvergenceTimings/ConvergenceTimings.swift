@@ -131,10 +131,7 @@ struct ConvergenceTimings: ParsableCommand {
     threadOptions.apply()
     let experiment = scale.experiment
     let x = try experiment.data(sigma: sigma).points
-    var generator = SeededGenerator(seed: experiment.seed &+ 2)
-    let network = try Network<Float>(
-      widths: experiment.widths, activation: .tanh, outputActivation: .identity,
-      initializer: experiment.initializer, using: &generator)
+    let network = try experiment.initialNetwork()
     if let export {
       try write(network, data: x, to: export)
       return
