@@ -74,7 +74,7 @@ struct CommittedFigure45Tests {
   }
 
   @Test(
-    "Figure 4 (section 6.4): at every width trained with two λ, the hidden matrices' mean rk(0.1) is lower for the larger λ"
+    "Figure 4 (section 6.4): at every width trained with two or three λ, the hidden matrices' mean rk(0.1) is lower for the larger λ"
   )
   func rankFallsWithLambda() throws {
     let networks = try Self.figure4()
@@ -123,6 +123,53 @@ struct CommittedFigure45Tests {
       spread(strongAtCommonWidths.map(\.intermediate)) < spread(weak.map(\.intermediate)),
       "spread at λ = 0.01 \(strongAtCommonWidths.map(\.intermediate)), at λ = 0.001 \(weak.map(\.intermediate))"
     )
+  }
+
+  @Test(
+    "Figure 4: the rank's spread over the widths trained at all three λ (each network above 70 % test accuracy) shrinks as λ grows, the paper's remark that the effect is sharper for larger λ (measured: 26.3, 2.3 and 1 over widths 100–600)"
+  )
+  func widthDependenceShrinksWithLambda() throws {
+    let networks = try Self.figure4().filter { $0.testAccuracy > 0.7 }
+    let lambdas = Set(networks.map(\.lambda)).sorted()
+    #expect(lambdas == [0.001, 0.003, 0.01], "λ trained: \(lambdas)")
+    let common = lambdas.map { lambda in Set(networks.filter { $0.lambda == lambda }.map(\.width)) }
+      .reduce(Set(networks.map(\.width))) { $0.intersection($1) }
+    #expect(common.count >= 4, "widths trained at every λ: \(common.sorted())")
+    func spread(_ lambda: Double) -> Double {
+      let means = networks.filter { $0.lambda == lambda && common.contains($0.width) }
+        .map(\.intermediate)
+      return (means.max() ?? .nan) - (means.min() ?? .nan)
+    }
+    for (small, large) in zip(lambdas, lambdas.dropFirst()) {
+      #expect(
+        spread(large) < spread(small),
+        "spread over widths \(common.sorted()): \(spread(small)) at λ = \(small), \(spread(large)) at λ = \(large)"
+      )
+    }
+  }
+
+  @Test(
+    "Figure 5's one-hidden-layer network (width 1568) trained at three λ: the average rk(0.1) of its two matrices falls as λ grows (measured 25, 19.5 and 13.5–14), through the first matrix (42, 31, 19–20) while the second stays at 8"
+  )
+  func figure5FallsWithLambda() throws {
+    let networks = try WidthDepthNetwork.committed()
+      .filter { $0.width == 1568 && $0.hiddenLayers == 1 }
+    let lambdas = Set(networks.map(\.lambda)).sorted()
+    #expect(lambdas == [0.001, 0.003, 0.01], "λ trained: \(lambdas)")
+    // The mean over the networks of one λ (λ = 0.01 was trained in two runs).
+    func average(_ lambda: Double) -> Double {
+      let atLambda = networks.filter { $0.lambda == lambda }.map(\.average)
+      return atLambda.reduce(0, +) / Double(atLambda.count)
+    }
+    for (small, large) in zip(lambdas, lambdas.dropFirst()) {
+      #expect(
+        average(large) < average(small),
+        "\(average(small)) at λ = \(small), \(average(large)) at λ = \(large)")
+    }
+    for network in networks {
+      #expect(
+        network.softRanks.last == 8, "\(network.run), λ = \(network.lambda): \(network.softRanks)")
+    }
   }
 
   @Test(
