@@ -23,6 +23,11 @@ private struct WidthDepthNetwork {
     values.isEmpty ? .nan : Double(values.reduce(0, +)) / Double(values.count)
   }
 
+  /// The mean of per-network values, NaN for none.
+  static func mean(of values: [Double]) -> Double {
+    values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+  }
+
   /// Every finished network of every `Docs/Results/Figure4-5/*/points/`, so a run still in
   /// progress counts with what it has.
   static func committed() throws -> [WidthDepthNetwork] {
@@ -165,8 +170,7 @@ struct CommittedFigure45Tests {
     #expect(lambdas == [0.001, 0.003, 0.01], "λ trained: \(lambdas)")
     // The mean over the networks of one λ (λ = 0.01 was trained in two runs).
     func average(_ lambda: Double) -> Double {
-      let atLambda = networks.filter { $0.lambda == lambda }.map(\.average)
-      return atLambda.reduce(0, +) / Double(atLambda.count)
+      WidthDepthNetwork.mean(of: networks.filter { $0.lambda == lambda }.map(\.average))
     }
     for (small, large) in zip(lambdas, lambdas.dropFirst()) {
       #expect(
@@ -198,8 +202,7 @@ struct CommittedFigure45Tests {
     }
     // The mean over the networks of one depth (depth 1 was trained in two runs: 14 and 13.5).
     func average(_ depth: Int) -> Double {
-      let atDepth = networks.filter { $0.hiddenLayers == depth }.map(\.average)
-      return atDepth.reduce(0, +) / Double(atDepth.count)
+      WidthDepthNetwork.mean(of: networks.filter { $0.hiddenLayers == depth }.map(\.average))
     }
     // Measured: 13.8, 9.3, 7.75.
     for (shallow, deep) in zip(depths, depths.dropFirst()) {
