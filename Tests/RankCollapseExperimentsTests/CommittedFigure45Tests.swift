@@ -13,8 +13,10 @@ private struct WidthDepthNetwork {
   var initialSoftRanks: [Int]
   var testAccuracy: Double
 
-  /// Figure 4's quantity: the mean rk(0.1) of the hidden-to-hidden matrices W₂ … W_{L−1}.
-  var intermediate: Double { Self.mean(Array(softRanks.dropFirst().dropLast())) }
+  /// rk(0.1) of the hidden-to-hidden matrices W₂ … W_{L−1} after training.
+  var hiddenSoftRanks: [Int] { Array(softRanks.dropFirst().dropLast()) }
+  /// Figure 4's quantity: the mean rk(0.1) of the hidden-to-hidden matrices.
+  var intermediate: Double { Self.mean(hiddenSoftRanks) }
   var initialIntermediate: Double { Self.mean(Array(initialSoftRanks.dropFirst().dropLast())) }
   /// Figure 5's quantity: the mean rk(0.1) of all the layers' matrices.
   var average: Double { Self.mean(softRanks) }
@@ -172,7 +174,7 @@ struct CommittedFigure45Tests {
     #expect(networks.allSatisfy { $0.softRanks.count == 5 })
     func spreadInThirds(_ lambda: Double) -> Int {
       let sums = networks.filter { $0.lambda == lambda && common.contains($0.width) }
-        .map { $0.softRanks.dropFirst().dropLast().reduce(0, +) }
+        .map { $0.hiddenSoftRanks.reduce(0, +) }
       return (sums.max() ?? 0) - (sums.min() ?? 0)
     }
     let spreads = lambdas.map(spreadInThirds)
