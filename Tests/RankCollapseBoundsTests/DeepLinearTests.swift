@@ -55,7 +55,8 @@ struct DeepLinearTests {
           lambda: instance.lambda, estimator: .labels(instance.labels)))
       #expect(byLabels.holds, "seed \(seed): \(byLabels)")
       var g = Self.generator(seed)
-      let clusters = Int.random(in: 1...4, using: &g)
+      // k-means needs K ≤ N (K > N is a typed error, checked elsewhere); N can be as small as 2.
+      let clusters = Int.random(in: 1...Swift.min(4, instance.n), using: &g)
       let byKMeans = try #require(
         try? instance.problem.theorem53(
           lambda: instance.lambda, estimator: .kMeans(clusters: clusters, restarts: 2, seed: seed))
