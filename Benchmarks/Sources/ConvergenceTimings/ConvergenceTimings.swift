@@ -2,7 +2,8 @@
 // Gaussian-blob autoencoder of Figure 1 (`BlobsAutoencoderExperiment`), from the experiment's own
 // data and initial parameters, with gradient descent (momentum 0.9, cosine-decaying η, the
 // paper's method and the former default), Adam and L-BFGS (history 10, strong Wolfe, a `Double`
-// polish phase when `Float` cannot resolve the tolerance, as `OptimizerChoice.lbfgs` does).
+// polish phase when `Float` cannot resolve the tolerance, as `OptimizerChoice.lbfgs` does), the
+// latter optionally after a warm start of `--warmup-steps` Adam steps (issue 13's hybrid schedule).
 // `compare_convergence.py` runs it beside PyTorch's and JAX's L-BFGS.
 //
 //   swift run -c release ConvergenceTimings --scale small --lambda 1e-2 --method lbfgs
@@ -111,7 +112,22 @@ struct ConvergenceTimings: ParsableCommand {
     guard LBFGS<Float>.Scaling(rawValue: scaling) != nil else {
       throw ValidationError("--scaling must be scalar or blockwise, got '\(scaling)'")
     }
+    guard warmupSteps >= 0 else {
+      throw ValidationError("--warmup-steps must be 0 or more, got \(warmupSteps)")
+    }
+    guard warmupRate.isFinite && warmupRate > 0 else {
+      throw ValidationError("--warmup-rate must be a finite number above 0, got \(warmupRate)")
+    }
+    guard warmupSteps == 0 || method == .lbfgs else {
+      throw ValidationError("--warmup-steps is a warm start for --method lbfgs")
+    }
   }
+
+  @Option(help: "L-BFGS: first run this many Adam steps (a first-order warm start), then L-BFGS.")
+  var warmupSteps: Int = 0
+
+  @Option(help: "η of the Adam warm start (constant).")
+  var warmupRate: Double = 1e-3
 
   @Flag(help: "L-BFGS: no Double polish phase after a Float precision limit.")
   var noPolish = false
@@ -186,6 +202,11 @@ struct ConvergenceTimings: ParsableCommand {
       summary = try trainer.fit(
         &network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
     case .lbfgs:
+      let warmup = try warmStart(&network, x: x, configuration: configuration, trace: trace)
+      if let warmup, warmup.reason != .maximumSteps {
+        summary = warmup  // converged or out of time during the warm start
+        break
+      }
       var trainer = QuasiNewtonTrainer(
         configuration: configuration,
         method: LBFGS<Float>(historySize: history, scaling: lbfgsScaling),
@@ -214,6 +235,10 @@ struct ConvergenceTimings: ParsableCommand {
           evaluations: summary.evaluations + second.evaluations,
           stationarity: second.stationarity, layerStationarity: second.layerStationarity)
       }
+      if let warmup {
+        summary.steps += warmup.steps
+        summary.evaluations += warmup.evaluations
+      }
     }
     let seconds = trace.elapsed
     if let saveFinal { try write(network, data: nil, to: saveFinal) }
@@ -223,11 +248,26 @@ struct ConvergenceTimings: ParsableCommand {
       {"impl": "rankcollapse-\(method.rawValue)", "threads": \(BLAS.threadCount), \
       "reached": \(reached), "reason": "\(summary.reason)", "seconds": \(seconds), \
       "evaluations": \(summary.evaluations), "iterations": \(summary.steps), \
-      "polish_iterations": \(polishIterations), "objective": \(summary.objective), \
+      "polish_iterations": \(polishIterations), "warmup_steps": \(warmupSteps), "objective": \(summary.objective), \
       "gradient_norm": \(summary.gradientNorm), \
       "trace_seconds": \(Timing.jsonArray(trace.seconds)), \
       "trace_objective": \(Timing.jsonArray(trace.objectives))}
       """)
+  }
+
+  /// The optional first phase of `--method lbfgs`: `--warmup-steps` Adam steps at the constant
+  /// η `--warmup-rate`, counted in the same trace; `nil` without a warm start.
+  func warmStart(
+    _ network: inout Network<Float>, x: Matrix<Float>, configuration: TrainingConfiguration,
+    trace: Trace
+  ) throws -> TrainingSummary? {
+    guard warmupSteps > 0 else { return nil }
+    var first = configuration
+    first.learningRate = .constant(warmupRate)
+    first.maximumSteps = warmupSteps
+    var adam = Trainer(
+      configuration: first, optimizer: Adam<Float>(), penalty: WeightDecay<Float>(lambda: lambda))
+    return try adam.fit(&network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
   }
 
   /// Allocations per steady-state iteration: of `LBFGS.iterate` on a `NetworkObjective`, and of
