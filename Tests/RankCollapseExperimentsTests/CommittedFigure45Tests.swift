@@ -272,7 +272,7 @@ struct CommittedFigure45Tests {
     let twoLayers = networks.filter { $0.hiddenLayers == 2 }.sorted { $0.lambda < $1.lambda }
     #expect(twoLayers.map(\.lambda) == lambdas, "\(twoLayers.map(\.lambda))")
     #expect(
-      twoLayers.map { $0.softRanks.dropFirst().first ?? -1 } == [20, 18, 8],
+      twoLayers.map(\.hiddenSoftRanks) == [[20], [18], [8]],
       "\(twoLayers.map(\.softRanks))")
   }
 }

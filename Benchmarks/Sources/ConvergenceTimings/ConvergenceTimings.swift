@@ -123,7 +123,7 @@ struct ConvergenceTimings: ParsableCommand {
     }
   }
 
-  @Option(help: "L-BFGS: first run this many Adam steps (a first-order warm start), then L-BFGS.")
+  @Option(help: "L-BFGS: first this many Adam steps (a warm start); --max-steps counts both.")
   var warmupSteps: Int = 0
 
   @Option(help: "η of the Adam warm start (constant).")
@@ -206,6 +206,11 @@ struct ConvergenceTimings: ParsableCommand {
       if let warmup, warmup.reason != .maximumSteps {
         summary = warmup  // converged or out of time during the warm start
         break
+      }
+      // `--max-steps` bounds both phases together.
+      var configuration = configuration
+      if let warmup {
+        configuration.maximumSteps = configuration.maximumSteps.map { max($0 - warmup.steps, 0) }
       }
       var trainer = QuasiNewtonTrainer(
         configuration: configuration,
