@@ -9,11 +9,13 @@
 //   swift run -c release ConvergenceTimings --scale small --lambda 1e-2 --method lbfgs
 //   swift run -c release ConvergenceTimings --scale small --lambda 1e-2 --export start.npz
 //   swift run -c release ConvergenceTimings --scale small --lambda 1e-2 --mallocs
+//   swift run -c release ConvergenceTimings --scale paper --floor
 //
 // One run prints one line of JSON: why it stopped, whether it reached the tolerance, the seconds
 // and evaluations it took, the final L_λ and ‖∇L_λ‖, and a trace of (seconds, L_λ) for
 // equal-time comparisons. `--mallocs` instead counts the allocations of steady-state iterations
-// (through the malloc interposer linked into this executable).
+// (through the malloc interposer linked into this executable), and `--floor` times one objective
+// evaluation against its matrix products alone.
 
 import ArgumentParser
 import MallocInterposerSwift
@@ -118,6 +120,9 @@ struct ConvergenceTimings: ParsableCommand {
     guard warmupRate.isFinite && warmupRate > 0 else {
       throw ValidationError("--warmup-rate must be a finite number above 0, got \(warmupRate)")
     }
+    guard !(floor && mallocs) else {
+      throw ValidationError("--floor and --mallocs are two different measurements: pick one")
+    }
     guard warmupSteps == 0 || method == .lbfgs else {
       throw ValidationError("--warmup-steps is a warm start for --method lbfgs")
     }
@@ -141,6 +146,13 @@ struct ConvergenceTimings: ParsableCommand {
   @Flag(help: "Count allocations per steady-state iteration instead of timing.")
   var mallocs = false
 
+  @Flag(
+    help: """
+      Time one evaluation of L_λ and its gradient against its matrix products alone, in \
+      interleaved rounds, instead of training.
+      """)
+  var floor = false
+
   @OptionGroup var threadOptions: ThreadOptions
 
   func run() throws {
@@ -154,6 +166,10 @@ struct ConvergenceTimings: ParsableCommand {
     }
     if mallocs {
       try countAllocations(network: network, x: x)
+      return
+    }
+    if floor {
+      try timeFloor(network: network, x: x)
       return
     }
     try train(network, x: x, experiment: experiment)
@@ -273,6 +289,56 @@ struct ConvergenceTimings: ParsableCommand {
     var adam = Trainer(
       configuration: first, optimizer: Adam<Float>(), penalty: WeightDecay<Float>(lambda: lambda))
     return try adam.fit(&network, inputs: x, targets: .values(x), observer: { trace.observe($0) })
+  }
+
+  /// Times one objective evaluation against its matrix products alone.
+  ///
+  /// The evaluation is a forward pass, the loss, a backward pass and the penalty: what every
+  /// L-BFGS trial point costs. Its products are L forward products Z^l = Z^{l−1} W_lᵀ, L weight
+  /// gradients D^lᵀ Z^{l−1} and L − 1 products D^l W_l, timed on buffers of the same shapes in
+  /// interleaved rounds. An evaluation that runs these products through this BLAS cannot take
+  /// less than the second time, so the ratio bounds what any rewrite of the rest of an evaluation
+  /// (activations, loss, penalty, bookkeeping) could still gain.
+  func timeFloor(network: Network<Float>, x: Matrix<Float>) throws {
+    var objective = try NetworkObjective(
+      network: network, inputs: x, targets: .values(x), loss: .squaredError,
+      penalty: WeightDecay<Float>(lambda: lambda))
+    var point = [Float](repeating: 0, count: objective.dimension)
+    var gradient = point
+    point.withUnsafeMutableBufferPointer {
+      NetworkObjective<Float, WeightDecay<Float>>.pack(network, into: $0)
+    }
+    let weights = network.layers.map(\.weight)
+    var outputs = network.layers.map { Matrix<Float>.zeros(rows: x.rows, columns: $0.outputSize) }
+    var deltas = network.layers.map { Matrix<Float>.zeros(rows: x.rows, columns: $0.outputSize) }
+    var weightGradients = weights.map { Matrix<Float>.zeros(rows: $0.rows, columns: $0.columns) }
+    // Fewer rounds at the paper's size, where one evaluation takes about half a second.
+    let reps = scale == .small ? 300 : 7
+    let run = Timing.interleaved(variants: 2, warmup: 2, reps: reps) { variant in
+      if variant == 0 {
+        return point.withUnsafeBufferPointer { p in
+          gradient.withUnsafeMutableBufferPointer {
+            objective.valueAndGradient(at: p, gradient: $0)
+          }
+        }
+      }
+      for l in weights.indices {
+        outputs[l].gemm(l == 0 ? x : outputs[l - 1], weights[l], transposeB: true)
+      }
+      for l in weights.indices.reversed() {
+        weightGradients[l].gemm(deltas[l], l == 0 ? x : outputs[l - 1], transposeA: true)
+        if l > 0 { deltas[l - 1].gemm(deltas[l], weights[l]) }
+      }
+      return Double(outputs[weights.count - 1][0, 0] + weightGradients[0][0, 0])
+    }
+    let evaluation = Timing.median(run.seconds[0])
+    let products = Timing.median(run.seconds[1])
+    print(
+      """
+      {"scale": "\(scale.rawValue)", "threads": \(BLAS.threadCount), "rounds": \(reps), \
+      "evaluation_seconds": \(evaluation), "products_seconds": \(products), \
+      "evaluation_over_products": \(evaluation / products), "checksum": \(run.checksum)}
+      """)
   }
 
   /// Allocations per steady-state iteration: of `LBFGS.iterate` on a `NetworkObjective`, and of
