@@ -30,6 +30,19 @@ private struct WidthDepthNetwork {
     values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
   }
 
+  /// Figure 5's quantity, ``average``, over the networks of one λ and depth (either may be left
+  /// out), averaged across the runs that trained the same network; NaN for none, which fails
+  /// every comparison.
+  static func average(
+    of networks: [WidthDepthNetwork], lambda: Double? = nil, hiddenLayers: Int? = nil
+  ) -> Double {
+    mean(
+      of: networks.filter { network in
+        (lambda.map { network.lambda == $0 } ?? true)
+          && (hiddenLayers.map { network.hiddenLayers == $0 } ?? true)
+      }.map(\.average))
+  }
+
   /// Every finished network of every `Docs/Results/Figure4-5/*/points/`, so a run still in
   /// progress counts with what it has.
   static func committed() throws -> [WidthDepthNetwork] {
@@ -197,7 +210,7 @@ struct CommittedFigure45Tests {
     #expect(lambdas == [0.001, 0.003, 0.01], "λ trained: \(lambdas)")
     // The mean over the networks of one λ (λ = 0.01 was trained in two runs).
     func average(_ lambda: Double) -> Double {
-      WidthDepthNetwork.mean(of: networks.filter { $0.lambda == lambda }.map(\.average))
+      WidthDepthNetwork.average(of: networks, lambda: lambda)
     }
     for (small, large) in zip(lambdas, lambdas.dropFirst()) {
       #expect(
@@ -229,7 +242,7 @@ struct CommittedFigure45Tests {
     }
     // The mean over the networks of one depth (depth 1 was trained in two runs: 14 and 13.5).
     func average(_ depth: Int) -> Double {
-      WidthDepthNetwork.mean(of: networks.filter { $0.hiddenLayers == depth }.map(\.average))
+      WidthDepthNetwork.average(of: networks, hiddenLayers: depth)
     }
     // Measured: 13.8, 9.3, 7.75.
     for (shallow, deep) in zip(depths, depths.dropFirst()) {
@@ -248,8 +261,7 @@ struct CommittedFigure45Tests {
   func figure5DepthAtSmallerLambda() throws {
     let networks = try WidthDepthNetwork.committed().filter { $0.width == 1568 }
     func average(_ lambda: Double, _ depth: Int) -> Double {
-      WidthDepthNetwork.mean(
-        of: networks.filter { $0.lambda == lambda && $0.hiddenLayers == depth }.map(\.average))
+      WidthDepthNetwork.average(of: networks, lambda: lambda, hiddenLayers: depth)
     }
     let lambdas = [0.001, 0.003, 0.01]
     // Two hidden layers over one: measured 0.83, 0.89 and 0.68 (a missing network gives NaN,
