@@ -131,7 +131,7 @@ struct Analyze: ParsableCommand {
       schedule(inputs, indices: Array(inputs.indices), progress: progress) { index in
         let (inputs, slots) = shared.value
         slots[index] = Result {
-          let spectrum = try Matrix.spectrum(consuming: inputs[index].matrix())
+          let spectrum = try Matrix.spectrum(consuming: inputs[index].finiteMatrix())
           return inputs[index].isTransposed ? spectrum.transposed() : spectrum
         }
       }

@@ -221,3 +221,54 @@ enum MatrixInputs {
     shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "×")
   }
 }
+
+extension MatrixInput {
+  /// ``matrix``, refused when it holds an infinite or NaN entry.
+  ///
+  /// - Returns: The elements in double precision.
+  /// - Throws: A ``CommandFailure`` from ``requireFinite(_:)``, or what ``matrix`` throws.
+  func finiteMatrix() throws -> Matrix<Double> {
+    let elements = try matrix()
+    try requireFinite(elements)
+    return elements
+  }
+
+  /// ``singlePrecision``'s matrix, refused when it holds an infinite or NaN entry.
+  ///
+  /// - Parameter load: ``singlePrecision``.
+  /// - Returns: The elements as stored.
+  /// - Throws: A ``CommandFailure`` from ``requireFinite(_:)``, or what `load` throws.
+  func finiteMatrix(_ load: () throws -> Matrix<Float>) throws -> Matrix<Float> {
+    let elements = try load()
+    try requireFinite(elements)
+    return elements
+  }
+
+  /// Singular values are undefined for a matrix with an infinite or NaN entry (a diverged or
+  /// corrupted tensor, or a difference of two huge entries that overflowed); the error counts
+  /// both kinds and places the first in the array's own orientation, so that the user can find
+  /// the tensor and leave it out with `--filter`.
+  ///
+  /// - Parameter elements: The matrix as ``matrix`` gives it (transposed when ``isTransposed``).
+  /// - Throws: ``CommandFailure`` when an entry is not finite.
+  func requireFinite<Scalar: MatrixScalar>(_ elements: Matrix<Scalar>) throws(CommandFailure) {
+    guard !elements.isFinite else { return }
+    var (notANumber, infinite) = (0, 0)
+    var first: Int?
+    elements.withUnsafeBufferPointer { values in
+      for (offset, value) in values.enumerated() where !value.isFinite {
+        if value.isNaN { notANumber += 1 } else { infinite += 1 }
+        if first == nil { first = offset }
+      }
+    }
+    let offset = first ?? 0
+    var position = (offset / max(elements.columns, 1), offset % max(elements.columns, 1))
+    if isTransposed { position = (position.1, position.0) }
+    let count = notANumber + infinite
+    throw CommandFailure(
+      "\(count) non-finite entr\(count == 1 ? "y" : "ies") (\(notANumber) NaN, \(infinite) infinite;"
+        + " the first at row \(position.0), column \(position.1), counting from 0): singular values"
+        + " need finite entries. Leave this matrix out with --filter REGEX (only the names that"
+        + " match are analysed)")
+  }
+}

@@ -112,10 +112,12 @@ struct SpectralMethodOptions: ParsableArguments {
     }
     // The float32 matrix lives only for this call: a fallback to the full SVD reads the file
     // again, widened, so that the two copies are never in memory together.
-    if usesTopK(input), let single = input.singlePrecision, let report = try topK(single()) {
+    if usesTopK(input), let single = input.singlePrecision,
+      let report = try topK(input.finiteMatrix(single))
+    {
       return (report, nil)
     }
-    let matrix = try input.matrix()
+    let matrix = try input.finiteMatrix()
     if usesTopK(input) && input.singlePrecision == nil, let report = try topK(matrix) {
       return (report, nil)
     }

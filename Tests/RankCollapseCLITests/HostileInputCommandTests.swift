@@ -238,4 +238,66 @@ struct HostileInputCommandTests {
     #expect(result.status == 64, "\(result.error)")
     #expect(result.error.contains("Unknown option"), "\(result.error)")
   }
+
+  /// `matrix` as a Fortran-ordered float64 `.npy` file (version 1.0), written byte by byte.
+  static func saveFortranOrder(_ matrix: Matrix<Double>, _ name: String, in folder: URL) throws
+    -> String
+  {
+    var header =
+      "{'descr': '<f8', 'fortran_order': True, 'shape': (\(matrix.rows), \(matrix.columns)), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+    bytes += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+    bytes += Array(header.utf8)
+    for column in 0..<matrix.columns {
+      for row in 0..<matrix.rows {
+        withUnsafeBytes(of: matrix[row, column].bitPattern.littleEndian) { bytes += $0 }
+      }
+    }
+    let path = folder.appendingPathComponent(name).path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  @Test(
+    "A NaN or infinite entry fails with exit 1 and an error that names the matrix, counts both kinds and places the first in the array's orientation: C and Fortran order, the full and the top-k SVD, and a difference that overflows"
+  )
+  func nonFiniteEntries() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var damaged = Self.matrix(times: 1, entry: .nan)
+    damaged[7, 2] = .infinity
+    damaged[8, 0] = -.infinity
+    let rowMajor = try Self.save(damaged, "c-order.npy", in: folder)
+    // Read as its transpose: the scan meets column 0 first, and the position is the array's.
+    let columnMajor = try Self.saveFortranOrder(damaged, "f-order.npy", in: folder)
+    let single = folder.appendingPathComponent("single.npy").path
+    try NumPy.write(NumPyArray(Matrix<Float>(damaged)), to: single)
+    let cases: [([String], String, String)] = [
+      (["analyze", rowMajor], rowMajor, "row 3, column 4"),
+      (["analyze", columnMajor], columnMajor, "row 8, column 0"),
+      (["analyze", "--svd", "top-k", "--rank", "3", single], single, "row 3, column 4"),
+      (["analyze", "--svd", "top-k", "--rank", "3", rowMajor], rowMajor, "row 3, column 4"),
+    ]
+    for (arguments, name, first) in cases {
+      let result = try runTool(arguments)
+      #expect(result.status == 1, "\(arguments): \(result.error)")
+      #expect(result.output.isEmpty, "\(arguments): \(result.output)")
+      #expect(
+        result.error.contains(
+          "\(name): 3 non-finite entries (1 NaN, 2 infinite; the first at \(first),"),
+        "\(arguments): \(result.error)")
+      #expect(result.error.contains("--filter"), "\(result.error)")
+    }
+    // Two finite checkpoints whose difference overflows: 1e308 − (−1e308) = +∞.
+    let a = try Self.save(Self.matrix(times: 1, entry: 1e308), "a.npy", in: folder)
+    let b = try Self.save(Self.matrix(times: 1, entry: -1e308), "b.npy", in: folder)
+    let difference = try runTool(["diff", a, b])
+    #expect(difference.status == 1, "\(difference.error)")
+    #expect(
+      difference.error.contains(
+        "1 non-finite entry (0 NaN, 1 infinite; the first at row 3, column 4,"),
+      "\(difference.error)")
+  }
 }
